@@ -1,0 +1,16 @@
+#pragma once
+// Each subcommand registers itself on the application; its callback stores the process exit
+// status in `exit_code`. Subcommands only parse arguments and call library code.
+
+#include <CLI/CLI.hpp>
+
+namespace hardline::cli {
+
+// Exit statuses shared by every subcommand.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailed = 1;  // the command ran and found a problem (invalid input, ...)
+inline constexpr int kExitUsage = 2;   // bad arguments, unreadable file, bad config
+
+void add_sip_command(CLI::App& app, int& exit_code);
+
+}  // namespace hardline::cli

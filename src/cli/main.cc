@@ -1,0 +1,27 @@
+// hardline: one binary, one subcommand per operation (see docs and `hardline --help`).
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "cli/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "Hardline: a SIP telephony server (registrar, calls, media relay, voicemail) that is secure\n"
+      "by default. Run a subcommand with --help for its options.",
+      "hardline"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("hardline ") + HARDLINE_VERSION);
+  app.footer("Exit status: 0 success, 1 the command found a problem, 2 usage or I/O error.");
+
+  int exit_code = hardline::cli::kExitOk;
+  hardline::cli::add_sip_command(app, exit_code);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version are "errors" with status 0 to CLI11; real ones become status 2.
+    return app.exit(e) == 0 ? hardline::cli::kExitOk : hardline::cli::kExitUsage;
+  }
+  return exit_code;
+}

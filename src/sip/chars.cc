@@ -1,0 +1,97 @@
+#include "sip/chars.h"
+
+#include <array>
+
+namespace hardline::sip {
+namespace {
+
+constexpr std::array<uint16_t, 256> build_table() {
+  std::array<uint16_t, 256> t{};
+  auto add = [&t](std::string_view chars, uint16_t cls) {
+    for (char c : chars) t[static_cast<unsigned char>(c)] |= cls;
+  };
+  for (int c = 'a'; c <= 'z'; ++c) t[c] |= kAlpha;
+  for (int c = 'A'; c <= 'Z'; ++c) t[c] |= kAlpha;
+  for (int c = '0'; c <= '9'; ++c) t[c] |= kDigit | kHex;
+  add("abcdefABCDEF", kHex);
+  const uint16_t alnum_classes = kToken | kWord | kUnreserved | kHostname | kSchemeChar | kUric;
+  for (int c = 0; c < 256; ++c) {
+    if (t[c] & (kAlpha | kDigit)) t[c] |= alnum_classes;
+  }
+  add("-.!%*_+`'~", kToken | kWord);
+  add("()<>:\\\"/[]?{}", kWord);
+  add("-_.!~*'()", kUnreserved | kUric);
+  add("&=+$,;?/", kUserExtra);
+  add("&=+$,", kPasswordExtra);
+  add("[]/:&+$", kParamExtra);
+  add("[]/?:+$", kHeaderExtra);
+  add("-.", kHostname);
+  add("+-.", kSchemeChar);
+  add(";/?:@&=+$,%[]#", kUric);
+  add("0123456789abcdefABCDEF*#+-.()", kTelChar);
+  add(" \t", kWhitespace);
+  return t;
+}
+
+constexpr std::array<uint16_t, 256> kTable = build_table();
+
+}  // namespace
+
+const uint16_t kCharTable[256] = {
+#define HL_ROW(i) kTable[i], kTable[i + 1], kTable[i + 2], kTable[i + 3]
+#define HL_ROW16(i) HL_ROW(i), HL_ROW(i + 4), HL_ROW(i + 8), HL_ROW(i + 12)
+    HL_ROW16(0),   HL_ROW16(16),  HL_ROW16(32),  HL_ROW16(48),  HL_ROW16(64),  HL_ROW16(80),
+    HL_ROW16(96),  HL_ROW16(112), HL_ROW16(128), HL_ROW16(144), HL_ROW16(160), HL_ROW16(176),
+    HL_ROW16(192), HL_ROW16(208), HL_ROW16(224), HL_ROW16(240),
+#undef HL_ROW16
+#undef HL_ROW
+};
+
+bool all_of(std::string_view s, uint16_t cls) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (!is(c, cls)) return false;
+  }
+  return true;
+}
+
+bool all_escaped_of(std::string_view s, uint16_t cls) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%') {
+      if (s.size() - i < 3 || !is(s[i + 1], kHex) || !is(s[i + 2], kHex)) return false;
+      i += 2;
+    } else if (!is(s[i], cls)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
+  }
+  return true;
+}
+
+std::string_view trim(std::string_view s) {
+  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  while (!s.empty() && space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+bool parse_uint(std::string_view s, uint64_t max, uint64_t& out) {
+  if (s.empty()) return false;
+  uint64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + static_cast<uint64_t>(c - '0');
+    if (v > max) return false;  // max < 2^63, so v*10 cannot wrap before this check trips
+  }
+  out = v;
+  return true;
+}
+
+}  // namespace hardline::sip
