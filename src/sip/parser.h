@@ -71,6 +71,10 @@ inline ParseResult<Message> parse_datagram(std::string_view bytes, const Limits&
   return parse_message(bytes, Framing::kDatagram, limits);
 }
 
+// The message views its buffer: parsing a temporary string would leave every view dangling.
+ParseResult<Message> parse_message(std::string&&, Framing, const Limits& = {}) = delete;
+ParseResult<Message> parse_datagram(std::string&&, const Limits& = {}) = delete;
+
 // Stream framing: where the next message in a connection's buffer begins and ends.
 struct StreamFrame {
   size_t skip = 0;  // leading CRLF bytes (keep-alives) to discard before the message
