@@ -1,5 +1,6 @@
 #include "sip/header_names.h"
 
+#include <algorithm>
 #include <array>
 
 #include "sip/chars.h"
@@ -84,11 +85,38 @@ constexpr std::array<std::string_view, static_cast<size_t>(HeaderId::kCount)> kC
     "Warning",            "WWW-Authenticate",
 };
 
+// kNames grouped by first letter, so a lookup compares against two or three names at most.
+struct Buckets {
+  std::array<NameEntry, kNames.size()> sorted{};
+  std::array<uint8_t, 27> start{};  // names starting with 'a' + i are sorted[start[i], start[i+1])
+};
+
+constexpr Buckets build_buckets() {
+  Buckets b;
+  b.sorted = kNames;
+  std::sort(b.sorted.begin(), b.sorted.end(),
+            [](const NameEntry& x, const NameEntry& y) { return x.name[0] < y.name[0]; });
+  size_t i = 0;
+  for (int letter = 0; letter < 26; ++letter) {
+    b.start[letter] = static_cast<uint8_t>(i);
+    while (i < b.sorted.size() && b.sorted[i].name[0] == 'a' + letter) ++i;
+  }
+  b.start[26] = static_cast<uint8_t>(i);
+  return b;
+}
+
+constexpr Buckets kBuckets = build_buckets();
+static_assert(kBuckets.start[26] == kNames.size(), "every header name starts with a letter");
+
 }  // namespace
 
 HeaderId lookup_header(std::string_view name) {
-  if (name.size() > 19) return HeaderId::kOther;  // longer than "proxy-authorization"
-  for (const NameEntry& e : kNames) {
+  if (name.empty() || name.size() > 19) return HeaderId::kOther;  // > "proxy-authorization"
+  char first = ascii_lower(name[0]);
+  if (first < 'a' || first > 'z') return HeaderId::kOther;
+  int letter = first - 'a';
+  for (size_t i = kBuckets.start[letter]; i < kBuckets.start[letter + 1]; ++i) {
+    const NameEntry& e = kBuckets.sorted[i];
     if (e.name.size() == name.size() && iequals(e.name, name)) return e.id;
   }
   return HeaderId::kOther;

@@ -40,7 +40,9 @@ Result<NameAddr> parse_name_addr(std::string_view text, const NameAddrLimits& li
     lt = text.find_first_not_of(" \t", end);
     if (lt == std::string_view::npos || text[lt] != '<') return fail("display name not followed by <URI>");
   } else {
-    lt = text.find('<');
+    // A '<' inside a quoted header parameter of an addr-spec opens nothing:
+    // sip:a@b;+sip.instance="<urn:uuid:...>" (RFC 5626) has no display name.
+    lt = find_unquoted(text, '<');
     if (lt != std::string_view::npos) na.display_name = trim(text.substr(0, lt));
   }
   if (!valid_display_name(na.display_name)) return fail("bad display name");

@@ -100,7 +100,8 @@ Result<ParamList> ParamList::parse(std::string_view text, ParamSyntax syntax, si
       if (!all_escaped_of(p.name, kUnreserved | kParamExtra)) {
         return fail("bad URI parameter name");
       }
-      if (p.has_value && !all_escaped_of(p.value, kUnreserved | kParamExtra)) {
+      // pvalue = 1*paramchar: "transport=" is as malformed as ";;".
+      if (p.has_value && (p.value.empty() || !all_escaped_of(p.value, kUnreserved | kParamExtra))) {
         return fail("bad URI parameter value");
       }
     } else {

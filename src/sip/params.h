@@ -26,8 +26,9 @@ class ParamList {
  public:
   ParamList() = default;
 
-  // Validates `text`, the part after the first ';' (so "a=1;lr"); an empty text is an empty
-  // list. Fails on an empty parameter (";;"), a bad name or value, or more than max_count.
+  // Validates `text`, the part after the first ';' (so "a=1;lr"). Fails on an empty parameter
+  // (";;", and so an empty text: a ';' with nothing after it), a bad name or value, or more than
+  // max_count. A list with no parameters at all is a default-constructed ParamList.
   static Result<ParamList> parse(std::string_view text, ParamSyntax syntax, size_t max_count);
 
   // Parameter names compare case-insensitively (RFC 3261 §7.3.1, §19.1.4).

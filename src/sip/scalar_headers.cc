@@ -133,6 +133,10 @@ bool is_warning_value(std::string_view element) {
   std::string_view rest = element.substr(4);
   size_t sp = rest.find(' ');
   if (sp == std::string_view::npos || sp == 0) return false;
+  // warn-agent = hostport / pseudonym, the pseudonym a token.
+  for (char c : rest.substr(0, sp)) {
+    if (!is(c, kToken) && c != ':' && c != '[' && c != ']') return false;
+  }
   return is_quoted_string(trim(rest.substr(sp + 1)));
 }
 

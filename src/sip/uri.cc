@@ -117,15 +117,28 @@ Result<Uri> parse_sip_uri(Uri uri, std::string_view rest, const UriLimits& limit
   return uri;
 }
 
+// global-number-digits = "+" *phonedigit DIGIT *phonedigit
+// local-number-digits  = *phonedigit-hex ( HEXDIG / "*" / "#" ) *phonedigit-hex
+// Visual separators alone ("+-", "()") are no number (RFC 3966 §3).
+bool is_tel_number(std::string_view number) {
+  bool global = !number.empty() && number.front() == '+';
+  if (global) number.remove_prefix(1);
+  bool has_digit = false;
+  for (char c : number) {
+    if (global ? is(c, kDigit) : (is(c, kHex) || c == '*' || c == '#')) {
+      has_digit = true;
+    } else if (c != '-' && c != '.' && c != '(' && c != ')') {
+      return false;
+    }
+  }
+  return has_digit;
+}
+
 // telephone-subscriber = global-number / local-number, then ;par (RFC 3966 §3).
 Result<Uri> parse_tel_uri(Uri uri, std::string_view rest, const UriLimits& limits) {
   size_t semi = rest.find(';');
   uri.number = rest.substr(0, semi);
-  std::string_view digits = uri.number;
-  if (!digits.empty() && digits.front() == '+') digits.remove_prefix(1);
-  if (digits.empty() || !all_of(digits, kTelChar) || digits.find('+') != std::string_view::npos) {
-    return fail("bad tel number");
-  }
+  if (!is_tel_number(uri.number)) return fail("bad tel number");
   if (semi != std::string_view::npos) {
     auto params = ParamList::parse(rest.substr(semi + 1), ParamSyntax::kUri, limits.max_params);
     if (!params) return tl::unexpected(params.error());

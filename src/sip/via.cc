@@ -31,10 +31,15 @@ Result<void> check_via_params(Via& via) {
       if (!p.has_value || !is_token(p.value)) return fail("bad branch parameter");
       via.branch = p.value;
     } else if (iequals(p.name, "received")) {
-      if (!p.has_value || !(is_ipv4_address(p.value) || is_ipv6_address(p.value))) {
-        return fail("bad received parameter");
-      }
-      via.received = p.value;
+      // RFC 3261 gives an IPv6address, but RFC 5118 §4.5 asks parsers to accept an IPv6
+      // reference too; either way the field holds the bare address.
+      std::string_view address = p.value;
+      bool reference = address.size() > 2 && address.front() == '[' && address.back() == ']';
+      if (reference) address = address.substr(1, address.size() - 2);
+      bool valid = reference ? is_ipv6_address(address)
+                             : is_ipv4_address(address) || is_ipv6_address(address);
+      if (!p.has_value || !valid) return fail("bad received parameter");
+      via.received = address;
     } else if (iequals(p.name, "rport")) {
       via.has_rport = true;
       if (p.has_value) {

@@ -23,7 +23,7 @@ struct Via {
   ParamList params;
 
   std::optional<std::string_view> branch;    // a token; may lack the z9hG4bK cookie (RFC 2543)
-  std::optional<std::string_view> received;  // an IPv4 or IPv6 address
+  std::optional<std::string_view> received;  // an IPv4 or IPv6 address, without brackets
   bool has_rport = false;                    // rport present (RFC 3581), with or without value
   std::optional<uint16_t> rport;             // its value, when it has one
   std::optional<std::string_view> maddr;     // a host

@@ -7,7 +7,7 @@
 
 #include <string>
 
-#include "support/messages.h"
+#include "support/sip_messages.h"
 
 using namespace hardline::sip;
 using hardline::test::request;

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "sip/parser.h"
-#include "support/messages.h"
+#include "support/sip_messages.h"
 
 using namespace hardline::sip;
 using hardline::test::request;

@@ -1,0 +1,53 @@
+# Hardline's two set-up commands are `make run` and `make test` (see README.md).
+# Both install what is missing through scripts/bootstrap first.
+
+BUILD        ?= build
+SAN_BUILD    ?= build-san
+FUZZ_SECONDS ?= 60
+JOBS         ?= $(shell nproc)
+# Warnings are errors in CI (CI=true), plain warnings elsewhere.
+WERROR       ?= $(if $(CI),ON,OFF)
+
+CMAKE_FLAGS  = -G Ninja -DHARDLINE_WERROR=$(WERROR)
+
+.PHONY: all bootstrap build run test sanitize fuzz bench format lint clean
+
+all: build
+
+bootstrap:
+	@scripts/bootstrap
+
+build: bootstrap
+	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+# Until the registrar lands there is no daemon to serve: show what the binary offers.
+run: build
+	$(BUILD)/hardline --help
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# Every test again, built with clang under AddressSanitizer and UndefinedBehaviorSanitizer;
+# the same tree holds the libFuzzer targets.
+sanitize: bootstrap
+	@cmake -S . -B $(SAN_BUILD) $(CMAKE_FLAGS) -DCMAKE_CXX_COMPILER=clang++ \
+	  -DCMAKE_BUILD_TYPE=Debug -DHARDLINE_SANITIZE=ON -DHARDLINE_FUZZ=ON -DHARDLINE_BENCH=OFF >/dev/null
+	@cmake --build $(SAN_BUILD) -j $(JOBS)
+	cd $(SAN_BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# Each fuzz target for FUZZ_SECONDS; fails on any crash, leak or sanitizer report.
+fuzz: sanitize
+	scripts/fuzz $(SAN_BUILD) $(FUZZ_SECONDS)
+
+bench: build
+	$(BUILD)/bench/sip_bench --benchmark_min_time=1
+
+format:
+	git ls-files '*.cc' '*.h' | xargs clang-format -i
+
+lint: build
+	git ls-files 'src/*.cc' | xargs clang-tidy -p $(BUILD) --quiet
+
+clean:
+	rm -rf $(BUILD) $(SAN_BUILD)
