@@ -1,7 +1,6 @@
 #include "sip/auth_headers.h"
 
 #include "sip/chars.h"
-#include "sip/header_list.h"
 #include "sip/params.h"
 
 namespace hardline::sip {
@@ -9,19 +8,42 @@ namespace {
 
 struct AuthParam {
   std::string_view name;
-  std::string_view value;  // unquoted
+  std::string_view value;  // without quotes
 };
 
-Result<AuthParam> split_auth_param(std::string_view element) {
-  size_t eq = element.find('=');
-  if (eq == std::string_view::npos) return fail("auth parameter without '='");
-  AuthParam p{trim(element.substr(0, eq)), trim(element.substr(eq + 1))};
-  if (!is_token(p.name)) return fail("bad auth parameter name");
-  if (!p.value.empty() && p.value.front() == '"') {
-    if (!is_quoted_string(p.value)) return fail("bad quoted auth parameter");
-    p.value = p.value.substr(1, p.value.size() - 2);
-  } else if (!is_token(p.value)) {
-    return fail("bad auth parameter value");
+// Reads one auth-param (token "=" ( token / quoted-string ), LWS around '=') starting at s[i],
+// in one pass, leaving i past the ',' that ends it or at the end. Fails on any other shape,
+// including an empty element (",,").
+Result<AuthParam> scan_auth_param(std::string_view s, size_t& i) {
+  auto skip_ws = [&s, &i] {
+    while (i < s.size() && is(s[i], kWhitespace)) ++i;
+  };
+  skip_ws();
+  size_t start = i;
+  while (i < s.size() && is(s[i], kToken)) ++i;
+  AuthParam p{s.substr(start, i - start), {}};
+  if (p.name.empty()) return fail("bad auth parameter name");
+  skip_ws();
+  if (i >= s.size() || s[i] != '=') return fail("auth parameter without '='");
+  ++i;
+  skip_ws();
+  if (i < s.size() && s[i] == '"') {
+    size_t end = quoted_string_end(s.substr(i));
+    if (end == std::string_view::npos) return fail("bad quoted auth parameter");
+    p.value = s.substr(i + 1, end - 2);
+    i += end;
+  } else {
+    start = i;
+    while (i < s.size() && is(s[i], kToken)) ++i;
+    p.value = s.substr(start, i - start);
+    if (p.value.empty()) return fail("bad auth parameter value");
+  }
+  skip_ws();
+  if (i < s.size()) {
+    if (s[i] != ',') return fail("bad auth parameter value");
+    ++i;
+    skip_ws();
+    if (i == s.size()) return fail("empty element in list");
   }
   return p;
 }
@@ -59,30 +81,29 @@ Result<AuthHeader> parse_auth_header(std::string_view value, size_t max_params) 
   if (!h.is_digest) return h;
   if (h.params.empty()) return fail("Digest without parameters");
 
-  auto walked = for_each_element(h.params, max_params, [&h](std::string_view element) -> Result<void> {
-    auto p = split_auth_param(element);
+  size_t i = 0;
+  for (size_t count = 0; i < h.params.size(); ++count) {
+    if (count >= max_params) return fail("too many elements in list");
+    auto p = scan_auth_param(h.params, i);
     if (!p) return tl::unexpected(p.error());
     if (DigestParams::Value* field = digest_field(h.digest, p->name)) {
       if (field->has_value()) return fail("Digest parameter repeated");
       *field = p->value;
     }
-    return {};
-  });
-  if (!walked) return tl::unexpected(walked.error());
+  }
   const auto& nc = h.digest.nc;
   if (nc && (nc->size() != 8 || !all_of(*nc, kHex))) return fail("bad nc");
   return h;
 }
 
 std::optional<std::string_view> AuthHeader::find(std::string_view name) const {
-  ListSplitter splitter(params, 64);
-  std::string_view element;
-  while (true) {
-    auto more = splitter.next(element);
-    if (!more || !*more) return std::nullopt;
-    auto p = split_auth_param(element);
-    if (p && iequals(p->name, name)) return p->value;
+  size_t i = 0;
+  while (i < params.size()) {
+    auto p = scan_auth_param(params, i);
+    if (!p) return std::nullopt;
+    if (iequals(p->name, name)) return p->value;
   }
+  return std::nullopt;
 }
 
 std::string unquote(std::string_view inner) {

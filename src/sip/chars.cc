@@ -30,6 +30,7 @@ constexpr std::array<uint16_t, 256> build_table() {
   add(";/?:@&=+$,%[]#", kUric);
   add("0123456789abcdefABCDEF*#+-.()", kTelChar);
   add(" \t", kWhitespace);
+  add("\"<>,", kListSpecial);
   return t;
 }
 
@@ -47,13 +48,17 @@ const uint16_t kCharTable[256] = {
 #undef HL_ROW
 };
 
-bool all_of(std::string_view s, uint16_t cls) {
-  if (s.empty()) return false;
-  for (char c : s) {
-    if (!is(c, cls)) return false;
-  }
-  return true;
-}
+const uint8_t kExtraCharTable[256] = {
+#define HL_Q(c) static_cast<uint8_t>((c) >= 0x20 && (c) != 0x7f && (c) != '"' && (c) != '\\' ? kQdtextPlain : 0)
+#define HL_Q4(i) HL_Q(i), HL_Q(i + 1), HL_Q(i + 2), HL_Q(i + 3)
+#define HL_Q16(i) HL_Q4(i), HL_Q4(i + 4), HL_Q4(i + 8), HL_Q4(i + 12)
+    HL_Q16(0),   HL_Q16(16),  HL_Q16(32),  HL_Q16(48),  HL_Q16(64),  HL_Q16(80),
+    HL_Q16(96),  HL_Q16(112), HL_Q16(128), HL_Q16(144), HL_Q16(160), HL_Q16(176),
+    HL_Q16(192), HL_Q16(208), HL_Q16(224), HL_Q16(240),
+#undef HL_Q16
+#undef HL_Q4
+#undef HL_Q
+};
 
 bool all_escaped_of(std::string_view s, uint16_t cls) {
   for (size_t i = 0; i < s.size(); ++i) {
@@ -65,21 +70,6 @@ bool all_escaped_of(std::string_view s, uint16_t cls) {
     }
   }
   return true;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
-  }
-  return true;
-}
-
-std::string_view trim(std::string_view s) {
-  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-  while (!s.empty() && space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && space(s.back())) s.remove_suffix(1);
-  return s;
 }
 
 bool parse_uint(std::string_view s, uint64_t max, uint64_t& out) {

@@ -11,6 +11,7 @@ Result<bool> ListSplitter::next(std::string_view& element) {
   size_t i = 0;
   for (; i < rest_.size(); ++i) {
     char c = rest_[i];
+    if (!is(c, kListSpecial)) continue;
     if (c == '"' && !in_angle) {
       size_t end = quoted_string_end(rest_.substr(i));
       if (end == std::string_view::npos) return fail("unterminated quoted-string");

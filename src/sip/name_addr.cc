@@ -15,14 +15,14 @@ bool valid_display_name(std::string_view s) {
   return true;
 }
 
-Result<NameAddr> parse_params_after(NameAddr na, std::string_view rest, size_t max_params) {
+Result<void> parse_params_after(NameAddr& na, std::string_view rest, size_t max_params) {
   rest = trim(rest);
-  if (rest.empty()) return na;
+  if (rest.empty()) return {};
   if (rest.front() != ';') return fail("unexpected text after URI");
   auto params = ParamList::parse(rest.substr(1), ParamSyntax::kHeader, max_params);
   if (!params) return tl::unexpected(params.error());
   na.params = *params;
-  return na;
+  return {};
 }
 
 }  // namespace
@@ -58,7 +58,9 @@ Result<NameAddr> parse_name_addr(std::string_view text, const NameAddrLimits& li
     if (!uri) return tl::unexpected(uri.error());
     na.uri = *uri;
     na.bracketed = true;
-    return parse_params_after(na, text.substr(gt + 1), limits.max_params);
+    auto params = parse_params_after(na, text.substr(gt + 1), limits.max_params);
+    if (!params) return tl::unexpected(params.error());
+    return na;
   }
 
   // addr-spec: the URI ends at the first ';', which starts the header parameters; a URI with
@@ -74,8 +76,10 @@ Result<NameAddr> parse_name_addr(std::string_view text, const NameAddrLimits& li
   auto uri = parse_uri(uri_text, limits.uri);
   if (!uri) return tl::unexpected(uri.error());
   na.uri = *uri;
-  return parse_params_after(na, semi == std::string_view::npos ? std::string_view() : text.substr(semi),
-                            limits.max_params);
+  auto params = parse_params_after(
+      na, semi == std::string_view::npos ? std::string_view() : text.substr(semi), limits.max_params);
+  if (!params) return tl::unexpected(params.error());
+  return na;
 }
 
 std::string display_name_text(const NameAddr& name_addr) {
@@ -109,16 +113,18 @@ bool parse_qvalue(std::string_view text, uint16_t& thousandths) {
 Result<Contact> parse_contact(std::string_view text, const NameAddrLimits& limits) {
   auto na = parse_name_addr(text, limits);
   if (!na) return tl::unexpected(na.error());
-  Contact contact{*na, std::nullopt, std::nullopt};
-  if (auto expires = na->params.find("expires")) {
-    uint64_t v = 0;
-    if (!parse_uint(*expires, UINT32_MAX, v)) return fail("bad expires parameter");
-    contact.expires = static_cast<uint32_t>(v);
-  }
-  if (auto q = na->params.find("q")) {
-    uint16_t v = 0;
-    if (!parse_qvalue(*q, v)) return fail("bad q parameter");
-    contact.q = v;
+  Contact contact{std::move(*na), std::nullopt, std::nullopt};
+  // One walk over the parameters for both; the first of each counts, as find() would.
+  for (const Param& p : contact.address.params) {
+    if (!contact.expires && iequals(p.name, "expires")) {
+      uint64_t v = 0;
+      if (!parse_uint(p.value, UINT32_MAX, v)) return fail("bad expires parameter");
+      contact.expires = static_cast<uint32_t>(v);
+    } else if (!contact.q && iequals(p.name, "q")) {
+      uint16_t v = 0;
+      if (!parse_qvalue(p.value, v)) return fail("bad q parameter");
+      contact.q = v;
+    }
   }
   return contact;
 }

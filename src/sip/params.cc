@@ -5,27 +5,80 @@
 namespace hardline::sip {
 namespace {
 
-// Splits one parameter "name = value" (whitespace only meaningful for header params).
-Param split_param(std::string_view item) {
-  Param p;
-  size_t eq = find_unquoted(item, '=');
-  if (eq == std::string_view::npos) {
-    p.name = trim(item);
-  } else {
-    p.name = trim(item.substr(0, eq));
-    p.value = trim(item.substr(eq + 1));
-    p.has_value = true;
-  }
-  return p;
+void skip_whitespace(std::string_view s, size_t& i) {
+  while (i < s.size() && is(s[i], kWhitespace)) ++i;
 }
 
 // gen-value = token / host / quoted-string; host covers [IPv6] and, as Via's received= takes
 // it, a bare IPv6 address, hence ':' '[' ']'.
-bool valid_header_param_value(std::string_view v) {
-  if (v.empty()) return false;
-  if (v.front() == '"') return is_quoted_string(v);
-  for (char c : v) {
-    if (!is(c, kToken) && c != ':' && c != '[' && c != ']') return false;
+bool is_header_value_char(char c) { return is(c, kToken) || c == ':' || c == '[' || c == ']'; }
+
+// Reads the parameter that starts at s[i], in one pass, leaving i at the ';' that ends it or
+// at the end of s. Returns false, with `why` set, when it breaks the grammar; on text that
+// parse() accepted it always succeeds, which is what lets iteration reuse it unchecked.
+bool scan_param(std::string_view s, size_t& i, ParamSyntax syntax, Param& p,
+                std::string_view& why) {
+  p = Param{};
+  if (syntax == ParamSyntax::kUri) {
+    size_t start = i;
+    while (i < s.size() && s[i] != ';' && s[i] != '=') ++i;
+    p.name = s.substr(start, i - start);
+    if (i < s.size() && s[i] == '=') {
+      size_t value_start = ++i;
+      while (i < s.size() && s[i] != ';') ++i;
+      p.value = s.substr(value_start, i - value_start);
+      p.has_value = true;
+    }
+    if (p.name.empty()) {
+      why = "empty parameter";
+      return false;
+    }
+    if (!all_escaped_of(p.name, kUnreserved | kParamExtra)) {
+      why = "bad URI parameter name";
+      return false;
+    }
+    // pvalue = 1*paramchar: "transport=" is as malformed as ";;".
+    if (p.has_value && (p.value.empty() || !all_escaped_of(p.value, kUnreserved | kParamExtra))) {
+      why = "bad URI parameter value";
+      return false;
+    }
+    return true;
+  }
+
+  skip_whitespace(s, i);
+  size_t start = i;
+  while (i < s.size() && is(s[i], kToken)) ++i;
+  p.name = s.substr(start, i - start);
+  skip_whitespace(s, i);
+  if (i < s.size() && s[i] == '=') {
+    ++i;
+    skip_whitespace(s, i);
+    size_t value_start = i;
+    if (i < s.size() && s[i] == '"') {
+      size_t end = quoted_string_end(s.substr(i));
+      if (end == std::string_view::npos) {
+        why = "bad quoted-string in parameter";
+        return false;
+      }
+      i += end;
+    } else {
+      while (i < s.size() && is_header_value_char(s[i])) ++i;
+    }
+    p.value = s.substr(value_start, i - value_start);
+    p.has_value = true;
+    skip_whitespace(s, i);
+  }
+  if (p.name.empty()) {
+    why = (i == s.size() || s[i] == ';') ? "empty parameter" : "bad parameter name";
+    return false;
+  }
+  if (p.has_value && p.value.empty()) {
+    why = "bad parameter value";
+    return false;
+  }
+  if (i < s.size() && s[i] != ';') {
+    why = "bad character in parameter";
+    return false;
   }
   return true;
 }
@@ -35,33 +88,22 @@ bool valid_header_param_value(std::string_view v) {
 size_t quoted_string_end(std::string_view s) {
   if (s.empty() || s.front() != '"') return std::string_view::npos;
   for (size_t i = 1; i < s.size(); ++i) {
-    char c = s[i];
+    if (is_qdtext_plain(s[i])) continue;  // the common case, one table lookup
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c == '"') return i + 1;
     if (c == '\\') {
+      // quoted-pair: any byte but CR and LF (RFC 3261 allows %x00-09 / %x0B-0C / %x0E-7F).
       if (i + 1 >= s.size() || s[i + 1] == '\r' || s[i + 1] == '\n') return std::string_view::npos;
       ++i;
-    } else if (c == '"') {
-      return i + 1;
-    } else if (c == '\r' || c == '\n') {
+    } else if ((c < 0x20 && c != '\t') || c == 0x7f) {
+      // qdtext excludes CTLs but HTAB; UTF-8 and SP are fine.
       return std::string_view::npos;
     }
   }
   return std::string_view::npos;
 }
 
-bool is_quoted_string(std::string_view s) {
-  if (quoted_string_end(s) != s.size()) return false;
-  // qdtext excludes CTLs other than HTAB (UTF-8 and SP are fine); quoted-pair may escape any
-  // byte except CR and LF (RFC 3261 allows %x00-09 / %x0B-0C / %x0E-7F after the backslash).
-  for (size_t i = 1; i + 1 < s.size(); ++i) {
-    auto c = static_cast<unsigned char>(s[i]);
-    if (c == '\\') {
-      ++i;
-      continue;
-    }
-    if ((c < 0x20 && c != '\t') || c == 0x7f) return false;
-  }
-  return true;
-}
+bool is_quoted_string(std::string_view s) { return quoted_string_end(s) == s.size(); }
 
 size_t find_unquoted(std::string_view s, char c, bool angle_brackets) {
   bool in_angle = false;
@@ -84,34 +126,16 @@ size_t find_unquoted(std::string_view s, char c, bool angle_brackets) {
 }
 
 Result<ParamList> ParamList::parse(std::string_view text, ParamSyntax syntax, size_t max_count) {
+  size_t i = 0;
   size_t count = 0;
-  std::string_view rest = text;
+  Param p;
+  std::string_view why;
   while (true) {
-    // An unclosed quote makes the item run to the end, where the value check rejects it.
-    size_t semi = syntax == ParamSyntax::kHeader ? find_unquoted(rest, ';') : rest.find(';');
-    std::string_view item = rest.substr(0, semi);
     if (++count > max_count) return fail("too many parameters");
-    Param p = split_param(item);
-    if (p.name.empty()) return fail("empty parameter");
-    if (syntax == ParamSyntax::kUri) {
-      if (item.size() != p.name.size() + (p.has_value ? p.value.size() + 1 : 0)) {
-        return fail("whitespace in URI parameter");
-      }
-      if (!all_escaped_of(p.name, kUnreserved | kParamExtra)) {
-        return fail("bad URI parameter name");
-      }
-      // pvalue = 1*paramchar: "transport=" is as malformed as ";;".
-      if (p.has_value && (p.value.empty() || !all_escaped_of(p.value, kUnreserved | kParamExtra))) {
-        return fail("bad URI parameter value");
-      }
-    } else {
-      if (!is_token(p.name)) return fail("bad parameter name");
-      if (p.has_value && !valid_header_param_value(p.value)) return fail("bad parameter value");
-    }
-    if (semi == std::string_view::npos) break;
-    rest.remove_prefix(semi + 1);
+    if (!scan_param(text, i, syntax, p, why)) return fail(why);
+    if (i == text.size()) return ParamList(text, syntax);
+    ++i;  // the ';'
   }
-  return ParamList(text, syntax);
 }
 
 std::optional<std::string_view> ParamList::find(std::string_view name) const {
@@ -126,13 +150,13 @@ void ParamList::Iterator::next() {
     done_ = true;
     return;
   }
-  size_t semi = syntax_ == ParamSyntax::kHeader ? find_unquoted(rest_, ';') : rest_.find(';');
-  current_ = split_param(rest_.substr(0, semi));
+  std::string_view why;
+  scan_param(rest_, pos_, syntax_, current_, why);
   done_ = false;
-  if (semi == std::string_view::npos) {
+  if (pos_ >= rest_.size()) {
     more_ = false;
   } else {
-    rest_.remove_prefix(semi + 1);
+    ++pos_;  // the ';'
   }
 }
 

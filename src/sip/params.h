@@ -56,6 +56,7 @@ class ParamList {
    private:
     void next();
     std::string_view rest_;
+    size_t pos_ = 0;
     ParamSyntax syntax_ = ParamSyntax::kUri;
     Param current_;
     bool more_ = false;
@@ -70,8 +71,9 @@ class ParamList {
   ParamSyntax syntax_ = ParamSyntax::kUri;
 };
 
-// Finds the end of a quoted-string that starts at s[0] == '"'; returns the index just past the
-// closing quote, or npos when it is never closed. Honours quoted-pair ("\" any byte but CR/LF).
+// Finds the end of a quoted-string that starts at s[0] == '"' and checks it on the way; returns
+// the index just past the closing quote, or npos when it is never closed or holds a control
+// character other than HTAB outside a quoted-pair ("\" any byte but CR/LF).
 size_t quoted_string_end(std::string_view s);
 
 // Validates a quoted-string (with its quotes) per RFC 3261 §25.1.

@@ -82,7 +82,7 @@ ParseResult<void> apply_typed_header(Message& m, const Header& h, const Limits& 
                                        }
                                        auto via = parse_via(element, limits.max_params);
                                        if (!via) return tl::unexpected(via.error());
-                                       m.vias.push_back(*via);
+                                       m.vias.push_back(std::move(*via));
                                        return {};
                                      });
       if (!walked) {
@@ -100,7 +100,7 @@ ParseResult<void> apply_typed_header(Message& m, const Header& h, const Limits& 
       if (!slot.text.empty()) return duplicate(h);
       auto na = parse_name_addr(h.value, na_limits);
       if (!na) return bad(h, na.error().what);
-      slot = *na;
+      slot = std::move(*na);
       return {};
     }
     case HeaderId::kCallId: {
@@ -147,7 +147,7 @@ ParseResult<void> apply_typed_header(Message& m, const Header& h, const Limits& 
                                        }
                                        auto c = parse_contact(element, na_limits);
                                        if (!c) return tl::unexpected(c.error());
-                                       m.contacts.push_back(*c);
+                                       m.contacts.push_back(std::move(*c));
                                        return {};
                                      });
       if (!walked) return bad(h, walked.error().what);
@@ -182,7 +182,7 @@ ParseResult<void> apply_typed_header(Message& m, const Header& h, const Limits& 
                    : h.id == HeaderId::kWwwAuthenticate    ? m.www_authenticates
                                                            : m.proxy_authenticates;
       if (list.size() >= limits.max_list_elements) return bad(h, "too many values");
-      list.push_back(*auth);
+      list.push_back(std::move(*auth));
       return {};
     }
     case HeaderId::kUserAgent:
