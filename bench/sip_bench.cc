@@ -43,10 +43,18 @@ void serialize_unchanged(benchmark::State& state, const std::string& bytes) {
 const std::string kRegister = hardline::test::typical_register();
 const std::string kInvite = hardline::test::typical_invite();
 
-void BM_ParseRegister(benchmark::State& state) { parse(state, kRegister); }
-void BM_ParseInvite(benchmark::State& state) { parse(state, kInvite); }
-void BM_SerializeRegister(benchmark::State& state) { serialize_unchanged(state, kRegister); }
-void BM_SerializeInvite(benchmark::State& state) { serialize_unchanged(state, kInvite); }
+void BM_ParseRegister(benchmark::State& state) {
+  parse(state, kRegister);
+}
+void BM_ParseInvite(benchmark::State& state) {
+  parse(state, kInvite);
+}
+void BM_SerializeRegister(benchmark::State& state) {
+  serialize_unchanged(state, kRegister);
+}
+void BM_SerializeInvite(benchmark::State& state) {
+  serialize_unchanged(state, kInvite);
+}
 
 void BM_FrameStreamInvite(benchmark::State& state) {
   for (auto _ : state) {

@@ -5,12 +5,12 @@
 #include <cstdio>
 #include <cstdlib>
 
-#define HL_CHECK(cond)                                                                    \
-  do {                                                                                    \
-    if (!(cond)) {                                                                        \
+#define HL_CHECK(cond)                                                                          \
+  do {                                                                                          \
+    if (!(cond)) {                                                                              \
       std::fprintf(stderr, "hardline: check failed: %s at %s:%d\n", #cond, __FILE__, __LINE__); \
-      std::abort();                                                                       \
-    }                                                                                     \
+      std::abort();                                                                             \
+    }                                                                                           \
   } while (0)
 
 #ifdef NDEBUG

@@ -16,6 +16,8 @@ template <class T, class E = Error>
 using Result = tl::expected<T, E>;
 
 // `return fail("reason");` from a function returning Result<T>.
-inline tl::unexpected<Error> fail(std::string_view literal) { return tl::unexpected(Error{literal}); }
+inline tl::unexpected<Error> fail(std::string_view literal) {
+  return tl::unexpected(Error{literal});
+}
 
 }  // namespace hardline

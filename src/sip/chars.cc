@@ -28,7 +28,6 @@ constexpr std::array<uint16_t, 256> build_table() {
   add("-.", kHostname);
   add("+-.", kSchemeChar);
   add(";/?:@&=+$,%[]#", kUric);
-  add("0123456789abcdefABCDEF*#+-.()", kTelChar);
   add(" \t", kWhitespace);
   add("\"<>,", kListSpecial);
   return t;
@@ -49,7 +48,8 @@ const uint16_t kCharTable[256] = {
 };
 
 const uint8_t kExtraCharTable[256] = {
-#define HL_Q(c) static_cast<uint8_t>((c) >= 0x20 && (c) != 0x7f && (c) != '"' && (c) != '\\' ? kQdtextPlain : 0)
+#define HL_Q(c) \
+  static_cast<uint8_t>((c) >= 0x20 && (c) != 0x7f && (c) != '"' && (c) != '\\' ? kQdtextPlain : 0)
 #define HL_Q4(i) HL_Q(i), HL_Q(i + 1), HL_Q(i + 2), HL_Q(i + 3)
 #define HL_Q16(i) HL_Q4(i), HL_Q4(i + 4), HL_Q4(i + 8), HL_Q4(i + 12)
     HL_Q16(0),   HL_Q16(16),  HL_Q16(32),  HL_Q16(48),  HL_Q16(64),  HL_Q16(80),

@@ -9,18 +9,17 @@ namespace hardline::sip {
 enum CharClass : uint16_t {
   kAlpha = 1 << 0,
   kDigit = 1 << 1,
-  kToken = 1 << 2,         // token: alphanum / - . ! % * _ + ` ' ~
-  kWord = 1 << 3,          // word (Call-ID): token / ( ) < > : \ " / [ ] ? { }
-  kUnreserved = 1 << 4,    // alphanum / mark
-  kUserExtra = 1 << 5,     // user-unreserved: & = + $ , ; ? /
-  kPasswordExtra = 1 << 6, // & = + $ ,
-  kParamExtra = 1 << 7,    // param-unreserved: [ ] / : & + $
-  kHeaderExtra = 1 << 8,   // hnv-unreserved: [ ] / ? : + $
+  kToken = 1 << 2,          // token: alphanum / - . ! % * _ + ` ' ~
+  kWord = 1 << 3,           // word (Call-ID): token / ( ) < > : \ " / [ ] ? { }
+  kUnreserved = 1 << 4,     // alphanum / mark
+  kUserExtra = 1 << 5,      // user-unreserved: & = + $ , ; ? /
+  kPasswordExtra = 1 << 6,  // & = + $ ,
+  kParamExtra = 1 << 7,     // param-unreserved: [ ] / : & + $
+  kHeaderExtra = 1 << 8,    // hnv-unreserved: [ ] / ? : + $
   kHex = 1 << 9,
   kHostname = 1 << 10,     // alphanum / - .
   kSchemeChar = 1 << 11,   // ALPHA / DIGIT / + - .
   kUric = 1 << 12,         // RFC 2396 uric plus the few extras seen in absolute URIs
-  kTelChar = 1 << 13,      // tel number: hex digits, * # + and visual separators - . ( )
   kWhitespace = 1 << 14,   // SP / HTAB
   kListSpecial = 1 << 15,  // what a comma-separated list must look at: " < > ,
 };
@@ -36,8 +35,12 @@ inline bool is_qdtext_plain(char c) {
 
 extern const uint16_t kCharTable[256];
 
-inline bool is(unsigned char c, uint16_t cls) { return (kCharTable[c] & cls) != 0; }
-inline bool is(char c, uint16_t cls) { return is(static_cast<unsigned char>(c), cls); }
+inline bool is(unsigned char c, uint16_t cls) {
+  return (kCharTable[c] & cls) != 0;
+}
+inline bool is(char c, uint16_t cls) {
+  return is(static_cast<unsigned char>(c), cls);
+}
 
 // True when every byte of s is in cls (and s is not empty).
 inline bool all_of(std::string_view s, uint16_t cls) {
@@ -48,12 +51,16 @@ inline bool all_of(std::string_view s, uint16_t cls) {
   return true;
 }
 
-inline bool is_token(std::string_view s) { return all_of(s, kToken); }
+inline bool is_token(std::string_view s) {
+  return all_of(s, kToken);
+}
 
 // True when every byte of s is in cls or starts a valid escape ("%" HEX HEX). Empty is true.
 bool all_escaped_of(std::string_view s, uint16_t cls);
 
-inline char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+inline char ascii_lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+}
 
 // ASCII lower-case comparison without locale.
 inline bool iequals(std::string_view a, std::string_view b) {
@@ -73,7 +80,8 @@ inline std::string_view trim(std::string_view s) {
 }
 
 // Parses 1*DIGIT into a value no larger than max; false on an empty string, a non-digit or
-// overflow. max must stay below 2^60. Leading zeros are allowed ("0068" is 68), as RFC 4475 §3.1.1.1 requires.
+// overflow. max must stay below 2^60. Leading zeros are allowed ("0068" is 68), as RFC 4475
+// §3.1.1.1 requires.
 bool parse_uint(std::string_view s, uint64_t max, uint64_t& out);
 
 }  // namespace hardline::sip

@@ -73,16 +73,44 @@ constexpr std::array kNames = {
 };
 
 constexpr std::array<std::string_view, static_cast<size_t>(HeaderId::kCount)> kCanonical = {
-    "",                   "Accept",         "Accept-Contact",      "Allow",
-    "Allow-Events",       "Authorization",  "Call-ID",             "Contact",
-    "Content-Encoding",   "Content-Length", "Content-Type",        "CSeq",
-    "Date",               "Event",          "Expires",             "From",
-    "Identity",           "Max-Forwards",   "Min-Expires",         "Proxy-Authenticate",
-    "Proxy-Authorization", "Proxy-Require", "Record-Route",        "Refer-To",
-    "Referred-By",        "Require",        "Retry-After",         "Route",
-    "Server",             "Session-Expires", "Subject",            "Supported",
-    "To",                 "Unsupported",    "User-Agent",          "Via",
-    "Warning",            "WWW-Authenticate",
+    "",
+    "Accept",
+    "Accept-Contact",
+    "Allow",
+    "Allow-Events",
+    "Authorization",
+    "Call-ID",
+    "Contact",
+    "Content-Encoding",
+    "Content-Length",
+    "Content-Type",
+    "CSeq",
+    "Date",
+    "Event",
+    "Expires",
+    "From",
+    "Identity",
+    "Max-Forwards",
+    "Min-Expires",
+    "Proxy-Authenticate",
+    "Proxy-Authorization",
+    "Proxy-Require",
+    "Record-Route",
+    "Refer-To",
+    "Referred-By",
+    "Require",
+    "Retry-After",
+    "Route",
+    "Server",
+    "Session-Expires",
+    "Subject",
+    "Supported",
+    "To",
+    "Unsupported",
+    "User-Agent",
+    "Via",
+    "Warning",
+    "WWW-Authenticate",
 };
 
 // kNames grouped by first letter, so a lookup compares against two or three names at most.
@@ -122,6 +150,8 @@ HeaderId lookup_header(std::string_view name) {
   return HeaderId::kOther;
 }
 
-std::string_view canonical_name(HeaderId id) { return kCanonical[static_cast<size_t>(id)]; }
+std::string_view canonical_name(HeaderId id) {
+  return kCanonical[static_cast<size_t>(id)];
+}
 
 }  // namespace hardline::sip

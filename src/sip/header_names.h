@@ -14,16 +14,16 @@ enum class HeaderId : uint8_t {
   kAllow,
   kAllowEvents,  // u
   kAuthorization,
-  kCallId,  // i
-  kContact,  // m
+  kCallId,           // i
+  kContact,          // m
   kContentEncoding,  // e
-  kContentLength,  // l
-  kContentType,  // c
+  kContentLength,    // l
+  kContentType,      // c
   kCSeq,
   kDate,
   kEvent,  // o
   kExpires,
-  kFrom,  // f
+  kFrom,      // f
   kIdentity,  // y
   kMaxForwards,
   kMinExpires,
@@ -31,16 +31,16 @@ enum class HeaderId : uint8_t {
   kProxyAuthorization,
   kProxyRequire,
   kRecordRoute,
-  kReferTo,  // r
+  kReferTo,     // r
   kReferredBy,  // b
   kRequire,
   kRetryAfter,
   kRoute,
   kServer,
   kSessionExpires,  // x
-  kSubject,  // s
-  kSupported,  // k
-  kTo,  // t
+  kSubject,         // s
+  kSupported,       // k
+  kTo,              // t
   kUnsupported,
   kUserAgent,
   kVia,  // v

@@ -7,8 +7,8 @@ namespace hardline::sip {
 namespace {
 
 constexpr std::array<std::string_view, static_cast<size_t>(Method::kOther)> kMethodNames = {
-    "INVITE", "ACK",  "BYE",   "CANCEL", "REGISTER", "OPTIONS", "SUBSCRIBE",
-    "NOTIFY", "MESSAGE", "INFO", "REFER", "UPDATE",  "PRACK",   "PUBLISH",
+    "INVITE", "ACK",     "BYE",  "CANCEL", "REGISTER", "OPTIONS", "SUBSCRIBE",
+    "NOTIFY", "MESSAGE", "INFO", "REFER",  "UPDATE",   "PRACK",   "PUBLISH",
 };
 
 }  // namespace
@@ -47,7 +47,8 @@ void Message::add_header(HeaderId id, std::string_view value) {
 }
 
 void Message::add_header(std::string_view name, std::string_view value) {
-  headers.push_back(Header{lookup_header(name), keep(std::string(name)), keep(std::string(value)), {}});
+  headers.push_back(
+      Header{lookup_header(name), keep(std::string(name)), keep(std::string(value)), {}});
 }
 
 size_t Message::remove_headers(HeaderId id) {

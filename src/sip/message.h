@@ -20,8 +20,20 @@
 namespace hardline::sip {
 
 enum class Method : uint8_t {
-  kInvite, kAck, kBye, kCancel, kRegister, kOptions, kSubscribe, kNotify, kMessage, kInfo,
-  kRefer, kUpdate, kPrack, kPublish,
+  kInvite,
+  kAck,
+  kBye,
+  kCancel,
+  kRegister,
+  kOptions,
+  kSubscribe,
+  kNotify,
+  kMessage,
+  kInfo,
+  kRefer,
+  kUpdate,
+  kPrack,
+  kPublish,
   kOther,  // an extension method: a valid token the server may answer with 501
 };
 

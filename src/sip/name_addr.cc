@@ -38,7 +38,8 @@ Result<NameAddr> parse_name_addr(std::string_view text, const NameAddrLimits& li
     if (end == std::string_view::npos) return fail("unterminated quoted-string in display name");
     na.display_name = text.substr(0, end);
     lt = text.find_first_not_of(" \t", end);
-    if (lt == std::string_view::npos || text[lt] != '<') return fail("display name not followed by <URI>");
+    if (lt == std::string_view::npos || text[lt] != '<')
+      return fail("display name not followed by <URI>");
   } else {
     // A '<' inside a quoted header parameter of an addr-spec opens nothing:
     // sip:a@b;+sip.instance="<urn:uuid:...>" (RFC 5626) has no display name.
@@ -77,7 +78,8 @@ Result<NameAddr> parse_name_addr(std::string_view text, const NameAddrLimits& li
   if (!uri) return tl::unexpected(uri.error());
   na.uri = *uri;
   auto params = parse_params_after(
-      na, semi == std::string_view::npos ? std::string_view() : text.substr(semi), limits.max_params);
+      na, semi == std::string_view::npos ? std::string_view() : text.substr(semi),
+      limits.max_params);
   if (!params) return tl::unexpected(params.error());
   return na;
 }

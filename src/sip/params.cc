@@ -11,7 +11,9 @@ void skip_whitespace(std::string_view s, size_t& i) {
 
 // gen-value = token / host / quoted-string; host covers [IPv6] and, as Via's received= takes
 // it, a bare IPv6 address, hence ':' '[' ']'.
-bool is_header_value_char(char c) { return is(c, kToken) || c == ':' || c == '[' || c == ']'; }
+bool is_header_value_char(char c) {
+  return is(c, kToken) || c == ':' || c == '[' || c == ']';
+}
 
 // Reads the parameter that starts at s[i], in one pass, leaving i at the ';' that ends it or
 // at the end of s. Returns false, with `why` set, when it breaks the grammar; on text that
@@ -103,7 +105,9 @@ size_t quoted_string_end(std::string_view s) {
   return std::string_view::npos;
 }
 
-bool is_quoted_string(std::string_view s) { return quoted_string_end(s) == s.size(); }
+bool is_quoted_string(std::string_view s) {
+  return quoted_string_end(s) == s.size();
+}
 
 size_t find_unquoted(std::string_view s, char c, bool angle_brackets) {
   bool in_angle = false;

@@ -10,11 +10,24 @@ namespace hardline::sip {
 namespace {
 
 constexpr std::array<std::string_view, static_cast<size_t>(ParseErrorCode::kCount)> kCodeNames = {
-    "empty",          "too_large",       "too_many_headers",   "line_too_long",
-    "uri_too_long",   "too_many_vias",   "bad_start_line",     "bad_version",
-    "bad_request_uri", "bad_status",     "bad_line_ending",    "bad_header_name",
-    "bad_header_value", "duplicate_header", "missing_header",  "bad_content_length",
-    "missing_content_length", "cseq_mismatch",
+    "empty",
+    "too_large",
+    "too_many_headers",
+    "line_too_long",
+    "uri_too_long",
+    "too_many_vias",
+    "bad_start_line",
+    "bad_version",
+    "bad_request_uri",
+    "bad_status",
+    "bad_line_ending",
+    "bad_header_name",
+    "bad_header_value",
+    "duplicate_header",
+    "missing_header",
+    "bad_content_length",
+    "missing_content_length",
+    "cseq_mismatch",
 };
 
 bool looks_like_response(std::string_view bytes) {
@@ -36,7 +49,9 @@ bool is_sip_version(std::string_view v) {
          all_of(v.substr(dot + 1), kDigit);
 }
 
-bool is_sip_2_0(std::string_view v) { return iequals(v, "SIP/2.0"); }
+bool is_sip_2_0(std::string_view v) {
+  return iequals(v, "SIP/2.0");
+}
 
 // Reason-Phrase: any bytes but control characters (HTAB allowed); UTF-8 passes.
 bool is_reason_phrase(std::string_view s) {
@@ -61,7 +76,8 @@ class MessageParser {
  private:
   tl::unexpected<ParseError> error(ParseErrorCode code, uint16_t status, std::string reason) {
     // A malformed response is never answered (RFC 3261 §16.7, RFC 4475 §3.1.2.19).
-    return tl::unexpected(ParseError{msg_.is_request ? status : uint16_t{0}, code, std::move(reason)});
+    return tl::unexpected(
+        ParseError{msg_.is_request ? status : uint16_t{0}, code, std::move(reason)});
   }
 
   ParseResult<void> parse() {
@@ -95,7 +111,8 @@ class MessageParser {
     size_t avail = bytes_.size() - pos;
     const void* lf = std::memchr(begin, '\n', avail);
     if (lf == nullptr) {
-      return error(ParseErrorCode::kBadLineEnding, 400, "Header section not terminated by CRLF CRLF");
+      return error(ParseErrorCode::kBadLineEnding, 400,
+                   "Header section not terminated by CRLF CRLF");
     }
     size_t len = static_cast<size_t>(static_cast<const char*>(lf) - begin);
     if (len == 0 || begin[len - 1] != '\r') {
@@ -248,12 +265,12 @@ class MessageParser {
     // RFC 3261 §8.1.1: To, From, CSeq, Call-ID, Max-Forwards and Via. Max-Forwards is not
     // required, so that RFC 2543 requests still parse (RFC 4475 §3.4.1); a proxy that forwards
     // such a request adds it.
-    const char* missing = msg_.vias.empty()            ? "Via"
-                          : msg_.from.text.empty()     ? "From"
-                          : msg_.to.text.empty()       ? "To"
-                          : msg_.call_id.empty()       ? "Call-ID"
-                          : msg_.cseq.method.empty()   ? "CSeq"
-                                                       : nullptr;
+    const char* missing = msg_.vias.empty()          ? "Via"
+                          : msg_.from.text.empty()   ? "From"
+                          : msg_.to.text.empty()     ? "To"
+                          : msg_.call_id.empty()     ? "Call-ID"
+                          : msg_.cseq.method.empty() ? "CSeq"
+                                                     : nullptr;
     if (missing != nullptr) {
       return error(ParseErrorCode::kMissingHeader, 400,
                    std::string("Missing ").append(missing).append(" header"));
@@ -270,16 +287,19 @@ class MessageParser {
     size_t available = bytes_.size() - body_start;
     if (msg_.content_length) {
       if (*msg_.content_length > available) {
-        return error(ParseErrorCode::kBadContentLength, 400, "Content-Length larger than the message");
+        return error(ParseErrorCode::kBadContentLength, 400,
+                     "Content-Length larger than the message");
       }
       if (framing_ == Framing::kStream && *msg_.content_length != available) {
-        return error(ParseErrorCode::kBadContentLength, 400, "Content-Length differs from the frame");
+        return error(ParseErrorCode::kBadContentLength, 400,
+                     "Content-Length differs from the frame");
       }
       msg_.body = bytes_.substr(body_start, *msg_.content_length);
       return {};
     }
     if (framing_ == Framing::kStream) {
-      return error(ParseErrorCode::kMissingContentLength, 400, "Content-Length required on a stream");
+      return error(ParseErrorCode::kMissingContentLength, 400,
+                   "Content-Length required on a stream");
     }
     msg_.body = bytes_.substr(body_start);  // RFC 3261 §18.3: the rest of the datagram
     return {};

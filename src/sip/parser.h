@@ -25,24 +25,24 @@ struct Limits {
 
 // What went wrong, for counters; the status and reason say what to answer.
 enum class ParseErrorCode : uint8_t {
-  kEmpty,               // nothing but CRLF (a keep-alive) or no bytes at all
-  kTooLarge,            // max_message_size
-  kTooManyHeaders,      // max_headers
-  kLineTooLong,         // max_line_length
-  kUriTooLong,          // max_uri_length, in the Request-URI
-  kTooManyVias,         // max_vias
-  kBadStartLine,        // request or status line
-  kBadVersion,          // not SIP/2.0
+  kEmpty,           // nothing but CRLF (a keep-alive) or no bytes at all
+  kTooLarge,        // max_message_size
+  kTooManyHeaders,  // max_headers
+  kLineTooLong,     // max_line_length
+  kUriTooLong,      // max_uri_length, in the Request-URI
+  kTooManyVias,     // max_vias
+  kBadStartLine,    // request or status line
+  kBadVersion,      // not SIP/2.0
   kBadRequestUri,
   kBadStatus,
-  kBadLineEnding,       // bare CR or LF, or headers never terminated by an empty line
+  kBadLineEnding,  // bare CR or LF, or headers never terminated by an empty line
   kBadHeaderName,
-  kBadHeaderValue,      // a known header that breaks its grammar
-  kDuplicateHeader,     // a single-valued header given twice
-  kMissingHeader,       // Via, From, To, Call-ID or CSeq absent
-  kBadContentLength,    // malformed, or larger than the bytes received
+  kBadHeaderValue,        // a known header that breaks its grammar
+  kDuplicateHeader,       // a single-valued header given twice
+  kMissingHeader,         // Via, From, To, Call-ID or CSeq absent
+  kBadContentLength,      // malformed, or larger than the bytes received
   kMissingContentLength,  // on a stream, where RFC 3261 §18.3 requires it
-  kCSeqMismatch,        // CSeq method differs from the request method
+  kCSeqMismatch,          // CSeq method differs from the request method
   kCount,
 };
 std::string_view error_code_name(ParseErrorCode code);
@@ -50,7 +50,7 @@ std::string_view error_code_name(ParseErrorCode code);
 struct ParseError {
   uint16_t status = 400;  // 0: drop silently (every malformed response, and keep-alives)
   ParseErrorCode code = ParseErrorCode::kBadStartLine;
-  std::string reason;     // Hardline's own text
+  std::string reason;  // Hardline's own text
 
   bool drop() const { return status == 0; }
 };

@@ -81,8 +81,8 @@ bool is_sip_date(std::string_view v) {
   if (!one_of(v.substr(0, 3), {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"})) return false;
   if (v.substr(3, 2) != ", " || v[7] != ' ' || v[11] != ' ' || v[16] != ' ') return false;
   if (!two_digits(v, 5, 31) || v.substr(5, 2) == "00") return false;
-  if (!one_of(v.substr(8, 3), {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep",
-                               "Oct", "Nov", "Dec"})) {
+  if (!one_of(v.substr(8, 3), {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
+                               "Nov", "Dec"})) {
     return false;
   }
   if (!all_of(v.substr(12, 4), kDigit)) return false;

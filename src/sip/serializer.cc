@@ -6,7 +6,8 @@ namespace hardline::sip {
 
 void serialize(const Message& m, std::string& out) {
   size_t estimate = m.start_line.size() + m.body.size() + 2;
-  for (const Header& h : m.headers) estimate += h.raw.empty() ? h.name.size() + h.value.size() + 4 : h.raw.size();
+  for (const Header& h : m.headers)
+    estimate += h.raw.empty() ? h.name.size() + h.value.size() + 4 : h.raw.size();
   out.reserve(out.size() + estimate);
 
   if (!m.start_line.empty()) {

@@ -44,13 +44,14 @@ ParseResult<StreamFrame> frame_stream(std::string_view buffered, const Limits& l
   std::optional<uint32_t> length;
   while (pos < head.size()) {
     size_t end = head.find("\r\n", pos);
-    while (end + 2 < head.size() && is(head[end + 2], kWhitespace)) end = head.find("\r\n", end + 2);
+    while (end + 2 < head.size() && is(head[end + 2], kWhitespace))
+      end = head.find("\r\n", end + 2);
     std::string_view field = head.substr(pos, end - pos);
     pos = end + 2;
     if (!is_content_length_name(field)) continue;
     if (length) {
-      return tl::unexpected(
-          ParseError{status, ParseErrorCode::kDuplicateHeader, "More than one Content-Length header"});
+      return tl::unexpected(ParseError{status, ParseErrorCode::kDuplicateHeader,
+                                       "More than one Content-Length header"});
     }
     std::string value(field.substr(field.find(':') + 1));
     std::erase_if(value, [](char c) { return c == '\r' || c == '\n'; });

@@ -44,7 +44,8 @@ ParseResult<void> token_list(const Header& header, std::vector<std::string_view>
     return may_be_empty ? ParseResult<void>() : bad(header, "empty list");
   }
   // One allocation for the whole list rather than one per doubling.
-  out.reserve(out.size() + 1 + static_cast<size_t>(std::count(header.value.begin(), header.value.end(), ',')));
+  out.reserve(out.size() + 1 +
+              static_cast<size_t>(std::count(header.value.begin(), header.value.end(), ',')));
   auto walked = for_each_element(header.value, limits.max_list_elements,
                                  [&out](std::string_view element) -> Result<void> {
                                    if (!is_token(element)) return fail("not a token");

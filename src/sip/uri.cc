@@ -76,7 +76,8 @@ Result<Uri> parse_sip_uri(Uri uri, std::string_view rest, const UriLimits& limit
       }
     }
     if (uri.user.empty()) return fail("empty user in URI");
-    if (!all_escaped_of(uri.user, kUnreserved | kUserExtra)) return fail("bad character in URI user");
+    if (!all_escaped_of(uri.user, kUnreserved | kUserExtra))
+      return fail("bad character in URI user");
     rest.remove_prefix(at + 1);
   }
 

@@ -85,11 +85,12 @@ Result<Via> parse_via(std::string_view text, size_t max_params) {
   size_t colon = sent_by.rfind(':');
   if (!sent_by.empty() && sent_by.front() == '[') {
     size_t close = sent_by.find(']');
-    colon = (close != std::string_view::npos && close + 1 < sent_by.size()) ? close + 1
-                                                                              : std::string_view::npos;
+    colon = (close != std::string_view::npos && close + 1 < sent_by.size())
+                ? close + 1
+                : std::string_view::npos;
     if (colon != std::string_view::npos) {
       colon = sent_by.find_first_not_of(" \t", colon);
-      if (sent_by[colon] != ':') return fail("bad sent-by");
+      if (colon == std::string_view::npos || sent_by[colon] != ':') return fail("bad sent-by");
     }
   }
   std::string_view host_text = trim(sent_by.substr(0, colon));

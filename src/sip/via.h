@@ -12,7 +12,7 @@
 namespace hardline::sip {
 
 struct Via {
-  std::string_view text;  // the whole via-parm as received
+  std::string_view text;              // the whole via-parm as received
   std::string_view protocol_name;     // "SIP"
   std::string_view protocol_version;  // "2.0"
   std::string_view transport;         // "UDP", "TCP", "TLS", "WS", or any token, as received

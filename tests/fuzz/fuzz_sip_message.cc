@@ -34,7 +34,8 @@ void touch(const Message& m) {
     for (const Param& p : v.params) sink = sink + p.name.size();
   }
   for (const AuthHeader& a : m.authorizations) {
-    sink = sink + a.find("nonce").value_or("").size() + unquote(a.digest.username.value_or("")).size();
+    sink =
+        sink + a.find("nonce").value_or("").size() + unquote(a.digest.username.value_or("")).size();
   }
   (void)sink;
 }
@@ -52,7 +53,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     HL_CHECK(again.has_value());
     HL_CHECK(serialize(*again) == once);
   } else {
-    HL_CHECK(parsed.error().status == 0 || (parsed.error().status >= 400 && parsed.error().status < 600));
+    HL_CHECK(parsed.error().status == 0 ||
+             (parsed.error().status >= 400 && parsed.error().status < 600));
     HL_CHECK(parsed.error().reason.find_first_of("\r\n") == std::string::npos);
   }
 

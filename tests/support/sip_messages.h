@@ -35,7 +35,9 @@ inline std::string typical_register() {
       "REGISTER sip:example.com SIP/2.0",
       "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-524287-1---3bd2e4b2d7e5c1a8;rport",
       "Max-Forwards: 70",
-      "Contact: <sip:201@192.0.2.10:5060;transport=udp>;expires=3600;+sip.instance=\"<urn:uuid:00000000-0000-1000-8000-0004f2a1b2c3>\"",
+      "Contact: "
+      "<sip:201@192.0.2.10:5060;transport=udp>;expires=3600;+sip.instance=\"<urn:uuid:00000000-"
+      "0000-1000-8000-0004f2a1b2c3>\"",
       "To: <sip:201@example.com>",
       "From: \"Desk 201\" <sip:201@example.com>;tag=8a3b9c2d",
       "Call-ID: 9f2c1d7e5a3b4c6d8e0f1a2b3c4d5e6f",
@@ -44,7 +46,10 @@ inline std::string typical_register() {
       "Allow: INVITE, ACK, CANCEL, BYE, NOTIFY, REFER, MESSAGE, OPTIONS, INFO, SUBSCRIBE",
       "Supported: replaces, outbound, path",
       "User-Agent: DeskPhone",
-      "Authorization: Digest username=\"201\",realm=\"example.com\",nonce=\"a1b2c3d4e5f60718293a4b5c6d7e8f90\",uri=\"sip:example.com\",response=\"0123456789abcdef0123456789abcdef\",algorithm=MD5,cnonce=\"6b8b4567\",qop=auth,nc=00000001",
+      "Authorization: Digest "
+      "username=\"201\",realm=\"example.com\",nonce=\"a1b2c3d4e5f60718293a4b5c6d7e8f90\",uri=\"sip:"
+      "example.com\",response=\"0123456789abcdef0123456789abcdef\",algorithm=MD5,cnonce="
+      "\"6b8b4567\",qop=auth,nc=00000001",
       "Content-Length: 0",
   });
 }

@@ -188,18 +188,6 @@ constexpr ClassCase kClassCases[] = {
     {'>', kUric, "uric", false},
     {'\\', kUric, "uric", false},
     // tel number characters
-    {'5', kTelChar, "tel", true},
-    {'c', kTelChar, "tel", true},
-    {'*', kTelChar, "tel", true},
-    {'#', kTelChar, "tel", true},
-    {'+', kTelChar, "tel", true},
-    {'-', kTelChar, "tel", true},
-    {'.', kTelChar, "tel", true},
-    {'(', kTelChar, "tel", true},
-    {')', kTelChar, "tel", true},
-    {'g', kTelChar, "tel", false},
-    {' ', kTelChar, "tel", false},
-    {';', kTelChar, "tel", false},
     // SP / HTAB only: CR and LF are not whitespace inside a value.
     {' ', kWhitespace, "whitespace", true},
     {'\t', kWhitespace, "whitespace", true},

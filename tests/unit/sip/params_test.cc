@@ -21,8 +21,7 @@ struct ExpectedParam {
 
 std::vector<ExpectedParam> collect(const ParamList& list) {
   std::vector<ExpectedParam> out;
-  for (const Param& p : list)
-    out.push_back({p.name, p.value, p.has_value});
+  for (const Param& p : list) out.push_back({p.name, p.value, p.has_value});
   return out;
 }
 

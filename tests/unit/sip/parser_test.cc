@@ -54,8 +54,8 @@ std::string response(std::string_view status_line, std::string_view extra = {}) 
 TEST(ParserRequestLine, Table) {
   expect_rows({
       {"plain INVITE", request("INVITE sip:bob@example.com SIP/2.0", {"CSeq: 1 INVITE"}), kValid},
-      {"extension method",
-       request("FOO-BAR.1 sip:bob@example.com SIP/2.0", {"CSeq: 1 FOO-BAR.1"}), kValid},
+      {"extension method", request("FOO-BAR.1 sip:bob@example.com SIP/2.0", {"CSeq: 1 FOO-BAR.1"}),
+       kValid},
       {"lower-case version literal",
        request("INVITE sip:bob@example.com sip/2.0", {"CSeq: 1 INVITE"}), kValid},
       {"sips and tel Request-URIs",
@@ -74,11 +74,11 @@ TEST(ParserRequestLine, Table) {
        ParseErrorCode::kBadStartLine},
       {"double space", request("INVITE  sip:bob@example.com SIP/2.0", {"CSeq: 1 INVITE"}), 400,
        ParseErrorCode::kBadRequestUri},
-      {"trailing space", request("INVITE sip:bob@example.com SIP/2.0 ", {"CSeq: 1 INVITE"}),
-       400, ParseErrorCode::kBadStartLine},
+      {"trailing space", request("INVITE sip:bob@example.com SIP/2.0 ", {"CSeq: 1 INVITE"}), 400,
+       ParseErrorCode::kBadStartLine},
       {"tab separator", request("INVITE\tsip:bob@example.com SIP/2.0", {"CSeq: 1 INVITE"}), 400},
-      {"method not a token", request("INV@TE sip:bob@example.com SIP/2.0", {"CSeq: 1 INV@TE"}),
-       400, ParseErrorCode::kBadStartLine},
+      {"method not a token", request("INV@TE sip:bob@example.com SIP/2.0", {"CSeq: 1 INV@TE"}), 400,
+       ParseErrorCode::kBadStartLine},
       {"Request-URI in <>", request("INVITE <sip:bob@example.com> SIP/2.0", {"CSeq: 1 INVITE"}),
        400, ParseErrorCode::kBadRequestUri},
       {"headers in Request-URI",
@@ -118,13 +118,12 @@ TEST(ParserStatusLine, Table) {
 
 TEST(ParserHeaders, FramingTable) {
   expect_rows({
-      {"name with space before colon", request("OPTIONS sip:b@example.com SIP/2.0",
-                                               {"CSeq : 1 OPTIONS"}),
-       kValid},
+      {"name with space before colon",
+       request("OPTIONS sip:b@example.com SIP/2.0", {"CSeq : 1 OPTIONS"}), kValid},
       {"no colon", request("OPTIONS sip:b@example.com SIP/2.0", {"CSeq: 1 OPTIONS", "Foobar x"}),
        400, ParseErrorCode::kBadHeaderName},
-      {"empty name", request("OPTIONS sip:b@example.com SIP/2.0", {"CSeq: 1 OPTIONS", ": x"}),
-       400, ParseErrorCode::kBadHeaderName},
+      {"empty name", request("OPTIONS sip:b@example.com SIP/2.0", {"CSeq: 1 OPTIONS", ": x"}), 400,
+       ParseErrorCode::kBadHeaderName},
       {"name not a token",
        request("OPTIONS sip:b@example.com SIP/2.0", {"CSeq: 1 OPTIONS", "Fo(o: x"}), 400,
        ParseErrorCode::kBadHeaderName},
@@ -137,9 +136,8 @@ TEST(ParserHeaders, FramingTable) {
       {"headers never terminated",
        "OPTIONS sip:b@example.com SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n", 400,
        ParseErrorCode::kBadLineEnding},
-      {"continuation before any header",
-       "OPTIONS sip:b@example.com SIP/2.0\r\n folded\r\n\r\n", 400,
-       ParseErrorCode::kBadLineEnding},
+      {"continuation before any header", "OPTIONS sip:b@example.com SIP/2.0\r\n folded\r\n\r\n",
+       400, ParseErrorCode::kBadLineEnding},
       {"only CRLFs: a keep-alive, dropped", "\r\n\r\n", 0, ParseErrorCode::kEmpty},
       {"nothing at all", "", 0, ParseErrorCode::kEmpty},
       {"leading CRLFs before the start line are ignored",
@@ -152,10 +150,11 @@ TEST(ParserHeaders, RequiredAndSingleValued) {
   expect_rows({
       {"missing CSeq", request(start), 400, ParseErrorCode::kMissingHeader},
       {"missing Via",
-       sip_message({start, "From: <sip:a@b>;tag=1", "To: <sip:b@c>", "Call-ID: x", "CSeq: 1 OPTIONS"}),
+       sip_message(
+           {start, "From: <sip:a@b>;tag=1", "To: <sip:b@c>", "Call-ID: x", "CSeq: 1 OPTIONS"}),
        400, ParseErrorCode::kMissingHeader},
-      {"missing Max-Forwards is accepted (RFC 2543 peers)",
-       request(start, {"CSeq: 1 OPTIONS"}), kValid},
+      {"missing Max-Forwards is accepted (RFC 2543 peers)", request(start, {"CSeq: 1 OPTIONS"}),
+       kValid},
       {"two From", request(start, {"CSeq: 1 OPTIONS", "f: <sip:c@d>;tag=2"}), 400,
        ParseErrorCode::kDuplicateHeader},
       {"two To", request(start, {"CSeq: 1 OPTIONS", "t: <sip:c@d>"}), 400,
@@ -164,8 +163,9 @@ TEST(ParserHeaders, RequiredAndSingleValued) {
        ParseErrorCode::kDuplicateHeader},
       {"two CSeq", request(start, {"CSeq: 1 OPTIONS", "CSeq: 2 OPTIONS"}), 400,
        ParseErrorCode::kDuplicateHeader},
-      {"two Max-Forwards", request(start, {"CSeq: 1 OPTIONS", "Max-Forwards: 1", "Max-Forwards: 2"}),
-       400, ParseErrorCode::kDuplicateHeader},
+      {"two Max-Forwards",
+       request(start, {"CSeq: 1 OPTIONS", "Max-Forwards: 1", "Max-Forwards: 2"}), 400,
+       ParseErrorCode::kDuplicateHeader},
       {"two Content-Length", request(start, {"CSeq: 1 OPTIONS", "Content-Length: 0", "l: 0"}), 400,
        ParseErrorCode::kDuplicateHeader},
       {"CSeq method differs", request(start, {"CSeq: 1 INVITE"}), 400,
@@ -176,7 +176,8 @@ TEST(ParserHeaders, RequiredAndSingleValued) {
        request("NEWMETHOD sip:b@example.com SIP/2.0", {"CSeq: 1 INVITE"}), 501,
        ParseErrorCode::kCSeqMismatch},
       {"two Via headers and a list are all kept",
-       request(start, {"CSeq: 1 OPTIONS", "v: SIP/2.0/TCP a.example.com, SIP/2.0/UDP b.example.com"}),
+       request(start,
+               {"CSeq: 1 OPTIONS", "v: SIP/2.0/TCP a.example.com, SIP/2.0/UDP b.example.com"}),
        kValid},
   });
 }
@@ -224,8 +225,7 @@ TEST(ParserHeaders, KnownHeaderGrammarTable) {
        ParseErrorCode::kBadHeaderValue},
       {"Via sent-by IPv6", reg("Via: SIP/2.0/TCP [2001:db8::9]:5061;branch=z9hG4bK9;rport"),
        kValid},
-      {"From display name not a token", reg("X: y\r\nFrom: Bell, Alexander <sip:a@b>;tag=1"),
-       400},
+      {"From display name not a token", reg("X: y\r\nFrom: Bell, Alexander <sip:a@b>;tag=1"), 400},
   });
 }
 
@@ -254,12 +254,24 @@ TEST(ParserHeaders, CompactFormsMapToTheirHeaders) {
   auto m = parse_datagram(bytes);
   ASSERT_TRUE(m) << m.error().reason;
   const HeaderId expected[] = {
-      HeaderId::kVia,         HeaderId::kFrom,           HeaderId::kTo,
-      HeaderId::kCallId,      HeaderId::kCSeq,           HeaderId::kContact,
-      HeaderId::kContentType, HeaderId::kContentEncoding, HeaderId::kSubject,
-      HeaderId::kSupported,   HeaderId::kEvent,          HeaderId::kAllowEvents,
-      HeaderId::kReferTo,     HeaderId::kReferredBy,     HeaderId::kSessionExpires,
-      HeaderId::kIdentity,    HeaderId::kAcceptContact,  HeaderId::kContentLength,
+      HeaderId::kVia,
+      HeaderId::kFrom,
+      HeaderId::kTo,
+      HeaderId::kCallId,
+      HeaderId::kCSeq,
+      HeaderId::kContact,
+      HeaderId::kContentType,
+      HeaderId::kContentEncoding,
+      HeaderId::kSubject,
+      HeaderId::kSupported,
+      HeaderId::kEvent,
+      HeaderId::kAllowEvents,
+      HeaderId::kReferTo,
+      HeaderId::kReferredBy,
+      HeaderId::kSessionExpires,
+      HeaderId::kIdentity,
+      HeaderId::kAcceptContact,
+      HeaderId::kContentLength,
   };
   ASSERT_EQ(m->headers.size(), std::size(expected));
   for (size_t i = 0; i < std::size(expected); ++i) {
@@ -367,7 +379,8 @@ TEST(ParserTyped, RegisterFieldsAreTyped) {
 TEST(ParserBody, DatagramFraming) {
   const std::string start = "MESSAGE sip:b@example.com SIP/2.0";
   {
-    const std::string bytes = request(start, {"CSeq: 1 MESSAGE", "Content-Length: 5"}, "helloEXTRA");
+    const std::string bytes =
+        request(start, {"CSeq: 1 MESSAGE", "Content-Length: 5"}, "helloEXTRA");
     auto m = parse_datagram(bytes);
     ASSERT_TRUE(m) << m.error().reason;
     EXPECT_EQ(m->body, "hello") << "bytes after Content-Length are ignored (RFC 3261 §18.3)";
@@ -411,25 +424,28 @@ TEST(ParserLimits, EachLimitHasADefinedAnswer) {
     ParseErrorCode code;
   };
   const std::vector<LimitRow> rows = {
-      {"message size", request(start, {"CSeq: 1 OPTIONS", "X: " + std::string(150, 'x'),
-                                       "Y: " + std::string(150, 'y'), "Z: " + std::string(150, 'z')}),
+      {"message size",
+       request(start, {"CSeq: 1 OPTIONS", "X: " + std::string(150, 'x'),
+                       "Y: " + std::string(150, 'y'), "Z: " + std::string(150, 'z')}),
        513, ParseErrorCode::kTooLarge},
-      {"header count", request(start, {"CSeq: 1 OPTIONS", "X-A: 1", "X-B: 1", "X-C: 1", "X-D: 1", "X-E: 1"}),
-       400, ParseErrorCode::kTooManyHeaders},
+      {"header count",
+       request(start, {"CSeq: 1 OPTIONS", "X-A: 1", "X-B: 1", "X-C: 1", "X-D: 1", "X-E: 1"}), 400,
+       ParseErrorCode::kTooManyHeaders},
       {"line length", request(start, {"CSeq: 1 OPTIONS", "X: " + std::string(250, 'x')}), 400,
        ParseErrorCode::kLineTooLong},
       {"folded line length",
-       request(start, {"CSeq: 1 OPTIONS", "X: " + std::string(150, 'x') + "\r\n " +
-                                              std::string(150, 'x')}),
+       request(start, {"CSeq: 1 OPTIONS",
+                       "X: " + std::string(150, 'x') + "\r\n " + std::string(150, 'x')}),
        400, ParseErrorCode::kLineTooLong},
-      {"Request-URI length", request("OPTIONS sip:" + std::string(120, 'b') + "@e.com SIP/2.0",
-                                     {"CSeq: 1 OPTIONS"}),
-       414, ParseErrorCode::kUriTooLong},
-      {"URI length in a header", request(start, {"CSeq: 1 OPTIONS", "Contact: <sip:" +
-                                                                       std::string(120, 'c') + "@e.com>"}),
+      {"Request-URI length",
+       request("OPTIONS sip:" + std::string(120, 'b') + "@e.com SIP/2.0", {"CSeq: 1 OPTIONS"}), 414,
+       ParseErrorCode::kUriTooLong},
+      {"URI length in a header",
+       request(start, {"CSeq: 1 OPTIONS", "Contact: <sip:" + std::string(120, 'c') + "@e.com>"}),
        400, ParseErrorCode::kBadHeaderValue},
-      {"Via count", request(start, {"CSeq: 1 OPTIONS", "Via: SIP/2.0/UDP a, SIP/2.0/UDP b, SIP/2.0/UDP c"}),
-       400, ParseErrorCode::kTooManyVias},
+      {"Via count",
+       request(start, {"CSeq: 1 OPTIONS", "Via: SIP/2.0/UDP a, SIP/2.0/UDP b, SIP/2.0/UDP c"}), 400,
+       ParseErrorCode::kTooManyVias},
       {"list elements", request(start, {"CSeq: 1 OPTIONS", "Allow: A, B, C, D, E"}), 400,
        ParseErrorCode::kBadHeaderValue},
   };

@@ -35,7 +35,8 @@ TEST(OwnTortureMessages, EachGetsItsVerdict) {
       got = m->is_request ? "ok request " + std::string(m->method_text)
                           : "ok response " + std::to_string(m->status);
     } else {
-      got = "invalid " + (m.error().drop() ? std::string("drop") : std::to_string(m.error().status));
+      got =
+          "invalid " + (m.error().drop() ? std::string("drop") : std::to_string(m.error().status));
     }
     EXPECT_EQ(got.substr(0, verdict.size()), verdict) << (m ? "" : m.error().reason);
     ++rows;
