@@ -10,7 +10,7 @@ WERROR       ?= $(if $(CI),ON,OFF)
 
 CMAKE_FLAGS  = -G Ninja -DHARDLINE_WERROR=$(WERROR)
 
-.PHONY: all bootstrap build run test sanitize fuzz bench format lint clean
+.PHONY: all bootstrap build run test sanitize sanitize-build fuzz bench format format-check lint clean
 
 all: build
 
@@ -30,18 +30,21 @@ test: build
 
 # Every test again, built with clang under AddressSanitizer and UndefinedBehaviorSanitizer;
 # the same tree holds the libFuzzer targets.
-sanitize: bootstrap
+sanitize: sanitize-build
+	cd $(SAN_BUILD) && ctest --output-on-failure -j $(JOBS)
+
+sanitize-build: bootstrap
 	@cmake -S . -B $(SAN_BUILD) $(CMAKE_FLAGS) -DCMAKE_CXX_COMPILER=clang++ \
 	  -DCMAKE_BUILD_TYPE=Debug -DHARDLINE_SANITIZE=ON -DHARDLINE_FUZZ=ON -DHARDLINE_BENCH=OFF >/dev/null
 	@cmake --build $(SAN_BUILD) -j $(JOBS)
-	cd $(SAN_BUILD) && ctest --output-on-failure -j $(JOBS)
 
 # Each fuzz target for FUZZ_SECONDS; fails on any crash, leak or sanitizer report.
-fuzz: sanitize
+fuzz: sanitize-build
 	scripts/fuzz $(SAN_BUILD) $(FUZZ_SECONDS)
 
 bench: build
-	$(BUILD)/bench/sip_bench --benchmark_min_time=1
+	$(BUILD)/bench/sip_bench --benchmark_min_time=1 --benchmark_repetitions=3 \
+	  --benchmark_report_aggregates_only=true
 
 format:
 	git ls-files '*.cc' '*.h' | xargs clang-format -i
@@ -51,3 +54,6 @@ lint: build
 
 clean:
 	rm -rf $(BUILD) $(SAN_BUILD)
+
+format-check: bootstrap
+	git ls-files '*.cc' '*.h' | xargs clang-format --dry-run --Werror
