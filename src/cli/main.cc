@@ -1,11 +1,15 @@
-// hardline: one binary, one subcommand per operation (see docs and `hardline --help`).
+// hardline: one binary, one subcommand per operation (see `hardline --help`).
 
 #include <CLI/CLI.hpp>
+#include <cstdio>
+#include <exception>
 #include <iostream>
 
 #include "cli/commands.h"
 
-int main(int argc, char** argv) {
+namespace {
+
+int run(int argc, char** argv) {
   CLI::App app{
       "Hardline: a SIP telephony server (registrar, calls, media relay, voicemail) that is secure\n"
       "by default. Run a subcommand with --help for its options.",
@@ -24,4 +28,18 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? hardline::cli::kExitOk : hardline::cli::kExitUsage;
   }
   return exit_code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Start-up and configuration errors arrive here as exceptions (the data plane never throws).
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "hardline: %s\n", e.what());
+  } catch (...) {
+    std::fputs("hardline: unexpected error\n", stderr);
+  }
+  return hardline::cli::kExitUsage;
 }

@@ -1,8 +1,8 @@
 // hardline sip check [--json] FILE...: parse each file as one datagram and print the verdict.
 
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -22,18 +22,24 @@ struct CheckOptions {
 // Reads at most `limit` bytes; reading one byte past the message size limit is enough for the
 // parser to answer 513, so a huge file never fills memory.
 bool read_datagram(const std::string& path, size_t limit, std::string& out, std::string& error) {
-  FILE* f = path == "-" ? stdin : std::fopen(path.c_str(), "rb");
-  if (f == nullptr) {
-    error = std::strerror(errno);
-    return false;
+  std::ifstream file;
+  std::istream* in = &std::cin;
+  if (path != "-") {
+    file.open(path, std::ios::binary);
+    if (!file) {
+      error = std::strerror(errno);
+      return false;
+    }
+    in = &file;
   }
   out.resize(limit);
-  size_t n = std::fread(out.data(), 1, limit, f);
-  bool failed = std::ferror(f) != 0;
-  if (failed) error = std::strerror(errno);
-  if (f != stdin) std::fclose(f);
-  out.resize(n);
-  return !failed;
+  in->read(out.data(), static_cast<std::streamsize>(limit));
+  out.resize(static_cast<size_t>(in->gcount()));
+  if (in->bad()) {
+    error = "read error";
+    return false;
+  }
+  return true;
 }
 
 nlohmann::json summary(const sip::Message& m) {

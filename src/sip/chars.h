@@ -1,12 +1,13 @@
 #pragma once
 // Character classes of the RFC 3261 grammar (§25.1), as constant-time table lookups.
 
+#include <array>
 #include <cstdint>
 #include <string_view>
 
 namespace hardline::sip {
 
-enum CharClass : uint16_t {
+enum CharClass : uint32_t {
   kAlpha = 1 << 0,
   kDigit = 1 << 1,
   kToken = 1 << 2,          // token: alphanum / - . ! % * _ + ` ' ~
@@ -20,30 +21,57 @@ enum CharClass : uint16_t {
   kHostname = 1 << 10,     // alphanum / - .
   kSchemeChar = 1 << 11,   // ALPHA / DIGIT / + - .
   kUric = 1 << 12,         // RFC 2396 uric plus the few extras seen in absolute URIs
-  kWhitespace = 1 << 14,   // SP / HTAB
-  kListSpecial = 1 << 15,  // what a comma-separated list must look at: " < > ,
+  kWhitespace = 1 << 13,   // SP / HTAB
+  kListSpecial = 1 << 14,  // what a comma-separated list must look at: " < > ,
+  kQdtextPlain = 1 << 15,  // qdtext but '\\' and '"': a quoted-string's ordinary bytes
 };
 
-// Classes that do not fit in the 16 bits above, in a second table.
-enum ExtraCharClass : uint8_t {
-  kQdtextPlain = 1 << 0,  // qdtext other than '\\' and '"': a quoted-string's ordinary bytes
-};
-extern const uint8_t kExtraCharTable[256];
-inline bool is_qdtext_plain(char c) {
-  return (kExtraCharTable[static_cast<unsigned char>(c)] & kQdtextPlain) != 0;
+namespace detail {
+
+constexpr std::array<uint32_t, 256> build_char_table() {
+  std::array<uint32_t, 256> t{};
+  auto add = [&t](std::string_view chars, uint32_t cls) {
+    for (char c : chars) t[static_cast<unsigned char>(c)] |= cls;
+  };
+  for (int c = 'a'; c <= 'z'; ++c) t[c] |= kAlpha;
+  for (int c = 'A'; c <= 'Z'; ++c) t[c] |= kAlpha;
+  for (int c = '0'; c <= '9'; ++c) t[c] |= kDigit | kHex;
+  add("abcdefABCDEF", kHex);
+  const uint32_t alnum_classes = kToken | kWord | kUnreserved | kHostname | kSchemeChar | kUric;
+  for (int c = 0; c < 256; ++c) {
+    if (t[c] & (kAlpha | kDigit)) t[c] |= alnum_classes;
+    // qdtext = LWS / %x21 / %x23-5B / %x5D-7E / UTF8-NONASCII: every byte but CTLs (HTAB
+    // aside), DEL, '"' and '\\'.
+    if ((c >= 0x20 || c == '\t') && c != 0x7f && c != '"' && c != '\\') t[c] |= kQdtextPlain;
+  }
+  add("-.!%*_+`'~", kToken | kWord);
+  add("()<>:\\\"/[]?{}", kWord);
+  add("-_.!~*'()", kUnreserved | kUric);
+  add("&=+$,;?/", kUserExtra);
+  add("&=+$,", kPasswordExtra);
+  add("[]/:&+$", kParamExtra);
+  add("[]/?:+$", kHeaderExtra);
+  add("-.", kHostname);
+  add("+-.", kSchemeChar);
+  add(";/?:@&=+$,%[]#", kUric);
+  add(" \t", kWhitespace);
+  add("\"<>,", kListSpecial);
+  return t;
 }
 
-extern const uint16_t kCharTable[256];
+}  // namespace detail
 
-inline bool is(unsigned char c, uint16_t cls) {
+inline constexpr std::array<uint32_t, 256> kCharTable = detail::build_char_table();
+
+inline bool is(unsigned char c, uint32_t cls) {
   return (kCharTable[c] & cls) != 0;
 }
-inline bool is(char c, uint16_t cls) {
+inline bool is(char c, uint32_t cls) {
   return is(static_cast<unsigned char>(c), cls);
 }
 
 // True when every byte of s is in cls (and s is not empty).
-inline bool all_of(std::string_view s, uint16_t cls) {
+inline bool all_of(std::string_view s, uint32_t cls) {
   if (s.empty()) return false;
   for (char c : s) {
     if (!is(c, cls)) return false;
@@ -56,7 +84,7 @@ inline bool is_token(std::string_view s) {
 }
 
 // True when every byte of s is in cls or starts a valid escape ("%" HEX HEX). Empty is true.
-bool all_escaped_of(std::string_view s, uint16_t cls);
+bool all_escaped_of(std::string_view s, uint32_t cls);
 
 inline char ascii_lower(char c) {
   return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;

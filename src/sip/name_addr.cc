@@ -115,7 +115,7 @@ bool parse_qvalue(std::string_view text, uint16_t& thousandths) {
 Result<Contact> parse_contact(std::string_view text, const NameAddrLimits& limits) {
   auto na = parse_name_addr(text, limits);
   if (!na) return tl::unexpected(na.error());
-  Contact contact{std::move(*na), std::nullopt, std::nullopt};
+  Contact contact{*na, std::nullopt, std::nullopt};
   // One walk over the parameters for both; the first of each counts, as find() would.
   for (const Param& p : contact.address.params) {
     if (!contact.expires && iequals(p.name, "expires")) {

@@ -90,7 +90,7 @@ bool scan_param(std::string_view s, size_t& i, ParamSyntax syntax, Param& p,
 size_t quoted_string_end(std::string_view s) {
   if (s.empty() || s.front() != '"') return std::string_view::npos;
   for (size_t i = 1; i < s.size(); ++i) {
-    if (is_qdtext_plain(s[i])) continue;  // the common case, one table lookup
+    if (is(s[i], kQdtextPlain)) continue;  // the common case, one table lookup
     auto c = static_cast<unsigned char>(s[i]);
     if (c == '"') return i + 1;
     if (c == '\\') {

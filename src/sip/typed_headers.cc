@@ -83,7 +83,7 @@ ParseResult<void> apply_typed_header(Message& m, const Header& h, const Limits& 
                                        }
                                        auto via = parse_via(element, limits.max_params);
                                        if (!via) return tl::unexpected(via.error());
-                                       m.vias.push_back(std::move(*via));
+                                       m.vias.push_back(*via);
                                        return {};
                                      });
       if (!walked) {
@@ -101,7 +101,7 @@ ParseResult<void> apply_typed_header(Message& m, const Header& h, const Limits& 
       if (!slot.text.empty()) return duplicate(h);
       auto na = parse_name_addr(h.value, na_limits);
       if (!na) return bad(h, na.error().what);
-      slot = std::move(*na);
+      slot = *na;
       return {};
     }
     case HeaderId::kCallId: {
@@ -148,7 +148,7 @@ ParseResult<void> apply_typed_header(Message& m, const Header& h, const Limits& 
                                        }
                                        auto c = parse_contact(element, na_limits);
                                        if (!c) return tl::unexpected(c.error());
-                                       m.contacts.push_back(std::move(*c));
+                                       m.contacts.push_back(*c);
                                        return {};
                                      });
       if (!walked) return bad(h, walked.error().what);
@@ -183,7 +183,7 @@ ParseResult<void> apply_typed_header(Message& m, const Header& h, const Limits& 
                    : h.id == HeaderId::kWwwAuthenticate    ? m.www_authenticates
                                                            : m.proxy_authenticates;
       if (list.size() >= limits.max_list_elements) return bad(h, "too many values");
-      list.push_back(std::move(*auth));
+      list.push_back(*auth);
       return {};
     }
     case HeaderId::kUserAgent:

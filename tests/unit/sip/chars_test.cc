@@ -15,7 +15,7 @@ namespace {
 
 struct ClassCase {
   char c;
-  uint16_t cls;
+  uint32_t cls;
   const char* cls_name;
   bool expected;
 };
@@ -218,11 +218,15 @@ TEST(CharsTest, ClassMembership) {
   }
 }
 
-TEST(CharsTest, ControlAndNonAsciiBytesBelongToNoClassButWhitespace) {
+TEST(CharsTest, ControlAndNonAsciiBytesBelongOnlyToQuotedText) {
+  // Outside printable ASCII, a byte may only appear inside a quoted-string (UTF-8, HTAB) or as
+  // whitespace (HTAB); CTLs and DEL belong to no class at all.
   for (int c = 0; c < 256; ++c) {
     if (c >= 0x20 && c < 0x7f) continue;
     SCOPED_TRACE(c);
-    uint16_t expected = c == '\t' ? static_cast<uint16_t>(kWhitespace) : 0;
+    uint32_t expected = c == '\t'   ? static_cast<uint32_t>(kWhitespace | kQdtextPlain)
+                        : c >= 0x80 ? static_cast<uint32_t>(kQdtextPlain)
+                                    : 0;
     EXPECT_EQ(kCharTable[c], expected);
   }
 }
@@ -230,7 +234,7 @@ TEST(CharsTest, ControlAndNonAsciiBytesBelongToNoClassButWhitespace) {
 TEST(CharsTest, AllOf) {
   struct Case {
     std::string_view input;
-    uint16_t cls;
+    uint32_t cls;
     bool expected;
   };
   constexpr Case kCases[] = {
@@ -270,7 +274,7 @@ TEST(CharsTest, IsToken) {
 TEST(CharsTest, AllEscapedOf) {
   struct Case {
     std::string_view input;
-    uint16_t cls;
+    uint32_t cls;
     bool expected;
   };
   constexpr Case kCases[] = {
