@@ -492,3 +492,20 @@ TEST(ParserErrors, EveryCodeHasAName) {
     EXPECT_FALSE(error_code_name(static_cast<ParseErrorCode>(i)).empty()) << i;
   }
 }
+
+TEST(ParserMessage, ViewsSurviveAMove) {
+  // Unfolded values live in the message's own storage; moving the message must not move them.
+  const std::string bytes = request("OPTIONS sip:b@example.com SIP/2.0",
+                                    {"CSeq: 1 OPTIONS", "X-Folded: one", " two"});
+  auto parsed = parse_datagram(bytes);
+  ASSERT_TRUE(parsed) << parsed.error().reason;
+  std::vector<Message> moved;
+  moved.push_back(std::move(*parsed));
+  moved.reserve(8);  // relocates the Message itself
+  const Header* h = nullptr;
+  for (const Header& header : moved[0].headers) {
+    if (header.name == "X-Folded") h = &header;
+  }
+  ASSERT_NE(h, nullptr);
+  EXPECT_EQ(h->value, "one two");
+}
