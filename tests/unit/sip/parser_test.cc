@@ -495,8 +495,8 @@ TEST(ParserErrors, EveryCodeHasAName) {
 
 TEST(ParserMessage, ViewsSurviveAMove) {
   // Unfolded values live in the message's own storage; moving the message must not move them.
-  const std::string bytes = request("OPTIONS sip:b@example.com SIP/2.0",
-                                    {"CSeq: 1 OPTIONS", "X-Folded: one", " two"});
+  const std::string bytes =
+      request("OPTIONS sip:b@example.com SIP/2.0", {"CSeq: 1 OPTIONS", "X-Folded: one", " two"});
   auto parsed = parse_datagram(bytes);
   ASSERT_TRUE(parsed) << parsed.error().reason;
   std::vector<Message> moved;
