@@ -81,11 +81,11 @@ class MessageParser {
   }
 
   ParseResult<void> parse() {
-    msg_.is_request = !looks_like_response(bytes_.substr(skip_crlfs(bytes_)));
+    size_t pos = skip_crlfs(bytes_);
+    msg_.is_request = !looks_like_response(bytes_.substr(pos));
     if (bytes_.size() > limits_.max_message_size) {
       return error(ParseErrorCode::kTooLarge, 513, "Message Too Large");
     }
-    size_t pos = skip_crlfs(bytes_);
     if (pos == bytes_.size()) {
       return tl::unexpected(ParseError{0, ParseErrorCode::kEmpty, "Empty message or keep-alive"});
     }
