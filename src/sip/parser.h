@@ -19,7 +19,8 @@ struct Limits {
   size_t max_line_length = 4096;    // a start line, or one header field with its folding
   size_t max_uri_length = 2048;     // any URI; the Request-URI gets 414 past it
   size_t max_vias = 70;             // Via values in all Via fields together
-  size_t max_list_elements = 64;    // elements of one list header (Contact, Route, Allow, ...)
+  size_t max_list_elements = 64;    // elements of one list header (Contact, Route, Allow, ...),
+                                    // counted over all of its fields
   size_t max_params = 32;           // parameters of one URI or header value
 };
 

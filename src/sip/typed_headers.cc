@@ -29,6 +29,12 @@ ParseResult<void> duplicate(const Header& header) {
   return tl::unexpected(header_error(header, ParseErrorCode::kDuplicateHeader, {}));
 }
 
+// How many more elements a list may take: the limits bound each list header in total over all
+// of its fields, so that 128 Route fields cannot hold 128 times the limit.
+size_t room(size_t used, size_t max) {
+  return used >= max ? 0 : max - used;
+}
+
 // Stores a checked value in a field that may be set only once.
 template <class T, class V>
 ParseResult<void> set_once(const Header& header, std::optional<T>& slot, Result<V> value) {
@@ -46,7 +52,7 @@ ParseResult<void> token_list(const Header& header, std::vector<std::string_view>
   // One allocation for the whole list rather than one per doubling.
   out.reserve(out.size() + 1 +
               static_cast<size_t>(std::count(header.value.begin(), header.value.end(), ',')));
-  auto walked = for_each_element(header.value, limits.max_list_elements,
+  auto walked = for_each_element(header.value, room(out.size(), limits.max_list_elements),
                                  [&out](std::string_view element) -> Result<void> {
                                    if (!is_token(element)) return fail("not a token");
                                    out.push_back(element);
@@ -59,7 +65,7 @@ ParseResult<void> token_list(const Header& header, std::vector<std::string_view>
 template <class Parse>
 ParseResult<void> name_addr_list(const Header& header, std::vector<NameAddr>& out,
                                  const Limits& limits, Parse&& parse) {
-  auto walked = for_each_element(header.value, limits.max_list_elements,
+  auto walked = for_each_element(header.value, room(out.size(), limits.max_list_elements),
                                  [&](std::string_view element) -> Result<void> {
                                    auto na = parse(element);
                                    if (!na) return tl::unexpected(na.error());
@@ -76,11 +82,8 @@ ParseResult<void> apply_typed_header(Message& m, const Header& h, const Limits& 
   NameAddrLimits na_limits{UriLimits{limits.max_uri_length, limits.max_params}, limits.max_params};
   switch (h.id) {
     case HeaderId::kVia: {
-      auto walked = for_each_element(h.value, limits.max_list_elements,
+      auto walked = for_each_element(h.value, room(m.vias.size(), limits.max_vias),
                                      [&](std::string_view element) -> Result<void> {
-                                       if (m.vias.size() >= limits.max_vias) {
-                                         return fail("too many Via values");
-                                       }
                                        auto via = parse_via(element, limits.max_params);
                                        if (!via) return tl::unexpected(via.error());
                                        m.vias.push_back(*via);
@@ -141,11 +144,8 @@ ParseResult<void> apply_typed_header(Message& m, const Header& h, const Limits& 
         m.contact_star = true;
         return {};
       }
-      auto walked = for_each_element(h.value, limits.max_list_elements,
+      auto walked = for_each_element(h.value, room(m.contacts.size(), limits.max_list_elements),
                                      [&](std::string_view element) -> Result<void> {
-                                       if (m.contacts.size() >= limits.max_list_elements) {
-                                         return fail("too many Contact values");
-                                       }
                                        auto c = parse_contact(element, na_limits);
                                        if (!c) return tl::unexpected(c.error());
                                        m.contacts.push_back(*c);

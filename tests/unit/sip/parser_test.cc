@@ -448,6 +448,15 @@ TEST(ParserLimits, EachLimitHasADefinedAnswer) {
        ParseErrorCode::kTooManyVias},
       {"list elements", request(start, {"CSeq: 1 OPTIONS", "Allow: A, B, C, D, E"}), 400,
        ParseErrorCode::kBadHeaderValue},
+      {"list elements over several fields",
+       request(start, {"CSeq: 1 OPTIONS", "Route: <sip:r1.example.com;lr>, <sip:r2.example.com;lr>",
+                       "Route: <sip:r3.example.com;lr>, <sip:r4.example.com;lr>",
+                       "Route: <sip:r5.example.com;lr>"}),
+       400, ParseErrorCode::kBadHeaderValue},
+      {"Contact elements over several fields",
+       request(start, {"CSeq: 1 OPTIONS", "Contact: <sip:a@h1>, <sip:a@h2>, <sip:a@h3>",
+                       "m: <sip:a@h4>, <sip:a@h5>"}),
+       400, ParseErrorCode::kBadHeaderValue},
   };
   for (const LimitRow& row : rows) {
     SCOPED_TRACE(row.name);
