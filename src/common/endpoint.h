@@ -1,0 +1,43 @@
+#pragma once
+// Where a message came from or goes to: protocol, IP address, port and, for connections, the
+// connection it arrived on. Pure values (no sockets), so every layer can use them.
+#include <array>
+#include <compare>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace hardline {
+
+enum class Protocol : uint8_t { kUdp, kTcp };
+
+std::string_view protocol_name(Protocol protocol);  // "UDP", "TCP" (as in a Via)
+
+struct IpAddress {
+  std::array<uint8_t, 16> bytes{};  // IPv4 in the first four bytes
+  bool v6 = false;
+
+  auto operator<=>(const IpAddress&) const = default;
+};
+
+// "192.0.2.1", "::1", "[::1]" (brackets accepted); nothing else.
+std::optional<IpAddress> parse_ip_address(std::string_view text);
+std::string to_string(const IpAddress& address);  // IPv6 without brackets
+
+struct Endpoint {
+  Protocol protocol = Protocol::kUdp;
+  IpAddress address;
+  uint16_t port = 0;
+  uint64_t connection = 0;  // the TCP connection a message arrived on; 0 for UDP or "any"
+
+  auto operator<=>(const Endpoint&) const = default;
+};
+
+// "udp:192.0.2.1:5060", "tcp:[::1]:5060": the listen SPEC syntax of the config and the CLI.
+std::optional<Endpoint> parse_endpoint_spec(std::string_view spec);
+std::string to_spec(const Endpoint& endpoint);
+// "192.0.2.1:5060", "[::1]:5060"
+std::string host_port(const Endpoint& endpoint);
+
+}  // namespace hardline
