@@ -1,0 +1,70 @@
+#pragma once
+// The server side of SIP Digest (RFC 3261 §22, RFC 7616, RFC 8760): the challenges to send, the
+// credentials to pick among a request's Authorization headers, and the check of one of them.
+// Answers never tell an unknown user from a wrong password, in outcome or in work done.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "auth/digest.h"
+#include "auth/nonce_service.h"
+#include "common/endpoint.h"
+#include "sip/auth_headers.h"
+
+namespace hardline::auth {
+
+struct DigestSettings {
+  std::string realm;      // as sent in challenges and required in credentials
+  bool allow_md5 = true;  // offer and accept MD5 besides SHA-256 (most desk phones need it)
+};
+
+class DigestAuthenticator {
+ public:
+  using Settings = DigestSettings;
+
+  struct Verdict {
+    enum class Outcome : uint8_t {
+      kAuthenticated,  // the response is right and the nonce fresh and unused: let it through
+      kChallenge,      // anything else: answer 401/407 with challenges(source, false)
+      kStale,          // the right response on an expired nonce: challenges(source, true)
+    };
+    Outcome outcome = Outcome::kChallenge;
+    Algorithm algorithm = Algorithm::kSha256;  // the credentials' algorithm, when it was known
+  };
+
+  // The nonce service must outlive the authenticator; it may be shared by several.
+  DigestAuthenticator(NonceService& nonces, Settings settings);
+
+  // WWW-Authenticate / Proxy-Authenticate values, most preferred first (RFC 8760 §2.4): SHA-256,
+  // then MD5 when allowed. Each is `Digest realm="...", nonce="...", algorithm=..., qop="auth"`
+  // with `, stale=true` when asked; both share one fresh nonce bound to `source`.
+  std::vector<std::string> challenges(const IpAddress& source, bool stale);
+
+  // Checks one Digest credential for `method` and the Request-URI as received. `credentials` are
+  // the store's for the account the header names (sip::unquote(*digest.username)), nullopt for an
+  // unknown user: the same work is then done against a random dummy HA1, so the answer and its
+  // timing match a wrong password. Requires qop=auth, nc (8 hex, above 0), cnonce, realm equal
+  // to ours, an allowed algorithm, uri equal to `request_uri`. The nonce-count is consumed only
+  // by a right response: a replay gets kChallenge, an expired nonce kStale.
+  Verdict verify(const sip::AuthHeader& authorization, std::string_view method,
+                 std::string_view request_uri, const std::optional<StoredCredentials>& credentials,
+                 const IpAddress& source);
+
+  // Among a request's Authorization (or Proxy-Authorization) values, the Digest one for our
+  // realm: SHA-256 first, then an allowed MD5, then any other; nullptr when there is none.
+  const sip::AuthHeader* select(const std::vector<sip::AuthHeader>& authorizations) const;
+
+  const Settings& settings() const { return settings_; }
+
+ private:
+  NonceService& nonces_;
+  const Settings settings_;
+  std::string quoted_realm_;  // the realm as a quoted-string, quotes included
+  // Per-instance random HA1 values for unknown users: nobody can compute a response for them.
+  std::string dummy_ha1_md5_;
+  std::string dummy_ha1_sha256_;
+};
+
+}  // namespace hardline::auth

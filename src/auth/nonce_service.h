@@ -1,0 +1,97 @@
+#pragma once
+// Digest nonces that need no table to be checked: each carries its issue time and key generation
+// and is signed, with the address it was issued to, by an HMAC-SHA256 whose key rotates. Keys are
+// random (RAND_bytes) and live in memory only, so a restart invalidates every nonce. Only the
+// nonce-counts already accepted are remembered, in a bounded table.
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "common/clock.h"
+#include "common/endpoint.h"
+
+struct evp_mac_ctx_st;  // OpenSSL's EVP_MAC_CTX, kept out of this header
+
+namespace hardline::auth {
+
+struct NonceSettings {
+  // How long after issue a nonce is accepted; after that it is stale. At most key_rotation.
+  Millis lifetime{300000};
+  // How often the signing key changes. A nonce verifies while its key is the current or the
+  // previous one, so for at least key_rotation and at most twice that.
+  Millis key_rotation{600000};
+  // How many used nonces are remembered with their last nonce-count. Above that the oldest is
+  // forgotten and every nonce issued up to it becomes stale, never replayable.
+  size_t max_tracked = 200000;
+};
+
+class NonceService {
+ public:
+  using Settings = NonceSettings;
+
+  enum class Check : uint8_t {
+    kValid,    // ours, for this source, in time, and this nonce-count is new: now consumed
+    kStale,    // genuine but expired, or signed with a key already retired (which cannot be told
+               // from a forgery: harmless, as a stale nonce only earns a new challenge)
+    kInvalid,  // not ours: malformed, tampered, issued to another source, or nc of 0
+    kReplay,   // ours and in time, but this nonce-count is not above one already accepted
+  };
+
+  // Draws the first key; aborts (start-up only) when the settings are inconsistent or OpenSSL
+  // has no randomness or HMAC.
+  explicit NonceService(const Clock& clock, Settings settings = {});
+  ~NonceService();
+  NonceService(const NonceService&) = delete;
+  NonceService& operator=(const NonceService&) = delete;
+
+  // A new nonce for a challenge sent to `source`: 48 base64url characters (token characters, so
+  // safe in a quoted-string and in logs' eyes meaningless).
+  std::string issue(const IpAddress& source);
+
+  // Accepts each (nonce, nc) once: nc must be above every nc accepted before for this nonce.
+  // Only kValid records anything. Thread-safe, as is issue().
+  Check check_and_consume(std::string_view nonce, const IpAddress& source, uint32_t nc);
+
+  // How many used nonces are remembered now (for metrics and tests).
+  size_t tracked() const;
+
+ private:
+  struct MacCtxDeleter {
+    void operator()(evp_mac_ctx_st* ctx) const;
+  };
+  struct Key {
+    uint32_t generation = 0;
+    int64_t created_ms = 0;
+    std::unique_ptr<evp_mac_ctx_st, MacCtxDeleter> mac;  // HMAC-SHA256, keyed once
+  };
+  struct Used {
+    int64_t issued_ms = 0;
+    uint32_t last_nc = 0;
+  };
+
+  int64_t now_ms() const;
+  void rotate_if_due(int64_t now);
+  static std::unique_ptr<evp_mac_ctx_st, MacCtxDeleter> new_mac_key();
+  bool sign(const Key& key, const uint8_t* fields, const IpAddress& source, uint8_t* tag) const;
+  void remember(uint64_t id, int64_t issued_ms, uint32_t nc, int64_t now);
+
+  const Clock& clock_;
+  const Settings settings_;
+  const SteadyTime start_;  // nonce times count from here: they reveal no host uptime
+
+  mutable std::mutex mutex_;
+  Key current_;
+  Key previous_;  // mac is null when retired
+  uint64_t fallback_counter_ = 0;
+  std::unordered_map<uint64_t, Used> used_;
+  std::deque<uint64_t> used_order_;  // ids in the order they were first accepted
+  int64_t watermark_ms_ = -1;        // an untracked nonce issued at or before this is stale
+};
+
+}  // namespace hardline::auth
