@@ -1,0 +1,636 @@
+#include "config/config.h"
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <optional>
+#include <span>
+#include <sstream>
+#include <system_error>
+#include <utility>
+
+#include "sip/uri.h"
+
+namespace hardline::config {
+
+std::string ConfigError::to_string() const {
+  if (line == 0) return file + ": " + message;
+  std::string where = file + ":" + std::to_string(line);
+  if (column != 0) where += ":" + std::to_string(column);
+  return where + ": " + message;
+}
+
+namespace {
+
+// A config file is a few kilobytes; anything far larger is a mistake (the wrong file).
+constexpr uintmax_t kMaxFileSize = 1 << 20;
+
+// Text from the file quoted in a message: short, and with control bytes replaced so that an
+// error can never carry a line break or an escape sequence to a terminal or a log.
+std::string printable(std::string_view text) {
+  constexpr size_t kMaxQuoted = 64;
+  std::string out;
+  for (char c : text.substr(0, kMaxQuoted)) {
+    const auto byte = static_cast<unsigned char>(c);
+    out += (byte < 0x20 || byte == 0x7f) ? '?' : c;
+  }
+  if (text.size() > kMaxQuoted) out += "...";
+  return out;
+}
+std::string in_quotes(std::string_view text) {
+  return "'" + printable(text) + "'";
+}
+
+std::string_view type_name(const toml::node& node) {
+  switch (node.type()) {
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a floating-point number";
+    case toml::node_type::boolean:
+      return "a boolean";
+    case toml::node_type::date:
+      return "a date";
+    case toml::node_type::time:
+      return "a time";
+    case toml::node_type::date_time:
+      return "a date-time";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::table:
+      return "a table";
+    case toml::node_type::none:
+      break;
+  }
+  return "nothing";
+}
+
+// A host name (RFC 1123), an IPv4 address or a bracketed IPv6 address, as a SIP URI's host.
+bool is_valid_host(std::string_view text) {
+  std::string_view host;
+  sip::HostKind kind = sip::HostKind::kNone;
+  return text.size() <= 253 && sip::parse_host(text, host, kind);
+}
+
+// "2.4", "v1.0.3": a version number tells a scanner which exploits to try.
+bool has_version_number(std::string_view text) {
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  for (size_t i = 0; i + 2 < text.size(); ++i) {
+    if (digit(text[i]) && text[i + 1] == '.' && digit(text[i + 2])) return true;
+  }
+  return false;
+}
+
+constexpr std::array<std::string_view, 5> kLogLevels = {"trace", "debug", "info", "warn", "error"};
+
+bool is_allowed_method(sip::Method method) {
+  // Every method Hardline knows by name; an extension method cannot be enabled.
+  return method != sip::Method::kOther;
+}
+
+// What one table accepts: each key with the function that reads its value.
+struct KeyReader {
+  std::string_view key;
+  std::function<void(const toml::node&)> read;
+};
+
+// Walks the parsed document against the known tables and keys, filling a Config and collecting
+// every error with its position; the caller reports the first in file order.
+class Checker {
+ public:
+  Checker(std::string file, Config& config) : file_(std::move(file)), config_(config) {}
+
+  void check(const toml::table& root);
+  std::vector<ConfigError>& errors() { return errors_; }
+
+ private:
+  void error(const toml::source_region& where, std::string message) {
+    errors_.push_back(ConfigError{file_, where.begin.line, where.begin.column, std::move(message)});
+  }
+
+  // Reports unknown keys and calls the reader of each known key present.
+  void read_table(const toml::table& table, std::string_view name,
+                  std::span<const KeyReader> readers);
+
+  std::optional<std::string> string(const toml::node& node, std::string_view name,
+                                    std::string_view example);
+  std::optional<bool> boolean(const toml::node& node, std::string_view name);
+  std::optional<uint32_t> integer(const toml::node& node, std::string_view name, uint32_t min,
+                                  uint32_t max);
+  // Each element of a string array with its node (for its position); nullopt on a wrong type.
+  std::optional<std::vector<std::pair<std::string, const toml::node*>>> strings(
+      const toml::node& node, std::string_view name, std::string_view example);
+
+  void read_sip(const toml::table& table, const toml::source_region& where);
+  void read_auth(const toml::table& table);
+  void read_registrar(const toml::table& table);
+  void read_transport(const toml::table& table);
+  void read_transactions(const toml::table& table);
+  void read_store(const toml::table& table);
+  void read_log(const toml::table& table);
+
+  std::string file_;
+  Config& config_;
+  std::vector<ConfigError> errors_;
+};
+
+void Checker::read_table(const toml::table& table, std::string_view name,
+                         std::span<const KeyReader> readers) {
+  for (const auto& [key, node] : table) {
+    auto reader = std::find_if(readers.begin(), readers.end(),
+                               [&key = key](const KeyReader& r) { return r.key == key.str(); });
+    if (reader != readers.end()) {
+      reader->read(node);
+      continue;
+    }
+    std::string known;
+    for (const KeyReader& r : readers) {
+      known += known.empty() ? "" : ", ";
+      known += r.key;
+    }
+    error(key.source(), "unknown key " + in_quotes(key.str()) + " in [" + std::string(name) +
+                            "]: check its spelling or remove it (the keys of [" +
+                            std::string(name) + "] are " + known + ")");
+  }
+}
+
+std::optional<std::string> Checker::string(const toml::node& node, std::string_view name,
+                                           std::string_view example) {
+  if (const auto* value = node.as_string()) return value->get();
+  error(node.source(), std::string(name) + " must be a string, not " +
+                           std::string(type_name(node)) + ": write it in double quotes, e.g. " +
+                           std::string(example));
+  return std::nullopt;
+}
+
+std::optional<bool> Checker::boolean(const toml::node& node, std::string_view name) {
+  if (const auto* value = node.as_boolean()) return value->get();
+  error(node.source(), std::string(name) + " must be a boolean, not " +
+                           std::string(type_name(node)) + ": write true or false without quotes");
+  return std::nullopt;
+}
+
+std::optional<uint32_t> Checker::integer(const toml::node& node, std::string_view name,
+                                         uint32_t min, uint32_t max) {
+  const std::string range = std::to_string(min) + " to " + std::to_string(max);
+  const auto* value = node.as_integer();
+  if (value == nullptr) {
+    error(node.source(), std::string(name) + " must be an integer, not " +
+                             std::string(type_name(node)) + ": write a whole number from " + range +
+                             " without quotes");
+    return std::nullopt;
+  }
+  const int64_t number = value->get();
+  if (number < min || number > max) {
+    error(node.source(), std::string(name) + " = " + std::to_string(number) +
+                             " is out of range: use a whole number from " + range);
+    return std::nullopt;
+  }
+  return static_cast<uint32_t>(number);
+}
+
+std::optional<std::vector<std::pair<std::string, const toml::node*>>> Checker::strings(
+    const toml::node& node, std::string_view name, std::string_view example) {
+  const auto* array = node.as_array();
+  if (array == nullptr) {
+    error(node.source(), std::string(name) + " must be an array of strings, not " +
+                             std::string(type_name(node)) + ": write it as " +
+                             std::string(example));
+    return std::nullopt;
+  }
+  std::vector<std::pair<std::string, const toml::node*>> out;
+  bool ok = true;
+  for (const toml::node& element : *array) {
+    if (const auto* value = element.as_string()) {
+      out.emplace_back(value->get(), &element);
+    } else {
+      error(element.source(), "each entry of " + std::string(name) + " must be a string, not " +
+                                  std::string(type_name(element)) + ": write it as " +
+                                  std::string(example));
+      ok = false;
+    }
+  }
+  if (!ok) return std::nullopt;
+  return out;
+}
+
+void Checker::read_sip(const toml::table& table, const toml::source_region& where) {
+  bool has_domain = false;
+  bool has_listen = false;
+  const KeyReader readers[] = {
+      {"domain",
+       [&](const toml::node& node) {
+         has_domain = true;
+         auto value = string(node, "sip.domain", "domain = \"pbx.example.org\"");
+         if (!value) return;
+         if (!is_valid_host(*value)) {
+           error(node.source(),
+                 "sip.domain is not a valid host name: use the name clients put after '@' in "
+                 "their SIP address, e.g. \"pbx.example.org\", or an IP address");
+           return;
+         }
+         config_.sip.domain = *value;
+       }},
+      {"aliases",
+       [&](const toml::node& node) {
+         auto values = strings(node, "sip.aliases", "aliases = [\"sip.example.org\"]");
+         if (!values) return;
+         config_.sip.aliases.clear();
+         for (const auto& [alias, element] : *values) {
+           if (!is_valid_host(alias)) {
+             error(element->source(), "sip.aliases entry " + in_quotes(alias) +
+                                          " is not a valid host name: use a DNS name or an IP "
+                                          "address, e.g. \"sip.example.org\"");
+           } else if (std::count(config_.sip.aliases.begin(), config_.sip.aliases.end(), alias)) {
+             error(element->source(),
+                   "sip.aliases lists " + in_quotes(alias) + " twice: remove the second entry");
+           } else {
+             config_.sip.aliases.push_back(alias);
+           }
+         }
+       }},
+      {"listen",
+       [&](const toml::node& node) {
+         has_listen = true;
+         auto values = strings(node, "sip.listen", "listen = [\"udp:192.0.2.10:5060\"]");
+         if (!values) return;
+         config_.sip.listen.clear();
+         if (values->empty()) {
+           error(node.source(),
+                 "sip.listen is empty: give at least one address to listen on, e.g. "
+                 "listen = [\"udp:192.0.2.10:5060\"]");
+         }
+         for (const auto& [spec, element] : *values) {
+           auto endpoint = parse_endpoint_spec(spec);
+           if (!endpoint) {
+             error(element->source(),
+                   "sip.listen entry " + in_quotes(spec) +
+                       " is not a listen address: write \"udp:ADDRESS:PORT\" or "
+                       "\"tcp:ADDRESS:PORT\" with an IP address (IPv6 in brackets), e.g. "
+                       "\"udp:192.0.2.10:5060\" or \"tcp:[2001:db8::10]:5060\"");
+           } else if (std::count(config_.sip.listen.begin(), config_.sip.listen.end(), *endpoint)) {
+             error(element->source(),
+                   "sip.listen lists " + in_quotes(spec) + " twice: remove the second entry");
+           } else {
+             config_.sip.listen.push_back(*endpoint);
+           }
+         }
+       }},
+      {"server_header",
+       [&](const toml::node& node) {
+         auto value = string(node, "sip.server_header", "server_header = \"\"");
+         if (!value) return;
+         constexpr size_t kMaxServerHeader = 128;
+         const bool printable = std::all_of(value->begin(), value->end(),
+                                            [](char c) { return c >= 0x20 && c < 0x7f; });
+         if (!printable || value->size() > kMaxServerHeader) {
+           error(node.source(),
+                 "sip.server_header must be at most 128 printable ASCII characters: shorten "
+                 "it, or set it to \"\" to send no Server header");
+         } else if (has_version_number(*value)) {
+           error(node.source(),
+                 "sip.server_header contains a version number, which tells attackers which "
+                 "exploits to try: remove the version (e.g. \"Hardline\") or set it to \"\" "
+                 "to send no Server header");
+         } else {
+           config_.sip.server_header = *value;
+         }
+       }},
+      {"methods",
+       [&](const toml::node& node) {
+         auto values = strings(node, "sip.methods", "methods = [\"REGISTER\", \"INVITE\"]");
+         if (!values) return;
+         config_.sip.methods.clear();
+         if (values->empty()) {
+           error(node.source(),
+                 "sip.methods is empty: list the SIP methods to accept, e.g. methods = "
+                 "[\"REGISTER\", \"INVITE\", \"ACK\", \"BYE\", \"CANCEL\"]");
+         }
+         for (const auto& [name, element] : *values) {
+           const sip::Method method = sip::lookup_method(name);
+           if (!is_allowed_method(method)) {
+             error(element->source(),
+                   "sip.methods entry " + in_quotes(name) +
+                       " is not a method Hardline supports: use upper-case names from "
+                       "REGISTER INVITE ACK BYE CANCEL OPTIONS SUBSCRIBE NOTIFY MESSAGE INFO "
+                       "REFER UPDATE PRACK PUBLISH");
+           } else if (std::count(config_.sip.methods.begin(), config_.sip.methods.end(), method)) {
+             error(element->source(),
+                   "sip.methods lists " + in_quotes(name) + " twice: remove the second entry");
+           } else {
+             config_.sip.methods.push_back(method);
+           }
+         }
+       }},
+  };
+  read_table(table, "sip", readers);
+  if (!has_domain) {
+    error(where,
+          "[sip] has no domain: add domain = \"pbx.example.org\" (the name after '@' in your "
+          "users' SIP addresses)");
+  }
+  if (!has_listen) {
+    error(where,
+          "[sip] has no listen addresses: add e.g. listen = [\"udp:192.0.2.10:5060\", "
+          "\"tcp:192.0.2.10:5060\"]");
+  }
+}
+
+void Checker::read_auth(const toml::table& table) {
+  const KeyReader readers[] = {
+      {"allow_md5",
+       [&](const toml::node& node) {
+         if (auto value = boolean(node, "auth.allow_md5")) config_.auth.allow_md5 = *value;
+       }},
+      {"nonce_lifetime",
+       [&](const toml::node& node) {
+         if (auto value = integer(node, "auth.nonce_lifetime", 30, 3600)) {
+           config_.auth.nonce_lifetime = *value;
+         }
+       }},
+  };
+  read_table(table, "auth", readers);
+}
+
+void Checker::read_registrar(const toml::table& table) {
+  const size_t errors_before = errors_.size();
+  const toml::node* min_node = nullptr;
+  const toml::node* max_node = nullptr;
+  const KeyReader readers[] = {
+      {"min_expires",
+       [&](const toml::node& node) {
+         min_node = &node;
+         if (auto value = integer(node, "registrar.min_expires", 1, 86400)) {
+           config_.registrar.min_expires = *value;
+         }
+       }},
+      {"max_expires",
+       [&](const toml::node& node) {
+         max_node = &node;
+         if (auto value = integer(node, "registrar.max_expires", 1, 604800)) {
+           config_.registrar.max_expires = *value;
+         }
+       }},
+      {"max_contacts",
+       [&](const toml::node& node) {
+         if (auto value = integer(node, "registrar.max_contacts", 1, 100)) {
+           config_.registrar.max_contacts = *value;
+         }
+       }},
+  };
+  read_table(table, "registrar", readers);
+  const Config::Registrar& registrar = config_.registrar;
+  // Limits are compared only when each was read without error, so one mistake gives one error.
+  if (errors_.size() == errors_before && registrar.min_expires > registrar.max_expires) {
+    error(min_node != nullptr ? min_node->source() : max_node->source(),
+          "registrar.min_expires (" + std::to_string(registrar.min_expires) +
+              ") is above registrar.max_expires (" + std::to_string(registrar.max_expires) +
+              "): lower min_expires or raise max_expires");
+  }
+}
+
+void Checker::read_transport(const toml::table& table) {
+  const size_t errors_before = errors_.size();
+  const toml::node* total_node = nullptr;
+  const toml::node* per_source_node = nullptr;
+  const KeyReader readers[] = {
+      {"max_message_size",
+       [&](const toml::node& node) {
+         if (auto value = integer(node, "transport.max_message_size", 1024, 65535)) {
+           config_.transport.max_message_size = *value;
+         }
+       }},
+      {"tcp_idle_timeout",
+       [&](const toml::node& node) {
+         if (auto value = integer(node, "transport.tcp_idle_timeout", 5, 86400)) {
+           config_.transport.tcp_idle_timeout = *value;
+         }
+       }},
+      {"max_tcp_connections",
+       [&](const toml::node& node) {
+         if (auto value = integer(node, "transport.max_tcp_connections", 1, 1'000'000)) {
+           config_.transport.max_tcp_connections = *value;
+           total_node = &node;
+         }
+       }},
+      {"max_tcp_connections_per_source",
+       [&](const toml::node& node) {
+         auto value = integer(node, "transport.max_tcp_connections_per_source", 1, 1'000'000);
+         if (value) {
+           config_.transport.max_tcp_connections_per_source = *value;
+           per_source_node = &node;
+         }
+       }},
+  };
+  read_table(table, "transport", readers);
+  const Config::Transport& transport = config_.transport;
+  if (errors_.size() == errors_before &&
+      transport.max_tcp_connections_per_source > transport.max_tcp_connections) {
+    error(per_source_node != nullptr ? per_source_node->source() : total_node->source(),
+          "transport.max_tcp_connections_per_source (" +
+              std::to_string(transport.max_tcp_connections_per_source) +
+              ") is above transport.max_tcp_connections (" +
+              std::to_string(transport.max_tcp_connections) + "): lower the per-source limit");
+  }
+}
+
+void Checker::read_transactions(const toml::table& table) {
+  const size_t errors_before = errors_.size();
+  const toml::node* total_node = nullptr;
+  const toml::node* per_source_node = nullptr;
+  const KeyReader readers[] = {
+      {"max_total",
+       [&](const toml::node& node) {
+         if (auto value = integer(node, "transactions.max_total", 1, 10'000'000)) {
+           config_.transactions.max_total = *value;
+           total_node = &node;
+         }
+       }},
+      {"max_per_source",
+       [&](const toml::node& node) {
+         if (auto value = integer(node, "transactions.max_per_source", 1, 10'000'000)) {
+           config_.transactions.max_per_source = *value;
+           per_source_node = &node;
+         }
+       }},
+  };
+  read_table(table, "transactions", readers);
+  const Config::Transactions& transactions = config_.transactions;
+  if (errors_.size() == errors_before && transactions.max_per_source > transactions.max_total) {
+    error(per_source_node != nullptr ? per_source_node->source() : total_node->source(),
+          "transactions.max_per_source (" + std::to_string(transactions.max_per_source) +
+              ") is above transactions.max_total (" + std::to_string(transactions.max_total) +
+              "): lower the per-source limit");
+  }
+}
+
+void Checker::read_store(const toml::table& table) {
+  const KeyReader readers[] = {
+      {"database",
+       [&](const toml::node& node) {
+         auto value = string(node, "store.database", "database = \"hardline.db\"");
+         if (!value) return;
+         if (value->empty() || value->find('\0') != std::string::npos) {
+           error(node.source(),
+                 "store.database must be a file path, e.g. \"hardline.db\" (relative to this "
+                 "file's directory) or \"/var/lib/hardline/hardline.db\"");
+           return;
+         }
+         config_.store.database = *value;
+       }},
+  };
+  read_table(table, "store", readers);
+}
+
+void Checker::read_log(const toml::table& table) {
+  const KeyReader readers[] = {
+      {"level",
+       [&](const toml::node& node) {
+         auto value = string(node, "log.level", "level = \"info\"");
+         if (!value) return;
+         if (std::find(kLogLevels.begin(), kLogLevels.end(), *value) == kLogLevels.end()) {
+           error(node.source(), "log.level " + in_quotes(*value) +
+                                    " is not a log level: use one of trace, debug, info, "
+                                    "warn, error");
+           return;
+         }
+         config_.log.level = *value;
+       }},
+  };
+  read_table(table, "log", readers);
+}
+
+void Checker::check(const toml::table& root) {
+  using TableReader = void (Checker::*)(const toml::table&);
+  static constexpr std::pair<std::string_view, TableReader> kTables[] = {
+      {"auth", &Checker::read_auth},           {"registrar", &Checker::read_registrar},
+      {"transport", &Checker::read_transport}, {"transactions", &Checker::read_transactions},
+      {"store", &Checker::read_store},         {"log", &Checker::read_log},
+  };
+  const std::string known =
+      "[sip], [auth], [registrar], [transport], [transactions], [store] and [log]";
+  bool has_sip = false;
+  for (const auto& [key, node] : root) {
+    const std::string_view name = key.str();
+    const bool is_sip = name == "sip";
+    const auto* reader = std::find_if(std::begin(kTables), std::end(kTables),
+                                      [name](const auto& entry) { return entry.first == name; });
+    if (!is_sip && reader == std::end(kTables)) {
+      if (node.is_table()) {
+        error(key.source(), "unknown table [" + printable(name) +
+                                "]: check its spelling or remove it (the tables are " + known +
+                                ")");
+      } else {
+        error(key.source(), "unknown key " + in_quotes(name) +
+                                " outside any table: every setting belongs in one of the "
+                                "tables " +
+                                known + "; move it under the right one or remove it");
+      }
+      continue;
+    }
+    const toml::table* table = node.as_table();
+    if (table == nullptr) {
+      error(key.source(), std::string(name) + " must be a table, not " +
+                              std::string(type_name(node)) + ": write [" + std::string(name) +
+                              "] on a line of its own, followed by its keys");
+      if (is_sip) has_sip = true;
+      continue;
+    }
+    if (is_sip) {
+      has_sip = true;
+      read_sip(*table, key.source());
+    } else {
+      (this->*(reader->second))(*table);
+    }
+  }
+  if (!has_sip) {
+    errors_.push_back(ConfigError{file_, 0, 0,
+                                  "there is no [sip] table: add one with at least domain = "
+                                  "\"pbx.example.org\" and listen = [\"udp:192.0.2.10:5060\"]"});
+  }
+}
+
+std::filesystem::path absolute_path(const std::filesystem::path& path) {
+  std::error_code ignored;
+  std::filesystem::path absolute = std::filesystem::absolute(path, ignored);
+  return (absolute.empty() ? path : absolute).lexically_normal();
+}
+
+}  // namespace
+
+Result<Config, ConfigError> parse_config(std::string_view text, const std::filesystem::path& path) {
+  const std::string file = path.string();
+  Config config;
+  config.file = absolute_path(path);
+  toml::table root;
+  try {
+    root = toml::parse(text, file);
+  } catch (const toml::parse_error& e) {
+    return tl::unexpected(
+        ConfigError{file, e.source().begin.line, e.source().begin.column,
+                    "TOML syntax error: " + std::string(e.description()) +
+                        "; fix the syntax here (strings need double quotes, tables are written "
+                        "[name] on a line of their own)"});
+  }
+  Checker checker(file, config);
+  checker.check(root);
+  auto& errors = checker.errors();
+  if (!errors.empty()) {
+    // The first error in file order; whole-file errors (line 0) last.
+    auto key = [](const ConfigError& e) {
+      return std::pair(e.line == 0 ? UINT32_MAX : e.line, e.column);
+    };
+    return tl::unexpected(*std::min_element(
+        errors.begin(), errors.end(),
+        [&key](const ConfigError& a, const ConfigError& b) { return key(a) < key(b); }));
+  }
+  if (config.store.database.is_relative()) {
+    config.store.database = (config.file.parent_path() / config.store.database).lexically_normal();
+  }
+  return config;
+}
+
+Result<Config, ConfigError> load_config(const std::filesystem::path& path) {
+  const std::string file = path.string();
+  auto failure = [&file](std::string message) {
+    return tl::unexpected(ConfigError{file, 0, 0, std::move(message)});
+  };
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (ec || !std::filesystem::exists(status)) {
+    return failure(
+        "cannot find the config file: create one with `hardline init`, or give its path with "
+        "-c FILE or HARDLINE_CONFIG");
+  }
+  if (!std::filesystem::is_regular_file(status)) {
+    return failure("the config path is not a regular file: give the path of the TOML file");
+  }
+  const uintmax_t size = std::filesystem::file_size(path, ec);
+  if (ec || size > kMaxFileSize) {
+    return failure("the config file is larger than 1 MiB: check that this is the right file");
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in.is_open()) {
+    return failure("cannot open the config file: check that this user may read it");
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (!in || in.bad()) {
+    return failure("cannot read the config file: check that this user may read it");
+  }
+  return parse_config(text.str(), path);
+}
+
+std::filesystem::path default_config_path() {
+  const char* from_environment = std::getenv("HARDLINE_CONFIG");
+  if (from_environment != nullptr && *from_environment != '\0') return from_environment;
+  return "/etc/hardline/hardline.toml";
+}
+
+}  // namespace hardline::config

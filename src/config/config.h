@@ -1,0 +1,104 @@
+#pragma once
+// The TOML configuration file: its model, its loader and the file `hardline init` writes.
+// Loading happens once at start-up. Every mistake is an error that names the file, the line (and
+// column) of the offending key, what is wrong and how to fix it: unknown tables and keys, wrong
+// types and out-of-range values are all refused, never ignored.
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/endpoint.h"
+#include "common/result.h"
+#include "sip/message.h"
+
+namespace hardline::config {
+
+struct Config {
+  std::filesystem::path file;  // the config file, absolute
+
+  struct Sip {
+    std::string domain;                // required: a host name or an IP address
+    std::vector<std::string> aliases;  // other names this server answers for
+    std::vector<Endpoint> listen;      // required, at least one: "udp:ADDR:PORT", "tcp:[::1]:5060"
+    std::string server_header;         // "" = no Server header; a version number is refused
+    std::vector<sip::Method> methods{sip::Method::kRegister, sip::Method::kInvite,
+                                     sip::Method::kAck, sip::Method::kBye, sip::Method::kCancel};
+
+    bool operator==(const Sip&) const = default;
+  } sip;
+
+  struct Auth {
+    bool allow_md5 = true;
+    uint32_t nonce_lifetime = 300;  // seconds, 30..3600
+
+    bool operator==(const Auth&) const = default;
+  } auth;
+
+  struct Registrar {
+    uint32_t min_expires = 60;  // seconds; min_expires <= max_expires
+    uint32_t max_expires = 3600;
+    uint32_t max_contacts = 5;  // per AOR, 1..100
+
+    bool operator==(const Registrar&) const = default;
+  } registrar;
+
+  struct Transport {
+    uint32_t max_message_size = 65535;  // bytes
+    uint32_t tcp_idle_timeout = 120;    // seconds
+    uint32_t max_tcp_connections = 1024;
+    uint32_t max_tcp_connections_per_source = 16;  // <= max_tcp_connections
+
+    bool operator==(const Transport&) const = default;
+  } transport;
+
+  struct Transactions {
+    uint32_t max_total = 50000;
+    uint32_t max_per_source = 500;  // <= max_total
+
+    bool operator==(const Transactions&) const = default;
+  } transactions;
+
+  struct Store {
+    // Relative paths resolve against the config file's directory; after loading it is absolute.
+    std::filesystem::path database = "hardline.db";
+
+    bool operator==(const Store&) const = default;
+  } store;
+
+  struct Log {
+    std::string level = "info";  // trace|debug|info|warn|error
+
+    bool operator==(const Log&) const = default;
+  } log;
+
+  bool operator==(const Config&) const = default;
+};
+
+struct ConfigError {
+  std::string file;
+  uint32_t line = 0;    // 1-based; 0 when the error is about the whole file
+  uint32_t column = 0;  // 1-based; 0 when unknown
+  std::string message;  // the reason and the fix
+
+  // "path:line:col: message", "path:line: message" or "path: message".
+  std::string to_string() const;
+};
+
+// Reads and checks the file. The first error in file order is returned.
+Result<Config, ConfigError> load_config(const std::filesystem::path& path);
+// Checks `text` as if it were the content of `path` (which names it in errors and anchors the
+// relative store path); does not touch the file system.
+Result<Config, ConfigError> parse_config(std::string_view text, const std::filesystem::path& path);
+
+// The file `hardline init` writes: every setting at its secure default with a comment saying
+// what it does, using the given domain and listen addresses.
+std::string default_config_text(std::string_view domain, const std::vector<Endpoint>& listen);
+
+// Where `-c` points by default: $HARDLINE_CONFIG when set and not empty, else
+// /etc/hardline/hardline.toml.
+std::filesystem::path default_config_path();
+
+}  // namespace hardline::config

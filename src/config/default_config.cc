@@ -1,0 +1,117 @@
+// The file `hardline init` writes. Values come from Config's own defaults, so the text and the
+// struct cannot drift apart; the tests parse it back.
+#include <cstdio>
+#include <string>
+
+#include "config/config.h"
+
+namespace hardline::config {
+namespace {
+
+// A TOML basic string: quotes, backslashes and control characters escaped.
+std::string toml_string(std::string_view text) {
+  std::string out = "\"";
+  for (char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (byte < 0x20 || byte == 0x7f) {
+      char escaped[8];
+      std::snprintf(escaped, sizeof escaped, "\\u%04X", static_cast<unsigned>(byte));
+      out += escaped;
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+template <class T, class Format>
+std::string toml_array(const std::vector<T>& values, Format format) {
+  std::string out = "[";
+  for (const T& value : values) {
+    if (out.size() > 1) out += ", ";
+    out += toml_string(format(value));
+  }
+  return out + "]";
+}
+
+}  // namespace
+
+std::string default_config_text(std::string_view domain, const std::vector<Endpoint>& listen) {
+  const Config defaults;
+  std::string text;
+  auto comment = [&text](std::string_view line) { text.append("# ").append(line).append("\n"); };
+  auto table = [&text](std::string_view name) { text.append("\n[").append(name).append("]\n"); };
+  auto setting = [&text](std::string_view key, std::string_view value) {
+    text.append(key).append(" = ").append(value).append("\n");
+  };
+  auto number = [](uint32_t value) { return std::to_string(value); };
+
+  comment("Hardline configuration.");
+  text += "#\n";
+  comment("Every setting is listed here at its secure default. A misspelt or unknown key or");
+  comment("table is an error, never silently ignored. Reference: docs/configuration.md");
+
+  table("sip");
+  comment("The SIP domain this server is the registrar for: users register as EXTENSION@DOMAIN.");
+  setting("domain", toml_string(domain));
+  comment("Other names or addresses that clients may use for this server.");
+  setting("aliases", "[]");
+  comment("Where to listen: \"udp:ADDRESS:PORT\" or \"tcp:ADDRESS:PORT\", IPv6 in brackets.");
+  setting("listen", toml_array(listen, [](const Endpoint& e) { return to_spec(e); }));
+  comment("The Server header to send; \"\" sends none. A version number is refused: it tells");
+  comment("scanners which exploits to try.");
+  setting("server_header", toml_string(defaults.sip.server_header));
+  comment("The SIP methods accepted; any other is refused with 405. OPTIONS is left out so");
+  comment("that scanners probing with it learn nothing.");
+  setting("methods", toml_array(defaults.sip.methods, sip::method_name));
+
+  table("auth");
+  comment("Accept MD5 digest authentication from clients that cannot do SHA-256 (RFC 8760).");
+  comment("Set it to false once every phone supports SHA-256.");
+  setting("allow_md5", defaults.auth.allow_md5 ? "true" : "false");
+  comment("Seconds a digest nonce stays valid (30 to 3600).");
+  setting("nonce_lifetime", number(defaults.auth.nonce_lifetime));
+
+  table("registrar");
+  comment("Shortest registration accepted, in seconds; shorter requests get 423 Interval Too");
+  comment("Brief.");
+  setting("min_expires", number(defaults.registrar.min_expires));
+  comment("Longest registration granted, in seconds; longer requests are shortened to this.");
+  setting("max_expires", number(defaults.registrar.max_expires));
+  comment("How many contacts one account may register at once (1 to 100).");
+  setting("max_contacts", number(defaults.registrar.max_contacts));
+
+  table("transport");
+  comment("Largest SIP message accepted, in bytes (1024 to 65535); larger ones are dropped.");
+  setting("max_message_size", number(defaults.transport.max_message_size));
+  comment("Seconds after which an idle TCP connection is closed.");
+  setting("tcp_idle_timeout", number(defaults.transport.tcp_idle_timeout));
+  comment("TCP connections open at once, in total; beyond this, new ones are refused.");
+  setting("max_tcp_connections", number(defaults.transport.max_tcp_connections));
+  comment("TCP connections open at once from any one source address.");
+  setting("max_tcp_connections_per_source",
+          number(defaults.transport.max_tcp_connections_per_source));
+
+  table("transactions");
+  comment("SIP transactions in progress at once, in total; beyond this, new requests are");
+  comment("refused.");
+  setting("max_total", number(defaults.transactions.max_total));
+  comment("SIP transactions in progress at once from any one source address.");
+  setting("max_per_source", number(defaults.transactions.max_per_source));
+
+  table("store");
+  comment("The SQLite database of accounts and registrations. A relative path is relative to");
+  comment("the directory of this file.");
+  setting("database", toml_string(defaults.store.database.string()));
+
+  table("log");
+  comment("trace, debug, info, warn or error. Logs carry no phone numbers, names or caller");
+  comment("addresses.");
+  setting("level", toml_string(defaults.log.level));
+  return text;
+}
+
+}  // namespace hardline::config

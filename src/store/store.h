@@ -1,0 +1,86 @@
+#pragma once
+// The storage interface: accounts (extension, name, groups, digest HA1 values) and the
+// registrar's bindings. Callers see only this file; each backend (sqlite_store.h today,
+// PostgreSQL later) implements Store behind it.
+//
+// Errors: every call returns Result<T> and never throws. An Error's text is a static string that
+// names the kind of failure only ("account exists", "database is locked"); it never carries an
+// extension, a contact, an HA1 or any other stored value, so it is safe to log.
+//
+// Threads: a Store is used by one thread at a time (each thread or process opens its own).
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/result.h"
+
+namespace hardline::store {
+
+struct Account {
+  std::string extension;            // the user part of the AOR; unique
+  std::string name;                 // display name
+  std::vector<std::string> groups;  // kept in the order given
+  std::string ha1_md5;              // MD5(user:realm:password), hex; never the password itself
+  std::string ha1_sha256;           // SHA-256(user:realm:password), hex
+  int64_t created_at = 0;           // unix seconds
+
+  bool operator==(const Account&) const = default;
+};
+
+struct Binding {
+  std::string aor;      // the extension
+  std::string contact;  // the Contact URI as registered
+  std::string call_id;
+  uint32_t cseq = 0;
+  int64_t expires_at = 0;     // unix seconds
+  int64_t registered_at = 0;  // unix seconds
+  std::string source;         // where it came from: "udp:192.0.2.1:5060"
+  uint16_t q = 1000;          // q-value times 1000
+  std::string instance;       // +sip.instance, or ""
+
+  bool operator==(const Binding&) const = default;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Adds a new account with its groups. Fails with "account exists" if the extension exists,
+  // "empty extension" if it is empty.
+  virtual Result<void> add_account(const Account& account) = 0;
+  // The account, or nullopt when there is none with this extension.
+  virtual Result<std::optional<Account>> find_account(std::string_view extension) = 0;
+  // Every account, ordered by extension (byte order).
+  virtual Result<std::vector<Account>> list_accounts() = 0;
+  // Removes the account, its groups and its bindings; false if there was no such account.
+  virtual Result<bool> remove_account(std::string_view extension) = 0;
+  // Replaces both HA1 values; false if there is no such account.
+  virtual Result<bool> set_credentials(std::string_view extension, std::string_view ha1_md5,
+                                       std::string_view ha1_sha256) = 0;
+
+  // Every binding, expired or not (start-up reloads them and purges), ordered by AOR and then
+  // in the order each set was given.
+  virtual Result<std::vector<Binding>> load_bindings() = 0;
+  // Makes `bindings` the AOR's whole set (empty removes them all), in one transaction. Each
+  // binding's aor must be empty or equal to `aor`; it is stored as `aor`. Fails with "no such
+  // account" when the AOR is not an account's extension; nothing changes on failure.
+  virtual Result<void> replace_bindings(std::string_view aor,
+                                        const std::vector<Binding>& bindings) = 0;
+  // replace_bindings for several AORs in one transaction (the registrar's group commit): all
+  // sets are stored, or none. One difference: a set whose AOR is no longer an account (removed
+  // since the REGISTER) is skipped, not an error, so that it cannot block the others' commit
+  // for ever; no bindings are stored for it, which is the state a removed account must have.
+  virtual Result<void> replace_bindings_batch(
+      const std::vector<std::pair<std::string, std::vector<Binding>>>& sets) = 0;
+  // Removes every binding with expires_at <= now_unix; returns how many.
+  virtual Result<size_t> purge_expired_bindings(int64_t now_unix) = 0;
+
+  virtual Result<size_t> count_accounts() = 0;
+};
+
+}  // namespace hardline::store

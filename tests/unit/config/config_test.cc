@@ -1,0 +1,394 @@
+#include "config/config.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+namespace hardline::config {
+namespace {
+
+namespace fs = std::filesystem;
+
+const char* const kFile = "/etc/hardline/hardline.toml";
+
+// The smallest valid config: three lines.
+const std::string kMinimal =
+    "[sip]\n"
+    "domain = \"pbx.example.org\"\n"
+    "listen = [\"udp:192.0.2.10:5060\"]\n";
+
+Endpoint endpoint(const char* spec) {
+  auto parsed = parse_endpoint_spec(spec);
+  EXPECT_TRUE(parsed) << spec;
+  return parsed.value_or(Endpoint{});
+}
+
+std::string describe(const Result<Config, ConfigError>& result) {
+  return result ? "ok" : result.error().to_string();
+}
+
+TEST(DefaultConfigText, ParsesBackToTheDefaults) {
+  const std::vector<Endpoint> listen = {endpoint("udp:192.0.2.10:5060"),
+                                        endpoint("tcp:[2001:db8::10]:5061")};
+  const std::string text = default_config_text("pbx.example.org", listen);
+  auto parsed = parse_config(text, kFile);
+  ASSERT_TRUE(parsed) << describe(parsed);
+
+  Config expected;
+  expected.file = kFile;
+  expected.sip.domain = "pbx.example.org";
+  expected.sip.listen = listen;
+  expected.store.database = "/etc/hardline/hardline.db";
+  EXPECT_EQ(*parsed, expected);
+  // Spelled out as well, so that a wrong default in the struct itself shows up here.
+  EXPECT_TRUE(parsed->sip.aliases.empty());
+  EXPECT_EQ(parsed->sip.server_header, "");
+  EXPECT_EQ(parsed->sip.methods,
+            (std::vector<sip::Method>{sip::Method::kRegister, sip::Method::kInvite,
+                                      sip::Method::kAck, sip::Method::kBye, sip::Method::kCancel}));
+  EXPECT_TRUE(parsed->auth.allow_md5);
+  EXPECT_EQ(parsed->auth.nonce_lifetime, 300U);
+  EXPECT_EQ(parsed->registrar.min_expires, 60U);
+  EXPECT_EQ(parsed->registrar.max_expires, 3600U);
+  EXPECT_EQ(parsed->registrar.max_contacts, 5U);
+  EXPECT_EQ(parsed->transport.max_message_size, 65535U);
+  EXPECT_EQ(parsed->transport.tcp_idle_timeout, 120U);
+  EXPECT_EQ(parsed->transport.max_tcp_connections, 1024U);
+  EXPECT_EQ(parsed->transport.max_tcp_connections_per_source, 16U);
+  EXPECT_EQ(parsed->transactions.max_total, 50000U);
+  EXPECT_EQ(parsed->transactions.max_per_source, 500U);
+  EXPECT_EQ(parsed->log.level, "info");
+}
+
+// Every key the loader knows, by table.
+const std::vector<std::pair<std::string, std::vector<std::string>>> kAllKeys = {
+    {"sip", {"domain", "aliases", "listen", "server_header", "methods"}},
+    {"auth", {"allow_md5", "nonce_lifetime"}},
+    {"registrar", {"min_expires", "max_expires", "max_contacts"}},
+    {"transport",
+     {"max_message_size", "tcp_idle_timeout", "max_tcp_connections",
+      "max_tcp_connections_per_source"}},
+    {"transactions", {"max_total", "max_per_source"}},
+    {"store", {"database"}},
+    {"log", {"level"}},
+};
+
+TEST(DefaultConfigText, MentionsEveryKeyWithAComment) {
+  const std::string text = default_config_text("pbx.example.org", {endpoint("udp:[::1]:5060")});
+  size_t settings = 0;
+  for (const auto& [table, keys] : kAllKeys) {
+    const size_t table_at = text.find("\n[" + table + "]\n");
+    ASSERT_NE(table_at, std::string::npos) << table;
+    const size_t next_table = text.find("\n[", table_at + 1);
+    for (const std::string& key : keys) {
+      const size_t key_at = text.find("\n" + key + " = ", table_at);
+      EXPECT_LT(key_at, next_table) << table << "." << key << " missing from its table";
+      ++settings;
+    }
+  }
+  // No setting the list above does not know of, and a comment before each group of settings.
+  size_t lines_with_equals = 0;
+  size_t position = 0;
+  while ((position = text.find(" = ", position)) != std::string::npos) {
+    const size_t line_start = text.rfind('\n', position) + 1;
+    if (text[line_start] != '#') ++lines_with_equals;
+    ++position;
+  }
+  EXPECT_EQ(lines_with_equals, settings);
+  EXPECT_NE(text.find("# The SIP domain"), std::string::npos);
+}
+
+TEST(DefaultConfigText, KnowsExactlyTheKeysTheLoaderKnows) {
+  // Each key listed is accepted by the loader (a wrong type is reported as a wrong type, not as
+  // an unknown key), so the list above and the loader agree.
+  for (const auto& [table, keys] : kAllKeys) {
+    for (const std::string& key : keys) {
+      std::string text = "[sip]\n";
+      if (key != "domain") text += "domain = \"pbx.example.org\"\n";
+      if (key != "listen") text += "listen = [\"udp:192.0.2.10:5060\"]\n";
+      if (table != "sip") text += "[" + table + "]\n";
+      text += key + " = {}\n";
+      auto parsed = parse_config(text, kFile);
+      ASSERT_FALSE(parsed) << table << "." << key;
+      std::string expected = table;
+      expected.append(".").append(key).append(" must be");
+      EXPECT_NE(parsed.error().message.find(expected), std::string::npos)
+          << parsed.error().to_string();
+    }
+  }
+}
+
+TEST(DefaultConfigText, EscapesWhatItIsGiven) {
+  // A domain with a quote must not break out of its string: the loader then refuses the domain
+  // itself, not the TOML around it.
+  auto parsed = parse_config(
+      default_config_text("evil\"\nlog = 1", {endpoint("udp:192.0.2.10:5060")}), kFile);
+  ASSERT_FALSE(parsed);
+  EXPECT_NE(parsed.error().message.find("sip.domain is not a valid host name"), std::string::npos)
+      << parsed.error().to_string();
+}
+
+struct BadCase {
+  const char* what;
+  std::string text;
+  uint32_t line;
+  const char* message;  // a substring of the error's message
+};
+
+TEST(ParseConfig, RefusesEachMistakeAtItsLine) {
+  const BadCase cases[] = {
+      {"unknown key", kMinimal + "domian = \"pbx.example.org\"\n", 4,
+       "unknown key 'domian' in [sip]: check its spelling"},
+      {"unknown table", kMinimal + "\n[sipp]\nx = 1\n", 5, "unknown table [sipp]"},
+      {"unknown dotted table", kMinimal + "[log.file]\npath = \"x\"\n", 4,
+       "unknown key 'file' in [log]"},
+      {"key outside any table", "verbose = true\n" + kMinimal, 1,
+       "unknown key 'verbose' outside any table"},
+      {"table that is a value", "sip = 5\n", 1, "sip must be a table, not an integer"},
+      {"string for an integer", kMinimal + "[auth]\nnonce_lifetime = \"300\"\n", 5,
+       "auth.nonce_lifetime must be an integer, not a string"},
+      {"float for an integer", kMinimal + "[registrar]\nmin_expires = 60.5\n", 5,
+       "registrar.min_expires must be an integer, not a floating-point number"},
+      {"string for a boolean", kMinimal + "[auth]\nallow_md5 = \"yes\"\n", 5,
+       "auth.allow_md5 must be a boolean, not a string"},
+      {"integer for a string", "[sip]\ndomain = 5\nlisten = [\"udp:192.0.2.10:5060\"]\n", 2,
+       "sip.domain must be a string, not an integer"},
+      {"string for an array", "[sip]\ndomain = \"a.example\"\nlisten = \"udp:192.0.2.10:5060\"\n",
+       3, "sip.listen must be an array of strings, not a string"},
+      {"below range", kMinimal + "[auth]\nnonce_lifetime = 10\n", 5,
+       "auth.nonce_lifetime = 10 is out of range: use a whole number from 30 to 3600"},
+      {"above range", kMinimal + "[registrar]\nmax_contacts = 101\n", 5, "from 1 to 100"},
+      {"negative", kMinimal + "[transport]\ntcp_idle_timeout = -1\n", 5, "out of range"},
+      {"bad listen spec",
+       "[sip]\ndomain = \"pbx.example.org\"\nlisten = [\n  \"udp:192.0.2.10:5060\",\n"
+       "  \"udp:pbx.example.org:5060\",\n]\n",
+       5, "sip.listen entry 'udp:pbx.example.org:5060' is not a listen address"},
+      {"unbracketed IPv6 listen", "[sip]\ndomain = \"a.example\"\nlisten = [\"udp:::1:5060\"]\n", 3,
+       "is not a listen address"},
+      {"duplicate listen",
+       "[sip]\ndomain = \"a.example\"\nlisten = [\"udp:192.0.2.1:5060\", \"udp:192.0.2.1:5060\"]\n",
+       3, "twice"},
+      {"empty listen", "[sip]\ndomain = \"a.example\"\nlisten = []\n", 3, "sip.listen is empty"},
+      {"bad method", kMinimal + "methods = [\"REGISTER\",\n  \"invite\"]\n", 5,
+       "sip.methods entry 'invite' is not a method Hardline supports"},
+      {"extension method", kMinimal + "methods = [\"FOO\"]\n", 4, "is not a method"},
+      {"method not a string", kMinimal + "methods = [\"REGISTER\", 5]\n", 4,
+       "each entry of sip.methods must be a string"},
+      {"min above max", kMinimal + "[registrar]\nmin_expires = 600\nmax_expires = 300\n", 5,
+       "registrar.min_expires (600) is above registrar.max_expires (300)"},
+      {"max below default min", kMinimal + "[registrar]\nmax_expires = 30\n", 5,
+       "is above registrar.max_expires (30)"},
+      {"per-source above total",
+       kMinimal + "[transactions]\nmax_total = 100\nmax_per_source = 500\n", 6,
+       "transactions.max_per_source (500) is above transactions.max_total (100)"},
+      {"total below default per-source", kMinimal + "[transport]\nmax_tcp_connections = 8\n", 5,
+       "max_tcp_connections_per_source (16) is above"},
+      {"server header with version", kMinimal + "server_header = \"Hardline 0.1.0\"\n", 4,
+       "sip.server_header contains a version number"},
+      {"server header with short version", kMinimal + "server_header = \"Hardline/2.4\"\n", 4,
+       "version number"},
+      {"server header with a line break", kMinimal + "server_header = \"a\\r\\nX-Evil: 1\"\n", 4,
+       "printable ASCII"},
+      {"missing domain", "# comment\n[sip]\nlisten = [\"udp:192.0.2.10:5060\"]\n", 2,
+       "[sip] has no domain"},
+      {"missing listen", "[sip]\ndomain = \"a.example\"\n", 1, "[sip] has no listen addresses"},
+      {"missing sip table", "[auth]\nallow_md5 = true\n", 0, "there is no [sip] table"},
+      {"empty file", "", 0, "there is no [sip] table"},
+      {"bad domain", "[sip]\ndomain = \"pbx example.org\"\nlisten = [\"udp:192.0.2.1:5060\"]\n", 2,
+       "sip.domain is not a valid host name"},
+      {"empty domain", "[sip]\ndomain = \"\"\nlisten = [\"udp:192.0.2.1:5060\"]\n", 2,
+       "not a valid host name"},
+      {"bad alias", kMinimal + "aliases = [\"ok.example\", \"bad_alias\"]\n", 4,
+       "sip.aliases entry 'bad_alias' is not a valid host name"},
+      {"bad log level", kMinimal + "[log]\nlevel = \"verbose\"\n", 5,
+       "log.level 'verbose' is not a log level"},
+      {"empty database", kMinimal + "[store]\ndatabase = \"\"\n", 5,
+       "store.database must be a file path"},
+      {"TOML syntax: bare word", kMinimal + "[auth]\nallow_md5 = yes\n", 5, "TOML syntax error"},
+      {"TOML syntax: duplicate key", kMinimal + "domain = \"b.example\"\n", 4, "TOML syntax error"},
+      {"TOML syntax: unclosed table", kMinimal + "[auth\n", 4, "TOML syntax error"},
+  };
+  for (const BadCase& c : cases) {
+    auto parsed = parse_config(c.text, kFile);
+    ASSERT_FALSE(parsed) << c.what;
+    const ConfigError& error = parsed.error();
+    EXPECT_EQ(error.file, kFile) << c.what;
+    EXPECT_EQ(error.line, c.line) << c.what << ": " << error.to_string();
+    EXPECT_NE(error.message.find(c.message), std::string::npos)
+        << c.what << ": " << error.to_string();
+  }
+}
+
+TEST(ParseConfig, ErrorsPointAtTheKeyAndSayHowToFixIt) {
+  auto parsed = parse_config(kMinimal + "  domian = \"x\"\n", kFile);
+  ASSERT_FALSE(parsed);
+  EXPECT_EQ(parsed.error().line, 4U);
+  EXPECT_EQ(parsed.error().column, 3U);
+  EXPECT_EQ(parsed.error().to_string().rfind(std::string(kFile) + ":4:3: unknown key", 0), 0U)
+      << parsed.error().to_string();
+  EXPECT_NE(parsed.error().message.find("domain, aliases, listen, server_header, methods"),
+            std::string::npos);
+}
+
+TEST(ParseConfig, ReportsTheFirstErrorInFileOrder) {
+  // [log] comes after [auth] in the parsed table's key order but first in the file.
+  auto parsed = parse_config(kMinimal + "[log]\nlevel = \"loud\"\n[auth]\nallow_md5 = 1\n", kFile);
+  ASSERT_FALSE(parsed);
+  EXPECT_EQ(parsed.error().line, 5U) << parsed.error().to_string();
+}
+
+TEST(ParseConfig, ControlBytesInKeysDoNotReachTheMessage) {
+  auto parsed = parse_config(kMinimal + "\"evil\\u001b[31m\" = 1\n", kFile);
+  ASSERT_FALSE(parsed);
+  EXPECT_EQ(parsed.error().message.find('\x1b'), std::string::npos);
+  EXPECT_NE(parsed.error().message.find("evil?[31m"), std::string::npos)
+      << parsed.error().to_string();
+}
+
+TEST(ParseConfig, ReadsEverySetting) {
+  const std::string text = R"(
+[sip]
+domain = "pbx.example.org"
+aliases = ["sip.example.org", "192.0.2.10", "[2001:db8::10]"]
+listen = ["udp:192.0.2.10:5060", "tcp:[2001:db8::10]:5060"]
+server_header = "Hardline"
+methods = ["REGISTER", "INVITE", "ACK", "BYE", "CANCEL", "OPTIONS", "MESSAGE"]
+[auth]
+allow_md5 = false
+nonce_lifetime = 30
+[registrar]
+min_expires = 3600
+max_expires = 3600
+max_contacts = 100
+[transport]
+max_message_size = 1024
+tcp_idle_timeout = 30
+max_tcp_connections = 10
+max_tcp_connections_per_source = 10
+[transactions]
+max_total = 10
+max_per_source = 1
+[store]
+database = "/var/lib/hardline/hardline.db"
+[log]
+level = "warn"
+)";
+  auto parsed = parse_config(text, kFile);
+  ASSERT_TRUE(parsed) << describe(parsed);
+  const Config& config = *parsed;
+  EXPECT_EQ(config.sip.aliases,
+            (std::vector<std::string>{"sip.example.org", "192.0.2.10", "[2001:db8::10]"}));
+  EXPECT_EQ(config.sip.listen, (std::vector<Endpoint>{endpoint("udp:192.0.2.10:5060"),
+                                                      endpoint("tcp:[2001:db8::10]:5060")}));
+  EXPECT_EQ(config.sip.server_header, "Hardline");
+  EXPECT_EQ(config.sip.methods.size(), 7U);
+  EXPECT_EQ(config.sip.methods[5], sip::Method::kOptions);
+  EXPECT_EQ(config.sip.methods[6], sip::Method::kMessage);
+  EXPECT_FALSE(config.auth.allow_md5);
+  EXPECT_EQ(config.auth.nonce_lifetime, 30U);
+  EXPECT_EQ(config.registrar.min_expires, 3600U);
+  EXPECT_EQ(config.registrar.max_contacts, 100U);
+  EXPECT_EQ(config.transport.max_message_size, 1024U);
+  EXPECT_EQ(config.transport.tcp_idle_timeout, 30U);
+  EXPECT_EQ(config.transport.max_tcp_connections, 10U);
+  EXPECT_EQ(config.transport.max_tcp_connections_per_source, 10U);
+  EXPECT_EQ(config.transactions.max_total, 10U);
+  EXPECT_EQ(config.transactions.max_per_source, 1U);
+  EXPECT_EQ(config.store.database, "/var/lib/hardline/hardline.db");
+  EXPECT_EQ(config.log.level, "warn");
+}
+
+TEST(ParseConfig, StorePathResolvesAgainstTheConfigDirectory) {
+  struct Case {
+    const char* config_file;
+    const char* database;
+    fs::path expected;
+  };
+  const Case cases[] = {
+      {"/srv/hardline/conf/hardline.toml", "data/hardline.db",
+       "/srv/hardline/conf/data/hardline.db"},
+      {"/srv/hardline/conf/hardline.toml", "../db/x.db", "/srv/hardline/db/x.db"},
+      {"/srv/hardline/conf/hardline.toml", "/var/lib/hardline/x.db", "/var/lib/hardline/x.db"},
+      {"conf/hardline.toml", "x.db", fs::current_path() / "conf" / "x.db"},
+  };
+  for (const Case& c : cases) {
+    auto parsed =
+        parse_config(kMinimal + "[store]\ndatabase = \"" + c.database + "\"\n", c.config_file);
+    ASSERT_TRUE(parsed) << describe(parsed);
+    EXPECT_EQ(parsed->store.database, c.expected) << c.config_file << " " << c.database;
+    EXPECT_TRUE(parsed->file.is_absolute());
+  }
+  // The default database name resolves too.
+  auto parsed = parse_config(kMinimal, "/srv/a/hardline.toml");
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(parsed->store.database, "/srv/a/hardline.db");
+}
+
+TEST(ConfigError, Formats) {
+  EXPECT_EQ((ConfigError{"a.toml", 3, 7, "bad"}).to_string(), "a.toml:3:7: bad");
+  EXPECT_EQ((ConfigError{"a.toml", 3, 0, "bad"}).to_string(), "a.toml:3: bad");
+  EXPECT_EQ((ConfigError{"a.toml", 0, 0, "bad"}).to_string(), "a.toml: bad");
+}
+
+class LoadConfigTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (fs::temp_directory_path() / "hardline-config-XXXXXX").string();
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+  }
+  void TearDown() override {
+    std::error_code ignored;
+    fs::remove_all(dir_, ignored);
+  }
+  fs::path write(const std::string& name, const std::string& text) {
+    fs::path path = dir_ / name;
+    std::ofstream(path) << text;
+    return path;
+  }
+  fs::path dir_;
+};
+
+TEST_F(LoadConfigTest, LoadsAFile) {
+  const fs::path path = write("hardline.toml", kMinimal + "[store]\ndatabase = \"hl.db\"\n");
+  auto loaded = load_config(path);
+  ASSERT_TRUE(loaded) << describe(loaded);
+  EXPECT_EQ(loaded->file, path);
+  EXPECT_EQ(loaded->sip.domain, "pbx.example.org");
+  EXPECT_EQ(loaded->store.database, dir_ / "hl.db");
+}
+
+TEST_F(LoadConfigTest, NamesTheFileInEveryError) {
+  const fs::path bad = write("bad.toml", kMinimal + "[auth]\nnonce_lifetime = 1\n");
+  auto loaded = load_config(bad);
+  ASSERT_FALSE(loaded);
+  EXPECT_EQ(loaded.error().to_string().rfind(bad.string() + ":5:", 0), 0U)
+      << loaded.error().to_string();
+
+  auto missing = load_config(dir_ / "missing.toml");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().file, (dir_ / "missing.toml").string());
+  EXPECT_NE(missing.error().message.find("hardline init"), std::string::npos);
+
+  auto directory = load_config(dir_);
+  ASSERT_FALSE(directory);
+  EXPECT_NE(directory.error().message.find("not a regular file"), std::string::npos);
+}
+
+TEST(DefaultConfigPath, EnvironmentThenEtc) {
+  const char* saved = std::getenv("HARDLINE_CONFIG");
+  const std::string saved_value = saved ? saved : "";
+  setenv("HARDLINE_CONFIG", "/tmp/elsewhere.toml", 1);
+  EXPECT_EQ(default_config_path(), "/tmp/elsewhere.toml");
+  setenv("HARDLINE_CONFIG", "", 1);
+  EXPECT_EQ(default_config_path(), "/etc/hardline/hardline.toml");
+  unsetenv("HARDLINE_CONFIG");
+  EXPECT_EQ(default_config_path(), "/etc/hardline/hardline.toml");
+  if (saved) setenv("HARDLINE_CONFIG", saved_value.c_str(), 1);
+}
+
+}  // namespace
+}  // namespace hardline::config
