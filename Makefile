@@ -21,9 +21,9 @@ build: bootstrap
 	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
-# Until the registrar lands there is no daemon to serve: show what the binary offers.
+# A demo deployment in var/demo (created on first run), served on 127.0.0.1:5060.
 run: build
-	$(BUILD)/hardline --help
+	HARDLINE_BIN=$(BUILD)/hardline scripts/demo
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)

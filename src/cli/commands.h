@@ -12,5 +12,7 @@ inline constexpr int kExitFailed = 1;  // the command ran and found a problem (i
 inline constexpr int kExitUsage = 2;   // bad arguments, unreadable file, bad config
 
 void add_sip_command(CLI::App& app, int& exit_code);
+// init, user, serve
+void add_deployment_commands(CLI::App& app, int& exit_code);
 
 }  // namespace hardline::cli

@@ -19,6 +19,7 @@ int run(int argc, char** argv) {
   app.footer("Exit status: 0 success, 1 the command found a problem, 2 usage or I/O error.");
 
   int exit_code = hardline::cli::kExitOk;
+  hardline::cli::add_deployment_commands(app, exit_code);
   hardline::cli::add_sip_command(app, exit_code);
 
   try {

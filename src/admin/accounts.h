@@ -1,0 +1,39 @@
+#pragma once
+// Accounts as an operator manages them (`hardline user`, later the admin API): an extension,
+// a display name, groups, and digest HA1 values for the deployment's realm. The password is
+// generated or checked here, hashed, and never stored.
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+#include "store/store.h"
+
+namespace hardline::admin {
+
+// 1 to 32 characters: letters, digits, '.', '_', '-'; starting with a letter or digit. Such an
+// extension needs no escaping in a SIP URI and is safe in every file and log.
+bool valid_extension(std::string_view extension);
+
+struct NewAccount {
+  std::string extension;
+  std::string name;
+  std::vector<std::string> groups;
+  std::optional<std::string> password;  // nullopt: generate one
+};
+
+struct PasswordChange {
+  std::string password;  // the password now in force, to show once when it was generated
+  bool generated = false;
+};
+
+// The realm is the deployment's SIP domain (the HA1 values depend on it).
+Result<PasswordChange, std::string> add_account(store::Store& store, std::string_view realm,
+                                                const NewAccount& account, int64_t now_unix);
+Result<PasswordChange, std::string> change_password(store::Store& store, std::string_view realm,
+                                                    std::string_view extension,
+                                                    std::optional<std::string> password);
+Result<void, std::string> remove_account(store::Store& store, std::string_view extension);
+
+}  // namespace hardline::admin

@@ -1,0 +1,32 @@
+#pragma once
+// A new deployment (`hardline init`): a directory (0750) holding the commented config (0640) and
+// an empty database (0600). Never touches an existing deployment.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "common/endpoint.h"
+#include "common/result.h"
+
+namespace hardline::admin {
+
+struct InitOptions {
+  std::filesystem::path directory;
+  std::string domain;            // empty: this host's name
+  std::vector<Endpoint> listen;  // empty: udp and tcp on 127.0.0.1:5060
+};
+
+struct Deployment {
+  std::filesystem::path config;    // DIR/hardline.toml
+  std::filesystem::path database;  // DIR/hardline.db
+  std::string domain;
+};
+
+// The error text names the path and the reason; nothing is left half made when it fails
+// before the database is created.
+Result<Deployment, std::string> create_deployment(const InitOptions& options);
+
+// This host's name, or "localhost" when it has none.
+std::string host_name();
+
+}  // namespace hardline::admin

@@ -1,0 +1,286 @@
+// hardline init, hardline user, hardline serve: argument parsing only; the work is in
+// src/admin (deployment, accounts) and src/server (the daemon).
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "admin/accounts.h"
+#include "admin/deployment.h"
+#include "cli/commands.h"
+#include "common/clock.h"
+#include "config/config.h"
+#include "server/run.h"
+#include "store/sqlite_store.h"
+
+namespace hardline::cli {
+namespace {
+
+void error(const std::string& text) {
+  std::fprintf(stderr, "hardline: %s\n", text.c_str());
+}
+
+// Loads the config named by -c (or its default); on failure says why with file:line.
+std::optional<config::Config> load(const std::string& path) {
+  const std::filesystem::path file =
+      path.empty() ? config::default_config_path() : std::filesystem::path(path);
+  auto loaded = config::load_config(file);
+  if (!loaded) {
+    error(loaded.error().to_string());
+    return std::nullopt;
+  }
+  return std::move(*loaded);
+}
+
+std::unique_ptr<store::Store> open_store(const config::Config& config) {
+  auto store = store::open_sqlite(config.store.database, store::OpenMode::kExisting);
+  if (!store) {
+    error(config.store.database.string() + ": " + std::string(store.error().what));
+    return nullptr;
+  }
+  return std::move(*store);
+}
+
+// One line from stdin, without its line ending; never echoed.
+std::optional<std::string> read_password() {
+  std::string line;
+  if (!std::getline(std::cin, line)) return std::nullopt;
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  return line;
+}
+
+void print_password(const std::string& extension, const admin::PasswordChange& change) {
+  if (!change.generated) {
+    std::printf("password of %s set\n", extension.c_str());
+    return;
+  }
+  std::printf("password of %s: %s\n", extension.c_str(), change.password.c_str());
+  std::fputs("This password is shown once and stored only as digest hashes; keep it now.\n",
+             stderr);
+}
+
+void add_init(CLI::App& app, int& exit_code) {
+  struct Options {
+    std::string dir, domain;
+    std::vector<std::string> listen;
+  };
+  auto options = std::make_shared<Options>();
+  CLI::App* init = app.add_subcommand(
+      "init",
+      "Create a deployment: DIR/hardline.toml (every setting at its secure default, "
+      "commented) and DIR/hardline.db. Refuses to touch an existing deployment.");
+  init->add_option("--dir", options->dir, "Directory of the new deployment (created 0750)")
+      ->required();
+  init->add_option("--domain", options->domain,
+                   "SIP domain and digest realm (default: this host's name)");
+  init->add_option("--listen", options->listen,
+                   "udp:ADDR:PORT or tcp:ADDR:PORT, IPv6 as udp:[::1]:5060; repeatable "
+                   "(default: udp and tcp on 127.0.0.1:5060)");
+  init->callback([options, &exit_code] {
+    admin::InitOptions init_options;
+    init_options.directory = options->dir;
+    init_options.domain = options->domain;
+    for (const std::string& spec : options->listen) {
+      auto endpoint = parse_endpoint_spec(spec);
+      if (!endpoint) {
+        error("--listen " + spec + ": expected udp:ADDR:PORT or tcp:ADDR:PORT (IPv6 in [])");
+        exit_code = kExitUsage;
+        return;
+      }
+      init_options.listen.push_back(*endpoint);
+    }
+    auto deployment = admin::create_deployment(init_options);
+    if (!deployment) {
+      error(deployment.error());
+      exit_code = kExitFailed;
+      return;
+    }
+    std::printf("created %s\ncreated %s\ndomain %s\nnext: hardline user add EXT -c %s\n",
+                deployment->config.c_str(), deployment->database.c_str(),
+                deployment->domain.c_str(), deployment->config.c_str());
+    exit_code = kExitOk;
+  });
+}
+
+void add_user(CLI::App& app, int& exit_code) {
+  struct Options {
+    std::string config, extension, name;
+    std::vector<std::string> groups;
+    bool password_stdin = false;
+    bool json = false;
+  };
+  auto options = std::make_shared<Options>();
+  CLI::App* user = app.add_subcommand("user", "Manage accounts (extensions and their passwords)");
+  user->require_subcommand(1);
+  const std::string config_help =
+      "Config file (default: $HARDLINE_CONFIG, then /etc/hardline/hardline.toml)";
+
+  auto with_config = [&](CLI::App* command) {
+    command->add_option("-c,--config", options->config, config_help);
+  };
+
+  CLI::App* add =
+      user->add_subcommand("add",
+                           "Add an extension; prints a generated password once (or reads one with "
+                           "--password-stdin)");
+  add->add_option("EXT", options->extension, "Extension (letters, digits, . _ -)")->required();
+  with_config(add);
+  add->add_option("--name", options->name, "Display name");
+  add->add_option("--group", options->groups, "Group (repeatable), e.g. dialout");
+  add->add_flag("--password-stdin", options->password_stdin,
+                "Read the password from stdin; a weak one is refused with the reason");
+
+  CLI::App* passwd = user->add_subcommand(
+      "passwd", "Set a new password: generated and printed once, or read with --password-stdin");
+  passwd->add_option("EXT", options->extension, "Extension")->required();
+  with_config(passwd);
+  passwd->add_flag("--password-stdin", options->password_stdin, "Read the password from stdin");
+
+  CLI::App* remove = user->add_subcommand("remove", "Remove an extension and its registrations");
+  remove->add_option("EXT", options->extension, "Extension")->required();
+  with_config(remove);
+
+  CLI::App* list = user->add_subcommand("list", "List extensions (no secrets)");
+  with_config(list);
+  list->add_flag("--json", options->json, "One JSON object per line");
+
+  auto run = [options, &exit_code](auto&& action) {
+    auto config = load(options->config);
+    if (!config) {
+      exit_code = kExitUsage;
+      return;
+    }
+    auto store = open_store(*config);
+    if (!store) {
+      exit_code = kExitUsage;
+      return;
+    }
+    exit_code = action(*config, *store) ? kExitOk : kExitFailed;
+  };
+  auto password_option = [options]() -> std::optional<std::optional<std::string>> {
+    if (!options->password_stdin) return std::optional<std::string>{};
+    auto password = read_password();
+    if (!password) {
+      error("--password-stdin: no password on stdin");
+      return std::nullopt;
+    }
+    return password;
+  };
+
+  add->callback([=, &exit_code] {
+    auto password = password_option();
+    if (!password) {
+      exit_code = kExitUsage;
+      return;
+    }
+    run([&](const config::Config& config, store::Store& store) {
+      admin::NewAccount account{options->extension, options->name, options->groups, *password};
+      auto added =
+          admin::add_account(store, config.sip.domain, account, SystemClock().unix_seconds());
+      if (!added) {
+        error(added.error());
+        return false;
+      }
+      print_password(options->extension, *added);
+      return true;
+    });
+  });
+  passwd->callback([=, &exit_code] {
+    auto password = password_option();
+    if (!password) {
+      exit_code = kExitUsage;
+      return;
+    }
+    run([&](const config::Config& config, store::Store& store) {
+      auto changed =
+          admin::change_password(store, config.sip.domain, options->extension, *password);
+      if (!changed) {
+        error(changed.error());
+        return false;
+      }
+      print_password(options->extension, *changed);
+      return true;
+    });
+  });
+  remove->callback([=] {
+    run([&](const config::Config&, store::Store& store) {
+      auto removed = admin::remove_account(store, options->extension);
+      if (!removed) {
+        error(removed.error());
+        return false;
+      }
+      std::printf("removed %s\n", options->extension.c_str());
+      return true;
+    });
+  });
+  list->callback([=] {
+    run([&](const config::Config&, store::Store& store) {
+      auto accounts = store.list_accounts();
+      if (!accounts) {
+        error(std::string(accounts.error().what));
+        return false;
+      }
+      for (const store::Account& account : *accounts) {
+        std::string groups;
+        for (const std::string& group : account.groups) {
+          groups += groups.empty() ? group : "," + group;
+        }
+        if (options->json) {
+          nlohmann::json line = {{"extension", account.extension},
+                                 {"name", account.name},
+                                 {"groups", account.groups},
+                                 {"created_at", account.created_at}};
+          std::printf("%s\n",
+                      line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+        } else {
+          std::printf("%-12s %-24s %s\n", account.extension.c_str(), account.name.c_str(),
+                      groups.c_str());
+        }
+      }
+      return true;
+    });
+  });
+}
+
+void add_serve(CLI::App& app, int& exit_code) {
+  auto path = std::make_shared<std::string>();
+  CLI::App* serve = app.add_subcommand(
+      "serve", "Run the SIP server in the foreground; logs to stderr; SIGTERM or SIGINT stop it");
+  serve->add_option("-c,--config", *path,
+                    "Config file (default: $HARDLINE_CONFIG, then /etc/hardline/hardline.toml)");
+  serve->callback([path, &exit_code] {
+    auto config = load(*path);
+    if (!config) {
+      exit_code = kExitUsage;
+      return;
+    }
+    auto logger = spdlog::stderr_color_mt("hardline");
+    spdlog::set_default_logger(logger);
+    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+    spdlog::set_level(spdlog::level::from_str(config->log.level));
+    auto served = server::serve(*config);
+    if (!served) {
+      spdlog::error("{}", served.error());
+      exit_code = kExitFailed;
+      return;
+    }
+    exit_code = kExitOk;
+  });
+}
+
+}  // namespace
+
+void add_deployment_commands(CLI::App& app, int& exit_code) {
+  add_init(app, exit_code);
+  add_user(app, exit_code);
+  add_serve(app, exit_code);
+}
+
+}  // namespace hardline::cli

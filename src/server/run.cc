@@ -1,0 +1,39 @@
+#include "server/run.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <csignal>
+
+#include "server/sip_server.h"
+#include "store/sqlite_store.h"
+
+namespace hardline::server {
+
+Result<void, std::string> serve(const config::Config& config) {
+  auto store = store::open_sqlite(config.store.database, store::OpenMode::kExisting);
+  if (!store) {
+    return tl::unexpected("cannot open the database " + config.store.database.string() + ": " +
+                          std::string(store.error().what));
+  }
+  SystemClock clock;
+  boost::asio::io_context io(1);
+  SipServer server(io, config, **store, clock);
+  if (auto started = server.start(); !started) return started;
+
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+    if (ec) return;
+    spdlog::info("{} received, stopping", signal == SIGTERM ? "SIGTERM" : "SIGINT");
+    server.stop();
+    io.stop();
+  });
+  spdlog::info("serving domain {}", config.sip.domain);
+  io.run();
+  server.stop();
+  spdlog::info("stopped");
+  return {};
+}
+
+}  // namespace hardline::server

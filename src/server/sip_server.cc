@@ -1,0 +1,365 @@
+#include "server/sip_server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "sip/chars.h"
+
+namespace hardline::server {
+
+namespace asio = boost::asio;
+
+struct SipServer::Timer {
+  explicit Timer(asio::io_context& io) : timer(io) {}
+  asio::steady_timer timer;
+};
+
+namespace {
+
+constexpr Millis kSweepInterval{1000};
+constexpr Millis kPurgeInterval{30'000};
+
+// Where a response goes (RFC 3261 §18.2.2, RFC 3581 §4). On a connection: back on it. Over
+// UDP: to the source address, and to the source port when rport was asked for, else to the
+// sent-by port. Never to maddr or a sent-by host: a forged Via must not aim our answers at a
+// third party.
+Endpoint reply_target(const sip::Via& top, const Endpoint& source) {
+  if (source.protocol == Protocol::kTcp) return source;
+  Endpoint target = source;
+  if (!top.has_rport) target.port = top.has_port ? top.port : 5060;
+  return target;
+}
+
+transport::Limits transport_limits(const config::Config& config) {
+  transport::Limits limits;
+  limits.max_message_size = config.transport.max_message_size;
+  limits.tcp_idle_timeout = Millis(int64_t{config.transport.tcp_idle_timeout} * 1000);
+  limits.max_connections = config.transport.max_tcp_connections;
+  limits.max_connections_per_source = config.transport.max_tcp_connections_per_source;
+  return limits;
+}
+
+txn::Limits transaction_limits(const config::Config& config) {
+  txn::Limits limits;
+  limits.max_total = config.transactions.max_total;
+  limits.max_per_source = config.transactions.max_per_source;
+  return limits;
+}
+
+auth::NonceService::Settings nonce_settings(const config::Config& config) {
+  auth::NonceService::Settings settings;
+  settings.lifetime = Millis(int64_t{config.auth.nonce_lifetime} * 1000);
+  settings.key_rotation = settings.lifetime * 2;
+  return settings;
+}
+
+registrar::Settings registrar_settings(const config::Config& config) {
+  registrar::Settings settings;
+  settings.min_expires = config.registrar.min_expires;
+  settings.max_expires = config.registrar.max_expires;
+  settings.max_contacts = config.registrar.max_contacts;
+  return settings;
+}
+
+std::string allow_value(const std::vector<sip::Method>& methods) {
+  std::string out;
+  for (sip::Method method : methods) {
+    if (!out.empty()) out += ", ";
+    out += sip::method_name(method);
+  }
+  return out;
+}
+
+}  // namespace
+
+SipServer::SipServer(asio::io_context& io, const config::Config& config, store::Store& store,
+                     const Clock& clock)
+    : io_(io),
+      config_(config),
+      store_(store),
+      clock_(clock),
+      transports_(io, clock, transport_limits(config), *this),
+      sender_(transports_),
+      transactions_(clock, sender_, transaction_limits(config)),
+      nonces_(clock, nonce_settings(config)),
+      authenticator_(nonces_, {config.sip.domain, config.auth.allow_md5}),
+      registrar_(clock, store, registrar_settings(config)),
+      allow_(allow_value(config.sip.methods)),
+      tags_(std::random_device{}()),
+      timer_(std::make_unique<Timer>(io)) {
+  parse_limits_.max_message_size = config.transport.max_message_size;
+}
+
+SipServer::~SipServer() {
+  stop();
+}
+
+Result<void, std::string> SipServer::start() {
+  auto loaded = registrar_.load();
+  if (!loaded)
+    return tl::unexpected(std::string("cannot load bindings: ") + std::string(loaded.error().what));
+  spdlog::info("{} registrations loaded from the store", *loaded);
+  for (const Endpoint& listen : config_.sip.listen) {
+    auto bound = transports_.listen(listen);
+    if (!bound) return tl::unexpected(bound.error());
+  }
+  for (const Endpoint& local : transports_.local_endpoints()) {
+    spdlog::info("listening on {}", to_spec(local));
+  }
+  next_sweep_ = clock_.now() + kSweepInterval;
+  next_purge_ = clock_.now() + kPurgeInterval;
+  schedule_timer();
+  return {};
+}
+
+void SipServer::stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  transports_.close();
+  timer_->timer.cancel();
+  if (auto flushed = registrar_.flush(); !flushed) {
+    spdlog::error("could not write registrations to the store: {}", flushed.error().what);
+  }
+}
+
+void SipServer::on_message(std::string_view bytes, const Endpoint& source, sip::Framing framing) {
+  if (stopped_) return;
+  ++counters_.received;
+  auto parsed = sip::parse_message(bytes, framing, parse_limits_);
+  if (!parsed) {
+    ++counters_.parse_errors[static_cast<size_t>(parsed.error().code)];
+    if (!parsed.error().drop()) answer_malformed(bytes, parsed.error(), source);
+    return;
+  }
+  const sip::Message& message = *parsed;
+  if (!message.is_request) {
+    if (!transactions_.on_response(message, source)) ++counters_.stray_responses;
+  } else {
+    handle_request(message, source);
+  }
+  schedule_timer();
+}
+
+void SipServer::on_framing_error(std::string_view buffered, const sip::ParseError& error,
+                                 const Endpoint& source) {
+  ++counters_.parse_errors[static_cast<size_t>(error.code)];
+  if (!error.drop()) answer_malformed(buffered, error, source);
+}
+
+void SipServer::answer_malformed(std::string_view bytes, const sip::ParseError& error,
+                                 const Endpoint& source) {
+  auto basis = sip::salvage_basis(bytes, parse_limits_.max_line_length);
+  if (!basis) {
+    ++counters_.malformed_dropped;
+    return;
+  }
+  auto top = sip::parse_via(basis->vias.front());
+  if (!top) {
+    ++counters_.malformed_dropped;
+    return;
+  }
+  ++counters_.malformed_answered;
+  transports_.send(reply_target(*top, source),
+                   response_bytes(*basis, *top, source, error.status, error.reason, {}));
+}
+
+std::string SipServer::response_bytes(const sip::ResponseBasis& basis, const sip::Via& top,
+                                      const Endpoint& source, uint16_t status,
+                                      std::string_view reason,
+                                      std::vector<sip::ResponseHeader> headers) {
+  if (!config_.sip.server_header.empty()) {
+    headers.push_back({"Server", config_.sip.server_header});
+  }
+  char tag[17];
+  snprintf(tag, sizeof tag, "%016llx", static_cast<unsigned long long>(tags_()));
+  return sip::build_response(basis, status, reason, sip::stamp_top_via(top, source), tag, headers);
+}
+
+void SipServer::respond(const sip::Message& request, txn::ServerTransactionId id,
+                        const Endpoint& source, uint16_t status, std::string_view reason,
+                        std::vector<sip::ResponseHeader> headers) {
+  transactions_.respond(id, status,
+                        response_bytes(sip::basis_of(request), request.vias.front(), source, status,
+                                       reason, std::move(headers)));
+}
+
+bool SipServer::method_enabled(sip::Method method) const {
+  for (sip::Method enabled : config_.sip.methods) {
+    if (enabled == method) return true;
+  }
+  return false;
+}
+
+bool SipServer::is_ours(const sip::Uri& uri) const {
+  if (!uri.is_sip()) return false;
+  if (sip::iequals(uri.host, config_.sip.domain)) return true;
+  for (const std::string& alias : config_.sip.aliases) {
+    if (sip::iequals(uri.host, alias)) return true;
+  }
+  if (uri.host_kind == sip::HostKind::kIpv4 || uri.host_kind == sip::HostKind::kIpv6) {
+    auto address = parse_ip_address(uri.host);
+    for (const Endpoint& local : transports_.local_endpoints()) {
+      if (address && *address == local.address) return true;
+    }
+  }
+  return false;
+}
+
+void SipServer::handle_request(const sip::Message& request, const Endpoint& source) {
+  const Endpoint target = reply_target(request.vias.front(), source);
+  const txn::TransactionLayer::Incoming incoming =
+      transactions_.on_request(request, source, target);
+  switch (incoming.disposition) {
+    case txn::TransactionLayer::Disposition::kNew:
+      break;
+    case txn::TransactionLayer::Disposition::kOverloaded: {
+      ++counters_.overloaded;
+      transports_.send(target, response_bytes(sip::basis_of(request), request.vias.front(), source,
+                                              503, "Service Unavailable", {{"Retry-After", "5"}}));
+      return;
+    }
+    default:
+      return;  // a retransmission, or an ACK: the transaction layer has dealt with it
+  }
+  const txn::ServerTransactionId id = incoming.id;
+  if (request.method == sip::Method::kOther || sip::method_name(request.method).empty()) {
+    ++counters_.not_implemented;
+    respond(request, id, source, 501, "Not Implemented", {{"Allow", allow_}});
+    return;
+  }
+  if (!method_enabled(request.method)) {
+    ++counters_.method_not_allowed;
+    respond(request, id, source, 405, "Method Not Allowed", {{"Allow", allow_}});
+    return;
+  }
+  if (!is_ours(request.request_uri)) {
+    ++counters_.foreign_domain;
+    respond(request, id, source, 403, "Forbidden");
+    return;
+  }
+  if (!request.require.empty() && request.method != sip::Method::kCancel) {
+    // Hardline supports no extension a request may require (RFC 3261 §8.2.2.3).
+    std::string unsupported;
+    for (std::string_view option : request.require) {
+      if (!unsupported.empty()) unsupported += ", ";
+      unsupported += option;
+    }
+    ++counters_.bad_extension;
+    respond(request, id, source, 420, "Bad Extension", {{"Unsupported", unsupported}});
+    return;
+  }
+  switch (request.method) {
+    case sip::Method::kRegister:
+      handle_register(request, id, source);
+      return;
+    case sip::Method::kBye:
+    case sip::Method::kCancel:
+      // No dialogs or INVITE transactions exist until calls arrive.
+      respond(request, id, source, 481, "Call/Transaction Does Not Exist");
+      return;
+    default:
+      ++counters_.not_implemented;
+      respond(request, id, source, 501, "Not Implemented", {{"Allow", allow_}});
+      return;
+  }
+}
+
+void SipServer::challenge(const sip::Message& request, txn::ServerTransactionId id,
+                          const Endpoint& source, bool stale) {
+  std::vector<std::string> values = authenticator_.challenges(source.address, stale);
+  std::vector<sip::ResponseHeader> headers;
+  headers.reserve(values.size());
+  for (const std::string& value : values) headers.push_back({"WWW-Authenticate", value});
+  respond(request, id, source, 401, "Unauthorized", std::move(headers));
+}
+
+void SipServer::handle_register(const sip::Message& request, txn::ServerTransactionId id,
+                                const Endpoint& source) {
+  const sip::AuthHeader* credentials = authenticator_.select(request.authorizations);
+  if (credentials == nullptr || !credentials->digest.username) {
+    ++counters_.challenges;
+    challenge(request, id, source, false);
+    return;
+  }
+  const std::string username = sip::unquote(*credentials->digest.username);
+  auto account = store_.find_account(username);
+  if (!account) {
+    ++counters_.store_errors;
+    respond(request, id, source, 500, "Server Internal Error", {{"Retry-After", "5"}});
+    return;
+  }
+  std::optional<auth::StoredCredentials> stored;
+  if (*account) stored = auth::StoredCredentials{(*account)->ha1_md5, (*account)->ha1_sha256};
+  const auto verdict = authenticator_.verify(*credentials, sip::method_name(request.method),
+                                             request.request_uri.text, stored, source.address);
+  using Outcome = auth::DigestAuthenticator::Verdict::Outcome;
+  if (verdict.outcome == Outcome::kStale) {
+    ++counters_.stale_nonces;
+    challenge(request, id, source, true);
+    return;
+  }
+  if (verdict.outcome != Outcome::kAuthenticated) {
+    ++counters_.auth_failures;
+    challenge(request, id, source, false);
+    return;
+  }
+  ++counters_.authenticated;
+  // The caller proved who they are; they may only register their own address-of-record.
+  const sip::Uri& aor = request.to.uri;
+  if (!is_ours(aor) || sip::unescape(aor.user) != username) {
+    ++counters_.wrong_aor;
+    respond(request, id, source, 403, "Forbidden");
+    return;
+  }
+  registrar::Reply reply = registrar_.apply(request, username, source);
+  std::vector<sip::ResponseHeader> headers;
+  headers.reserve(reply.headers.size());
+  for (const auto& [name, value] : reply.headers) headers.push_back({name, value});
+  respond(request, id, source, reply.status, reply.reason, std::move(headers));
+  schedule_flush();
+}
+
+void SipServer::schedule_flush() {
+  if (flush_posted_ || !registrar_.dirty()) return;
+  flush_posted_ = true;
+  // Runs after the messages already read in this turn of the loop: one transaction for all.
+  asio::post(io_, [this] {
+    flush_posted_ = false;
+    if (auto flushed = registrar_.flush(); !flushed) {
+      ++counters_.store_errors;
+      spdlog::error("could not write registrations to the store: {}", flushed.error().what);
+    }
+  });
+}
+
+void SipServer::schedule_timer() {
+  if (stopped_) return;
+  SteadyTime next = next_sweep_;
+  if (auto deadline = transactions_.next_deadline(); deadline && *deadline < next) next = *deadline;
+  if (timer_->timer.expiry() == next) return;
+  timer_->timer.expires_at(next);
+  timer_->timer.async_wait([this](const boost::system::error_code& ec) {
+    if (ec == asio::error::operation_aborted || stopped_) return;
+    on_tick();
+  });
+}
+
+void SipServer::on_tick() {
+  transactions_.run_timers();
+  const SteadyTime now = clock_.now();
+  if (now >= next_sweep_) {
+    transports_.sweep_idle();
+    next_sweep_ = now + kSweepInterval;
+  }
+  if (now >= next_purge_) {
+    registrar_.purge_expired();
+    schedule_flush();
+    next_purge_ = now + kPurgeInterval;
+  }
+  schedule_timer();
+}
+
+}  // namespace hardline::server

@@ -1,0 +1,123 @@
+#pragma once
+// The path of a request through Hardline (../shared/DESIGN.md): transport → parser (malformed
+// → 400 at this one boundary, or a silent drop) → method and domain policy → transactions
+// (retransmissions absorbed) → authentication → registrar → transactions → transport.
+// Everything runs on the event loop's one thread; nothing here throws once started.
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "auth/digest_authenticator.h"
+#include "auth/nonce_service.h"
+#include "common/clock.h"
+#include "config/config.h"
+#include "registrar/registrar.h"
+#include "sip/parser.h"
+#include "sip/response.h"
+#include "store/store.h"
+#include "transport/transport.h"
+#include "txn/transaction_layer.h"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace hardline::server {
+
+struct Counters {
+  uint64_t received = 0;
+  std::array<uint64_t, static_cast<size_t>(sip::ParseErrorCode::kCount)> parse_errors{};
+  uint64_t malformed_answered = 0;  // got a 400/414/... built from the salvaged headers
+  uint64_t malformed_dropped = 0;   // could not be answered safely
+  uint64_t stray_responses = 0;
+  uint64_t method_not_allowed = 0;  // 405
+  uint64_t not_implemented = 0;     // 501
+  uint64_t foreign_domain = 0;      // 403: not ours, no relaying
+  uint64_t bad_extension = 0;       // 420
+  uint64_t overloaded = 0;          // 503: transaction table full
+  uint64_t challenges = 0;          // 401 without credentials
+  uint64_t auth_failures = 0;       // 401 after credentials that did not verify
+  uint64_t stale_nonces = 0;        // 401 stale=true
+  uint64_t authenticated = 0;
+  uint64_t wrong_aor = 0;  // authenticated, but for another user's AOR: 403
+  uint64_t store_errors = 0;
+};
+
+class SipServer final : public transport::Receiver {
+ public:
+  SipServer(boost::asio::io_context& io, const config::Config& config, store::Store& store,
+            const Clock& clock);
+  ~SipServer() override;
+  SipServer(const SipServer&) = delete;
+  SipServer& operator=(const SipServer&) = delete;
+
+  // Loads the bindings and binds every listen address. Start-up only; the error says what and
+  // why.
+  Result<void, std::string> start();
+  // Stops listening, writes pending bindings, cancels timers. The event loop then runs out.
+  void stop();
+
+  std::vector<Endpoint> local_endpoints() const { return transports_.local_endpoints(); }
+  const Counters& counters() const { return counters_; }
+  const registrar::Registrar& registrar() const { return registrar_; }
+
+  void on_message(std::string_view bytes, const Endpoint& source, sip::Framing framing) override;
+  void on_framing_error(std::string_view buffered, const sip::ParseError& error,
+                        const Endpoint& source) override;
+
+ private:
+  class TxnSender final : public txn::Sender {
+   public:
+    explicit TxnSender(transport::Transports& transports) : transports_(transports) {}
+    void send(const Endpoint& to, std::string_view bytes) override { transports_.send(to, bytes); }
+
+   private:
+    transport::Transports& transports_;
+  };
+
+  void handle_request(const sip::Message& request, const Endpoint& source);
+  void handle_register(const sip::Message& request, txn::ServerTransactionId id,
+                       const Endpoint& source);
+  void answer_malformed(std::string_view bytes, const sip::ParseError& error,
+                        const Endpoint& source);
+  void respond(const sip::Message& request, txn::ServerTransactionId id, const Endpoint& source,
+               uint16_t status, std::string_view reason,
+               std::vector<sip::ResponseHeader> headers = {});
+  void challenge(const sip::Message& request, txn::ServerTransactionId id, const Endpoint& source,
+                 bool stale);
+  std::string response_bytes(const sip::ResponseBasis& basis, const sip::Via& top,
+                             const Endpoint& source, uint16_t status, std::string_view reason,
+                             std::vector<sip::ResponseHeader> headers);
+  bool is_ours(const sip::Uri& uri) const;
+  bool method_enabled(sip::Method method) const;
+  void schedule_timer();
+  void on_tick();
+  void schedule_flush();
+
+  boost::asio::io_context& io_;
+  const config::Config& config_;
+  store::Store& store_;
+  const Clock& clock_;
+  sip::Limits parse_limits_;
+  transport::Transports transports_;
+  TxnSender sender_;
+  txn::TransactionLayer transactions_;
+  auth::NonceService nonces_;
+  auth::DigestAuthenticator authenticator_;
+  registrar::Registrar registrar_;
+  std::string allow_;  // the Allow header value: the enabled methods
+  std::mt19937_64 tags_;
+  Counters counters_;
+  bool flush_posted_ = false;
+  bool stopped_ = false;
+  SteadyTime next_sweep_{};
+  SteadyTime next_purge_{};
+  struct Timer;
+  std::unique_ptr<Timer> timer_;
+};
+
+}  // namespace hardline::server

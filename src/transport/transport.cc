@@ -1,0 +1,371 @@
+#include "transport/transport.h"
+
+#include <array>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/udp.hpp>
+#include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/write.hpp>
+#include <cstring>
+#include <deque>
+#include <map>
+#include <unordered_map>
+#include <vector>
+
+namespace hardline::transport {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using asio::ip::udp;
+
+namespace {
+
+IpAddress from_asio(const asio::ip::address& address) {
+  IpAddress out;
+  if (address.is_v4()) {
+    const auto bytes = address.to_v4().to_bytes();
+    std::memcpy(out.bytes.data(), bytes.data(), bytes.size());
+  } else {
+    const asio::ip::address_v6 v6 = address.to_v6();
+    if (v6.is_v4_mapped()) {
+      const auto bytes = asio::ip::make_address_v4(asio::ip::v4_mapped, v6).to_bytes();
+      std::memcpy(out.bytes.data(), bytes.data(), bytes.size());
+    } else {
+      const auto bytes = v6.to_bytes();
+      std::memcpy(out.bytes.data(), bytes.data(), bytes.size());
+      out.v6 = true;
+    }
+  }
+  return out;
+}
+
+asio::ip::address to_asio(const IpAddress& address) {
+  if (!address.v6) {
+    asio::ip::address_v4::bytes_type bytes;
+    std::memcpy(bytes.data(), address.bytes.data(), bytes.size());
+    return asio::ip::address_v4(bytes);
+  }
+  asio::ip::address_v6::bytes_type bytes;
+  std::memcpy(bytes.data(), address.bytes.data(), bytes.size());
+  return asio::ip::address_v6(bytes);
+}
+
+constexpr size_t kReadChunk = 16 * 1024;
+
+}  // namespace
+
+struct UdpListener {
+  explicit UdpListener(asio::io_context& io) : socket(io) {}
+  udp::socket socket;
+  udp::endpoint sender;
+  std::vector<char> buffer;
+  Endpoint local;
+  uint64_t id = 0;
+};
+
+struct TcpListener {
+  explicit TcpListener(asio::io_context& io) : acceptor(io) {}
+  tcp::acceptor acceptor;
+  Endpoint local;
+};
+
+struct Connection {
+  explicit Connection(tcp::socket s) : socket(std::move(s)) {}
+  tcp::socket socket;
+  Endpoint peer;
+  std::string input;
+  std::array<char, kReadChunk> chunk{};
+  std::deque<std::string> output;
+  size_t queued = 0;
+  bool writing = false;
+  bool closing = false;  // close once the output is written
+  bool closed = false;
+  SteadyTime last_activity;
+};
+
+struct Transports::State {
+  State(asio::io_context& i, const Clock& c, Limits l, Receiver& r)
+      : io(i), clock(c), limits(l), receiver(r) {}
+  asio::io_context& io;
+  const Clock& clock;
+  Limits limits;
+  Receiver& receiver;
+  Counters counters;
+  bool stopped = false;
+  std::vector<std::unique_ptr<UdpListener>> udp;
+  std::vector<std::unique_ptr<TcpListener>> tcp;
+  std::vector<Endpoint> locals;
+  std::unordered_map<uint64_t, std::shared_ptr<Connection>> connections;
+  std::map<IpAddress, size_t> per_source;
+  uint64_t next_connection = 1;
+
+  void receive(UdpListener& listener) {
+    listener.socket.async_receive_from(
+        asio::buffer(listener.buffer), listener.sender,
+        [this, &listener](const boost::system::error_code& ec, size_t size) {
+          if (stopped || ec == asio::error::operation_aborted) return;
+          if (!ec) {
+            ++counters.datagrams_received;
+            if (size > limits.max_message_size) {
+              ++counters.datagrams_too_large;
+            } else {
+              Endpoint source{Protocol::kUdp, from_asio(listener.sender.address()),
+                              listener.sender.port(), listener.id};
+              receiver.on_message(std::string_view(listener.buffer.data(), size), source,
+                                  sip::Framing::kDatagram);
+            }
+          }
+          receive(listener);
+        });
+  }
+
+  void accept(TcpListener& listener) {
+    listener.acceptor.async_accept(
+        [this, &listener](const boost::system::error_code& ec, tcp::socket socket) {
+          if (stopped || ec == asio::error::operation_aborted) return;
+          if (!ec) admit(std::move(socket));
+          accept(listener);
+        });
+  }
+
+  void admit(tcp::socket socket) {
+    boost::system::error_code ec;
+    const tcp::endpoint remote = socket.remote_endpoint(ec);
+    if (ec) return;
+    const IpAddress address = from_asio(remote.address());
+    size_t& from_source = per_source[address];
+    if (connections.size() >= limits.max_connections ||
+        from_source >= limits.max_connections_per_source) {
+      ++counters.connections_refused;
+      if (from_source == 0) per_source.erase(address);
+      socket.close(ec);
+      return;
+    }
+    ++from_source;
+    ++counters.connections_accepted;
+    socket.set_option(tcp::no_delay(true), ec);
+    auto connection = std::make_shared<Connection>(std::move(socket));
+    connection->peer = Endpoint{Protocol::kTcp, address, remote.port(), next_connection++};
+    connection->last_activity = clock.now();
+    connections.emplace(connection->peer.connection, connection);
+    read(connection);
+  }
+
+  void read(const std::shared_ptr<Connection>& connection) {
+    connection->socket.async_read_some(
+        asio::buffer(connection->chunk),
+        [this, connection](const boost::system::error_code& ec, size_t size) {
+          if (stopped || connection->closed) return;
+          if (ec) {
+            drop(*connection);
+            return;
+          }
+          connection->last_activity = clock.now();
+          connection->input.append(connection->chunk.data(), size);
+          if (!frame(*connection)) return;
+          read(connection);
+        });
+  }
+
+  // Hands every complete message in the buffer to the receiver. false once the connection
+  // is closing.
+  bool frame(Connection& connection) {
+    sip::Limits parse_limits;
+    parse_limits.max_message_size = limits.max_message_size;
+    size_t consumed = 0;
+    while (!connection.closed && !connection.closing) {
+      const std::string_view rest = std::string_view(connection.input).substr(consumed);
+      auto framed = sip::frame_stream(rest, parse_limits);
+      if (!framed) {
+        ++counters.connections_overrun;
+        connection.closing = true;
+        receiver.on_framing_error(rest, framed.error(), connection.peer);
+        finish(connection);
+        return false;
+      }
+      consumed += framed->skip;
+      if (framed->size == 0) break;
+      ++counters.stream_messages_received;
+      // Copy the peer: the receiver may close the connection while it looks at the message.
+      const Endpoint peer = connection.peer;
+      receiver.on_message(rest.substr(framed->skip, framed->size), peer, sip::Framing::kStream);
+      consumed += framed->size;
+    }
+    if (connection.closed) return false;
+    connection.input.erase(0, consumed);
+    return !connection.closing;
+  }
+
+  void send_tcp(const Endpoint& to, std::string_view bytes) {
+    auto it = connections.find(to.connection);
+    if (it == connections.end() || it->second->closed) {
+      ++counters.send_failures;
+      return;
+    }
+    const std::shared_ptr<Connection> connection = it->second;
+    if (connection->queued + bytes.size() > limits.max_queued_output) {
+      ++counters.connections_overrun;
+      drop(*connection);
+      return;
+    }
+    connection->queued += bytes.size();
+    connection->output.emplace_back(bytes);
+    ++counters.sent;
+    write(connection);
+  }
+
+  void write(const std::shared_ptr<Connection>& connection) {
+    if (connection->writing || connection->output.empty()) return;
+    connection->writing = true;
+    asio::async_write(connection->socket, asio::buffer(connection->output.front()),
+                      [this, connection](const boost::system::error_code& ec, size_t) {
+                        connection->writing = false;
+                        if (stopped || connection->closed) return;
+                        if (ec) {
+                          ++counters.send_failures;
+                          drop(*connection);
+                          return;
+                        }
+                        connection->queued -= connection->output.front().size();
+                        connection->output.pop_front();
+                        if (connection->output.empty() && connection->closing) {
+                          drop(*connection);
+                          return;
+                        }
+                        write(connection);
+                      });
+  }
+
+  // Closes now if nothing waits to be written, else after the write.
+  void finish(Connection& connection) {
+    if (connection.output.empty() && !connection.writing) drop(connection);
+  }
+
+  void drop(Connection& connection) {
+    if (connection.closed) return;
+    connection.closed = true;
+    boost::system::error_code ec;
+    connection.socket.shutdown(tcp::socket::shutdown_both, ec);
+    connection.socket.close(ec);
+    auto source = per_source.find(connection.peer.address);
+    if (source != per_source.end() && --source->second == 0) per_source.erase(source);
+    connections.erase(connection.peer.connection);  // may destroy `connection`: do this last
+  }
+};
+
+Transports::Transports(asio::io_context& io, const Clock& clock, Limits limits, Receiver& receiver)
+    : state_(std::make_unique<State>(io, clock, limits, receiver)) {}
+
+Transports::~Transports() {
+  close();
+}
+
+Result<void, std::string> Transports::listen(const Endpoint& address) {
+  boost::system::error_code ec;
+  const asio::ip::address ip = to_asio(address.address);
+  const std::string where = to_spec(address);
+  if (address.protocol == Protocol::kUdp) {
+    auto listener = std::make_unique<UdpListener>(state_->io);
+    const udp::endpoint local(ip, address.port);
+    listener->socket.open(local.protocol(), ec);
+    if (!ec && ip.is_v6()) listener->socket.set_option(asio::ip::v6_only(true), ec);
+    if (!ec) listener->socket.bind(local, ec);
+    if (!ec) listener->socket.non_blocking(true, ec);
+    if (ec) return tl::unexpected("cannot listen on " + where + ": " + ec.message());
+    // Larger kernel buffers ride out bursts (the kernel caps them at its own maximum).
+    listener->socket.set_option(udp::socket::receive_buffer_size(4 << 20), ec);
+    listener->buffer.resize(state_->limits.max_message_size + 1);
+    const udp::endpoint bound = listener->socket.local_endpoint(ec);
+    listener->local = Endpoint{Protocol::kUdp, address.address, bound.port(), 0};
+    listener->id = state_->udp.size() + 1;
+    state_->locals.push_back(listener->local);
+    state_->receive(*listener);
+    state_->udp.push_back(std::move(listener));
+    return {};
+  }
+  auto listener = std::make_unique<TcpListener>(state_->io);
+  const tcp::endpoint local(ip, address.port);
+  listener->acceptor.open(local.protocol(), ec);
+  if (!ec && ip.is_v6()) listener->acceptor.set_option(asio::ip::v6_only(true), ec);
+  if (!ec) listener->acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) listener->acceptor.bind(local, ec);
+  if (!ec) listener->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return tl::unexpected("cannot listen on " + where + ": " + ec.message());
+  const tcp::endpoint bound = listener->acceptor.local_endpoint(ec);
+  listener->local = Endpoint{Protocol::kTcp, address.address, bound.port(), 0};
+  state_->locals.push_back(listener->local);
+  state_->accept(*listener);
+  state_->tcp.push_back(std::move(listener));
+  return {};
+}
+
+std::vector<Endpoint> Transports::local_endpoints() const {
+  return state_->locals;
+}
+
+void Transports::send(const Endpoint& to, std::string_view bytes) {
+  if (state_->stopped) return;
+  if (to.protocol == Protocol::kTcp) {
+    state_->send_tcp(to, bytes);
+    return;
+  }
+  UdpListener* from = nullptr;
+  if (to.connection >= 1 && to.connection <= state_->udp.size()) {
+    from = state_->udp[to.connection - 1].get();
+  }
+  if (from != nullptr && from->local.address.v6 != to.address.v6) from = nullptr;
+  if (from == nullptr) {
+    for (const auto& listener : state_->udp) {
+      if (listener->local.address.v6 == to.address.v6) {
+        from = listener.get();
+        break;
+      }
+    }
+  }
+  if (from == nullptr) {
+    ++state_->counters.send_failures;
+    return;
+  }
+  boost::system::error_code ec;
+  from->socket.send_to(asio::buffer(bytes.data(), bytes.size()),
+                       udp::endpoint(to_asio(to.address), to.port), 0, ec);
+  if (ec) {
+    ++state_->counters.send_failures;
+  } else {
+    ++state_->counters.sent;
+  }
+}
+
+void Transports::sweep_idle() {
+  const SteadyTime now = state_->clock.now();
+  std::vector<std::shared_ptr<Connection>> idle;
+  for (const auto& [id, connection] : state_->connections) {
+    if (now - connection->last_activity > state_->limits.tcp_idle_timeout)
+      idle.push_back(connection);
+  }
+  for (const auto& connection : idle) {
+    ++state_->counters.connections_idle_closed;
+    state_->drop(*connection);
+  }
+}
+
+void Transports::close() {
+  if (state_->stopped) return;
+  state_->stopped = true;
+  boost::system::error_code ec;
+  for (auto& listener : state_->udp) listener->socket.close(ec);
+  for (auto& listener : state_->tcp) listener->acceptor.close(ec);
+  std::vector<std::shared_ptr<Connection>> all;
+  for (const auto& [id, connection] : state_->connections) all.push_back(connection);
+  for (const auto& connection : all) state_->drop(*connection);
+}
+
+const Counters& Transports::counters() const {
+  return state_->counters;
+}
+
+size_t Transports::connection_count() const {
+  return state_->connections.size();
+}
+
+}  // namespace hardline::transport

@@ -1,0 +1,84 @@
+#pragma once
+// UDP and TCP on every listen address, IPv4 and IPv6. Hands whole messages to a Receiver: each
+// datagram as it came, and on TCP each message framed by Content-Length (RFC 3261 §18.3). Limits
+// on message size, connections in total and per source address, idle time and queued output;
+// hitting one closes the connection or drops the datagram, and counts.
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "common/clock.h"
+#include "common/endpoint.h"
+#include "sip/parser.h"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace hardline::transport {
+
+struct Limits {
+  size_t max_message_size = 65535;
+  Millis tcp_idle_timeout{120'000};
+  size_t max_connections = 1024;
+  size_t max_connections_per_source = 16;
+  size_t max_queued_output = 1 << 20;  // bytes waiting to be written to one connection
+};
+
+struct Counters {
+  uint64_t datagrams_received = 0;
+  uint64_t datagrams_too_large = 0;
+  uint64_t stream_messages_received = 0;
+  uint64_t connections_accepted = 0;
+  uint64_t connections_refused = 0;  // past the total or per-source bound
+  uint64_t connections_idle_closed = 0;
+  uint64_t connections_overrun = 0;  // framing error, too large, or output queue full
+  uint64_t sent = 0;
+  uint64_t send_failures = 0;  // no such connection, or the socket refused
+};
+
+// Receives what the transports read. Called on the event loop's thread; `bytes` lives only
+// for the call. `source.connection` names the socket or connection to answer on.
+class Receiver {
+ public:
+  virtual ~Receiver() = default;
+  virtual void on_message(std::string_view bytes, const Endpoint& source, sip::Framing framing) = 0;
+  // A TCP stream that cannot be framed any more. `buffered` holds what was read; the
+  // connection closes once anything sent in reply has been written.
+  virtual void on_framing_error(std::string_view buffered, const sip::ParseError& error,
+                                const Endpoint& source) = 0;
+};
+
+class Transports {
+ public:
+  Transports(boost::asio::io_context& io, const Clock& clock, Limits limits, Receiver& receiver);
+  ~Transports();
+  Transports(const Transports&) = delete;
+  Transports& operator=(const Transports&) = delete;
+
+  // Binds one listen address (start-up only). The error names the address and the reason.
+  Result<void, std::string> listen(const Endpoint& address);
+  // The address actually bound (port 0 resolved), in the order listened.
+  std::vector<Endpoint> local_endpoints() const;
+
+  // Sends one message. UDP: from the socket `to.connection` names (the one the request came
+  // in on), else from the first socket of the right family. TCP: on connection
+  // `to.connection`; a closed connection is a counted failure (responses are not rerouted).
+  void send(const Endpoint& to, std::string_view bytes);
+
+  // Closes connections idle for longer than the limit (the server calls it once a second).
+  void sweep_idle();
+  // Stops listening and closes every connection.
+  void close();
+
+  const Counters& counters() const;
+  size_t connection_count() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace hardline::transport

@@ -1,0 +1,289 @@
+"""Drives the real `hardline` binary the way an operator and a phone would.
+
+A Deployment is a fresh `hardline init` in a temporary directory, listening on free loopback
+ports; `start()` runs `hardline serve` and waits until it listens, `stop()` sends SIGTERM and
+checks that it stopped cleanly. SipClient speaks raw SIP over UDP or TCP and computes digest
+answers (RFC 7616) with hashlib, independently of the server's code.
+"""
+import hashlib
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+HARDLINE = os.environ.get("HARDLINE_BIN", "build/hardline")
+DOMAIN = "hardline.test"
+
+
+def free_port():
+    """A port free for both UDP and TCP on 127.0.0.1."""
+    for _ in range(50):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+            udp.bind(("127.0.0.1", 0))
+            port = udp.getsockname()[1]
+            try:
+                with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
+                    tcp.bind(("127.0.0.1", port))
+                    return port
+            except OSError:
+                continue
+    raise RuntimeError("no free port")
+
+
+def run(*args, input=None, env=None, check=False):
+    result = subprocess.run([HARDLINE, *args], input=input, capture_output=True, text=True,
+                            env=env, timeout=60)
+    if check and result.returncode != 0:
+        raise AssertionError(f"hardline {' '.join(args)} failed: {result.stderr}")
+    return result
+
+
+def tool(name):
+    path = shutil.which(name)
+    if path is None:
+        raise AssertionError(f"{name} is not installed: run scripts/bootstrap")
+    return path
+
+
+class Deployment:
+    def __init__(self, extra_listen=(), settings=None):
+        self.tmp = tempfile.mkdtemp(prefix="hardline-test-")
+        self.dir = os.path.join(self.tmp, "deploy")
+        self.port = free_port()
+        self.config = os.path.join(self.dir, "hardline.toml")
+        self.database = os.path.join(self.dir, "hardline.db")
+        listen = [f"udp:127.0.0.1:{self.port}", f"tcp:127.0.0.1:{self.port}", *extra_listen]
+        args = ["init", "--dir", self.dir, "--domain", DOMAIN]
+        for spec in listen:
+            args += ["--listen", spec]
+        run(*args, check=True)
+        if settings:
+            self.edit(settings)
+        self.process = None
+        self.log_path = os.path.join(self.tmp, "serve.log")
+        self.passwords = {}
+
+    def edit(self, settings):
+        """Sets `key = value` lines inside their [table] of the config, e.g.
+        {"registrar": {"max_contacts": "2"}} (values as TOML text)."""
+        with open(self.config) as f:
+            lines = f.read().split("\n")
+        for table, values in settings.items():
+            start = lines.index(f"[{table}]")
+            for key, value in values.items():
+                for i in range(start + 1, len(lines)):
+                    if lines[i].startswith("["):
+                        lines.insert(i, f"{key} = {value}")
+                        break
+                    if re.match(rf"#?\s*{re.escape(key)}\s*=", lines[i]):
+                        lines[i] = f"{key} = {value}"
+                        break
+                else:
+                    lines.append(f"{key} = {value}")
+        with open(self.config, "w") as f:
+            f.write("\n".join(lines))
+
+    def add_user(self, extension, *extra):
+        result = run("user", "add", extension, "-c", self.config, *extra, check=True)
+        match = re.search(rf"password of {re.escape(extension)}: (\S+)", result.stdout)
+        assert match, result.stdout
+        self.passwords[extension] = match.group(1)
+        return match.group(1)
+
+    def start(self, expect_listening=2):
+        self.log = open(self.log_path, "a")
+        offset = len(self.read_log()) if os.path.exists(self.log_path) else 0
+        self.process = subprocess.Popen([HARDLINE, "serve", "-c", self.config],
+                                        stdout=self.log, stderr=self.log)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"serve exited {self.process.returncode}: {self.read_log()}")
+            if self.read_log()[offset:].count("listening on") >= expect_listening:
+                return
+            time.sleep(0.02)
+        raise AssertionError("serve did not start listening: " + self.read_log())
+
+    def read_log(self):
+        with open(self.log_path) as f:
+            return f.read()
+
+    def stop(self):
+        """SIGTERM; the server must be gone within two seconds with status 0."""
+        if self.process is None:
+            return 0
+        self.process.send_signal(signal.SIGTERM)
+        started = time.monotonic()
+        try:
+            code = self.process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            raise AssertionError("serve did not stop within 2 s of SIGTERM")
+        elapsed = time.monotonic() - started
+        self.process = None
+        self.log.close()
+        assert code == 0, f"serve exited {code}: {self.read_log()}"
+        return elapsed
+
+    def close(self):
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+class Response:
+    def __init__(self, text):
+        self.text = text
+        head, _, self.body = text.partition("\r\n\r\n")
+        lines = head.split("\r\n")
+        parts = lines[0].split(" ", 2)
+        self.status = int(parts[1])
+        self.reason = parts[2] if len(parts) > 2 else ""
+        self.headers = []
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            self.headers.append((name.strip(), value.strip()))
+
+    def all(self, name):
+        return [v for n, v in self.headers if n.lower() == name.lower()]
+
+    def get(self, name):
+        values = self.all(name)
+        return values[0] if values else None
+
+    def names(self):
+        return [n for n, _ in self.headers]
+
+    def challenge(self, algorithm):
+        for value in self.all("WWW-Authenticate"):
+            params = parse_params(value)
+            if params.get("algorithm", "MD5").upper() == algorithm:
+                return params
+        return None
+
+
+def parse_params(challenge):
+    _, _, rest = challenge.partition(" ")
+    return {k.lower(): v for k, v in re.findall(r'(\w+)="?([^",]*)"?', rest)}
+
+
+def digest(algorithm, text):
+    h = hashlib.sha256 if algorithm == "SHA-256" else hashlib.md5
+    return h(text.encode()).hexdigest()
+
+
+class SipClient:
+    """One phone: a socket on 127.0.0.1 (UDP, or a TCP connection) speaking to the server."""
+
+    def __init__(self, port, transport="udp", host="127.0.0.1", source="127.0.0.1"):
+        self.server = (host, port)
+        self.transport = transport
+        if transport == "udp":
+            self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            self.sock.bind((source, 0))
+        else:
+            self.sock = socket.create_connection(self.server, timeout=5,
+                                                 source_address=(source, 0))
+        self.sock.settimeout(3)
+        self.local_port = self.sock.getsockname()[1]
+        self.call_id = secrets.token_hex(8) + "@test"
+        self.cseq = 0
+        self.buffer = b""
+
+    def close(self):
+        self.sock.close()
+
+    def send(self, data):
+        if isinstance(data, str):
+            data = data.encode()
+        if self.transport == "udp":
+            self.sock.sendto(data, self.server)
+        else:
+            self.sock.sendall(data)
+
+    def receive(self, timeout=3):
+        self.sock.settimeout(timeout)
+        if self.transport == "udp":
+            data, _ = self.sock.recvfrom(65535)
+            return Response(data.decode())
+        while True:
+            head_end = self.buffer.find(b"\r\n\r\n")
+            if head_end >= 0:
+                head = self.buffer[:head_end].decode()
+                length = int(re.search(r"(?im)^content-length:\s*(\d+)", head).group(1))
+                total = head_end + 4 + length
+                if len(self.buffer) >= total:
+                    message, self.buffer = self.buffer[:total], self.buffer[total:]
+                    return Response(message.decode())
+            chunk = self.sock.recv(65535)
+            if not chunk:
+                raise ConnectionError("connection closed")
+            self.buffer += chunk
+
+    def nothing_received(self, timeout=0.5):
+        try:
+            self.receive(timeout)
+            return False
+        except (socket.timeout, TimeoutError):
+            return True
+
+    def register(self, user, domain=DOMAIN, contact=None, expires=None, extra=(),
+                 authorization=None, to_user=None, contact_params="", request_uri=None):
+        self.cseq += 1
+        branch = "z9hG4bK" + secrets.token_hex(8)
+        proto = self.transport.upper()
+        contact = contact or f"<sip:{user}@127.0.0.1:{self.local_port};transport={self.transport}>"
+        lines = [
+            f"REGISTER {request_uri or 'sip:' + domain} SIP/2.0",
+            f"Via: SIP/2.0/{proto} 127.0.0.1:{self.local_port};branch={branch};rport",
+            "Max-Forwards: 70",
+            f"From: <sip:{user}@{domain}>;tag={secrets.token_hex(4)}",
+            f"To: <sip:{to_user or user}@{domain}>",
+            f"Call-ID: {self.call_id}",
+            f"CSeq: {self.cseq} REGISTER",
+        ]
+        if contact != "none":
+            lines.append(f"Contact: {contact}{contact_params}")
+        if expires is not None:
+            lines.append(f"Expires: {expires}")
+        if authorization:
+            lines.append(f"Authorization: {authorization}")
+        lines += list(extra)
+        lines.append("Content-Length: 0")
+        message = "\r\n".join(lines) + "\r\n\r\n"
+        self.last_request = message
+        self.send(message)
+        return self.receive()
+
+    @staticmethod
+    def authorization(challenge, user, password, method="REGISTER", uri=f"sip:{DOMAIN}",
+                      nc=1, cnonce=None, realm=None):
+        algorithm = challenge.get("algorithm", "MD5")
+        realm = realm or challenge["realm"]
+        cnonce = cnonce or secrets.token_hex(8)
+        ha1 = digest(algorithm, f"{user}:{realm}:{password}")
+        ha2 = digest(algorithm, f"{method}:{uri}")
+        nc_text = f"{nc:08x}"
+        response = digest(algorithm, f"{ha1}:{challenge['nonce']}:{nc_text}:{cnonce}:auth:{ha2}")
+        value = (f'Digest username="{user}", realm="{realm}", nonce="{challenge["nonce"]}", '
+                 f'uri="{uri}", response="{response}", algorithm={algorithm}, '
+                 f'cnonce="{cnonce}", qop=auth, nc={nc_text}')
+        if "opaque" in challenge:
+            value += f', opaque="{challenge["opaque"]}"'
+        return value
+
+    def register_with_auth(self, user, password, algorithm="SHA-256", **kwargs):
+        first = self.register(user, **kwargs)
+        if first.status != 401:
+            return first
+        challenge = first.challenge(algorithm)
+        auth = self.authorization(challenge, user, password)
+        return self.register(user, authorization=auth, **kwargs)
