@@ -427,6 +427,12 @@ void Checker::read_transport(const toml::table& table) {
            per_source_node = &node;
          }
        }},
+      {"max_completed",
+       [&](const toml::node& node) {
+         if (auto value = integer(node, "transactions.max_completed", 0, 10'000'000)) {
+           config_.transactions.max_completed = *value;
+         }
+       }},
   };
   read_table(table, "transport", readers);
   const Config::Transport& transport = config_.transport;
@@ -457,6 +463,12 @@ void Checker::read_transactions(const toml::table& table) {
          if (auto value = integer(node, "transactions.max_per_source", 1, 10'000'000)) {
            config_.transactions.max_per_source = *value;
            per_source_node = &node;
+         }
+       }},
+      {"max_completed",
+       [&](const toml::node& node) {
+         if (auto value = integer(node, "transactions.max_completed", 0, 10'000'000)) {
+           config_.transactions.max_completed = *value;
          }
        }},
   };

@@ -101,6 +101,9 @@ std::string default_config_text(std::string_view domain, const std::vector<Endpo
   setting("max_total", number(defaults.transactions.max_total));
   comment("SIP transactions in progress at once from any one source address.");
   setting("max_per_source", number(defaults.transactions.max_per_source));
+  comment("Answered requests remembered to answer their retransmissions again (about 1 KiB");
+  comment("each); past this the oldest is forgotten early. Neither limit above counts them.");
+  setting("max_completed", number(defaults.transactions.max_completed));
 
   table("store");
   comment("The SQLite database of accounts and registrations. A relative path is relative to");

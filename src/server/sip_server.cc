@@ -46,6 +46,7 @@ txn::Limits transaction_limits(const config::Config& config) {
   txn::Limits limits;
   limits.max_total = config.transactions.max_total;
   limits.max_per_source = config.transactions.max_per_source;
+  limits.max_completed = config.transactions.max_completed;
   return limits;
 }
 

@@ -2,6 +2,8 @@
 
 #include "sip/chars.h"
 #include "sip/header_list.h"
+#include "sip/name_addr.h"
+#include "sip/scalar_headers.h"
 
 namespace hardline::sip {
 
@@ -86,8 +88,17 @@ std::optional<ResponseBasis> salvage_basis(std::string_view bytes, size_t max_li
     });
     if (!ok) return std::nullopt;
   }
-  if (basis.vias.empty() || !parse_via(basis.vias.front())) return std::nullopt;
-  basis.to_has_tag = basis.to.find(";tag=") != std::string_view::npos;
+  // Everything echoed must be valid, so that the answer is a valid response.
+  if (basis.vias.empty()) return std::nullopt;
+  for (std::string_view via : basis.vias) {
+    if (!parse_via(via)) return std::nullopt;
+  }
+  auto to = parse_name_addr(basis.to);
+  if (!to || !parse_name_addr(basis.from) || !is_call_id(basis.call_id) ||
+      !parse_cseq(basis.cseq)) {
+    return std::nullopt;
+  }
+  basis.to_has_tag = to->tag().has_value();
   return basis;
 }
 

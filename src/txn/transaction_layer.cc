@@ -73,7 +73,7 @@ TransactionLayer::Incoming TransactionLayer::on_request(const sip::Message& requ
   const IpAddress counted = source_of(source.address, limits_.ipv6_source_prefix);
   auto per_source = per_source_.find(counted);
   uint32_t from_source = per_source == per_source_.end() ? 0 : per_source->second;
-  if (servers_.size() >= limits_.max_total || from_source >= limits_.max_per_source) {
+  if (active_server_size() >= limits_.max_total || from_source >= limits_.max_per_source) {
     ++counters_.overloaded;
     return {Disposition::kOverloaded, 0};
   }
@@ -156,7 +156,13 @@ bool TransactionLayer::respond(ServerTransactionId id, uint16_t status, std::str
                    .respond(env, status, std::move(bytes));
   }
   if (!accepted) ++counters_.responses_discarded;
-  if (is_terminated(record->machine)) remove_server(id);
+  if (is_terminated(record->machine)) {
+    remove_server(id);
+  } else if (const auto* non_invite = std::get_if<ServerNonInviteTransaction>(&record->machine);
+             non_invite != nullptr && !record->completed &&
+             non_invite->state() == ServerNonInviteTransaction::State::kCompleted) {
+    complete(id, *record);
+  }
   return accepted;
 }
 
@@ -261,14 +267,43 @@ void TransactionLayer::run_timers() {
   }
 }
 
+void TransactionLayer::release_source(const IpAddress& source) {
+  auto per_source = per_source_.find(source);
+  if (per_source != per_source_.end() && --per_source->second == 0) per_source_.erase(per_source);
+}
+
+void TransactionLayer::complete(ServerTransactionId id, ServerRecord& record) {
+  record.completed = true;
+  ++completed_;
+  release_source(record.source);
+  completed_order_.push_back(id);
+  // Ids of transactions that already ended (Timer J, in the order they completed) leave the
+  // front first; then, past the bound, the oldest completed one is forgotten early.
+  while (!completed_order_.empty()) {
+    const ServerRecord* oldest = servers_.find(completed_order_.front());
+    if (oldest == nullptr || !oldest->completed) {
+      completed_order_.pop_front();
+      continue;
+    }
+    if (completed_ <= limits_.max_completed) break;
+    const ServerTransactionId forgotten = completed_order_.front();
+    completed_order_.pop_front();
+    ++counters_.completed_forgotten;
+    remove_server(forgotten);
+  }
+}
+
 void TransactionLayer::remove_server(ServerTransactionId id) {
   ServerRecord* record = servers_.find(id);
   if (record == nullptr) return;
   Environment env = environment();
   std::visit([&](auto& m) { m.stop(env); }, record->machine);
   server_index_.erase(server_index_.find(*record->key));
-  auto per_source = per_source_.find(record->source);
-  if (per_source != per_source_.end() && --per_source->second == 0) per_source_.erase(per_source);
+  if (record->completed) {
+    --completed_;
+  } else {
+    release_source(record->source);
+  }
   servers_.erase(id);
 }
 

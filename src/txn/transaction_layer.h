@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -98,6 +99,8 @@ class TransactionLayer {
 
   size_t size() const { return servers_.size() + clients_.size(); }
   size_t server_size() const { return servers_.size(); }
+  // Server transactions counted against max_total (not the completed non-INVITE ones).
+  size_t active_server_size() const { return servers_.size() - completed_; }
   size_t client_size() const { return clients_.size(); }
   size_t pending_timers() const { return timers_.size(); }
   const Counters& counters() const { return counters_; }
@@ -113,6 +116,7 @@ class TransactionLayer {
     ServerMachine machine;
     IpAddress source;                  // as counted against max_per_source
     bool rfc2543 = false;              // matched by the RFC 2543 fallback
+    bool completed = false;            // non-INVITE, final response sent: see max_completed
     const std::string* key = nullptr;  // the index entry's key: nodes never move
   };
   struct ClientRecord {
@@ -124,6 +128,10 @@ class TransactionLayer {
   Incoming on_ack(const sip::Message& ack);
   ServerRecord* find_server(const std::string& key, ServerTransactionId& id);
   void remove_server(ServerTransactionId id);
+  // A non-INVITE transaction sent its final response: it stops counting against the bounds
+  // and joins the oldest-first list of completed ones, which max_completed bounds.
+  void complete(ServerTransactionId id, ServerRecord& record);
+  void release_source(const IpAddress& source);
   void remove_client(ClientTransactionId id);
   // Hands the report to the TU, removing the transaction first if it has terminated.
   void report(ClientTransactionId id, Report what, const sip::Message* response);
@@ -139,6 +147,8 @@ class TransactionLayer {
   KeyIndex server_index_;
   KeyIndex client_index_;
   std::unordered_map<IpAddress, uint32_t, KeyHash> per_source_;
+  std::deque<ServerTransactionId> completed_order_;  // oldest first; may hold removed ids
+  size_t completed_ = 0;                             // completed transactions in the table
   std::string scratch_;  // the key being looked up: reused so that a lookup allocates nothing
 };
 

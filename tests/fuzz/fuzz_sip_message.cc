@@ -1,6 +1,8 @@
-// Fuzz target: the datagram parser, the stream framer and the serializer on arbitrary bytes.
-// Besides the sanitizers, it checks two invariants: a message that parses serializes to bytes
-// that parse again to the same serialization, and every typed accessor is safe to call.
+// Fuzz target: the datagram parser, the stream framer, the serializer and the response builder
+// on arbitrary bytes. Besides the sanitizers, it checks three invariants: a message that parses
+// serializes to bytes that parse again to the same serialization; every typed accessor is safe
+// to call; and every response Hardline would send (to a valid request, or the 400 built from a
+// malformed one's salvaged headers) is itself a valid SIP response.
 
 #include <cstddef>
 #include <cstdint>
@@ -9,6 +11,7 @@
 
 #include "common/assert.h"
 #include "sip/parser.h"
+#include "sip/response.h"
 #include "sip/serializer.h"
 
 using namespace hardline::sip;
@@ -40,6 +43,17 @@ void touch(const Message& m) {
   (void)sink;
 }
 
+const hardline::Endpoint kSource = *hardline::parse_endpoint_spec("udp:192.0.2.1:5060");
+
+void check_response(const ResponseBasis& basis, const Via& top, uint16_t status) {
+  const std::string response =
+      build_response(basis, status, "Bad Request", stamp_top_via(top, kSource), "f00d",
+                     {{"Allow", "REGISTER, INVITE"}});
+  auto parsed = parse_datagram(response);
+  HL_CHECK(parsed.has_value());
+  HL_CHECK(!parsed->is_request && parsed->status == status);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -52,10 +66,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto again = parse_datagram(once);
     HL_CHECK(again.has_value());
     HL_CHECK(serialize(*again) == once);
+    if (parsed->is_request) check_response(basis_of(*parsed), parsed->vias.front(), 401);
   } else {
     HL_CHECK(parsed.error().status == 0 ||
              (parsed.error().status >= 400 && parsed.error().status < 600));
     HL_CHECK(parsed.error().reason.find_first_of("\r\n") == std::string::npos);
+    if (auto basis = salvage_basis(bytes)) {
+      auto top = parse_via(basis->vias.front());
+      HL_CHECK(top.has_value());
+      check_response(*basis, *top, 400);
+    }
   }
 
   // The same bytes as the start of a TCP stream: frame, then parse each complete message.

@@ -60,6 +60,7 @@ TEST(DefaultConfigText, ParsesBackToTheDefaults) {
   EXPECT_EQ(parsed->transport.max_tcp_connections_per_source, 16U);
   EXPECT_EQ(parsed->transactions.max_total, 50000U);
   EXPECT_EQ(parsed->transactions.max_per_source, 500U);
+  EXPECT_EQ(parsed->transactions.max_completed, 100000U);
   EXPECT_EQ(parsed->log.level, "info");
 }
 
@@ -71,7 +72,7 @@ const std::vector<std::pair<std::string, std::vector<std::string>>> kAllKeys = {
     {"transport",
      {"max_message_size", "tcp_idle_timeout", "max_tcp_connections",
       "max_tcp_connections_per_source"}},
-    {"transactions", {"max_total", "max_per_source"}},
+    {"transactions", {"max_total", "max_per_source", "max_completed"}},
     {"store", {"database"}},
     {"log", {"level"}},
 };
@@ -271,6 +272,7 @@ max_tcp_connections_per_source = 10
 [transactions]
 max_total = 10
 max_per_source = 1
+max_completed = 7
 [store]
 database = "/var/lib/hardline/hardline.db"
 [log]
@@ -297,6 +299,7 @@ level = "warn"
   EXPECT_EQ(config.transport.max_tcp_connections_per_source, 10U);
   EXPECT_EQ(config.transactions.max_total, 10U);
   EXPECT_EQ(config.transactions.max_per_source, 1U);
+  EXPECT_EQ(config.transactions.max_completed, 7U);
   EXPECT_EQ(config.store.database, "/var/lib/hardline/hardline.db");
   EXPECT_EQ(config.log.level, "warn");
 }

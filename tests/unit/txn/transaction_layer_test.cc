@@ -245,14 +245,49 @@ TEST(Limits, TotalBoundRefusesNewTransactionsButNotRetransmissions) {
   first.via = "SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-t0";
   EXPECT_EQ(h.request(first.build(), phone("192.0.2.10")).disposition,
             Disposition::kRetransmission);
-  // Room again once one terminates: the first gets Timer J a second before the others.
+  // Room again once one has sent its final response: a completed non-INVITE transaction only
+  // waits for retransmissions and counts against neither bound.
   h.layer.respond(ids[0], 200, "SIP/2.0 200 OK\r\n\r\n");
-  h.run_until(1000ms);
-  h.layer.respond(ids[1], 200, "SIP/2.0 200 OK\r\n\r\n");
-  h.layer.respond(ids[2], 200, "SIP/2.0 200 OK\r\n\r\n");
+  EXPECT_EQ(h.layer.size(), 3u);
+  EXPECT_EQ(h.layer.active_server_size(), 2u);
+  auto admitted = h.request(fourth.build(), phone("192.0.2.99"));
+  EXPECT_EQ(admitted.disposition, Disposition::kNew);
+  Req fifth;
+  fifth.via = "SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-t4";
+  EXPECT_EQ(h.request(fifth.build(), phone("192.0.2.98")).disposition, Disposition::kOverloaded);
+  // The completed one still absorbs its retransmission, with the same response.
+  EXPECT_EQ(h.request(first.build(), phone("192.0.2.10")).disposition,
+            Disposition::kRetransmission);
+  // After 64*T1, Timer J has ended the completed one and the guard the three never answered.
   h.run_until(32000ms);
+  EXPECT_EQ(h.layer.size(), 0u);
+  EXPECT_EQ(h.layer.counters().abandoned, 3u);
+}
+
+TEST(Limits, CompletedTransactionsAreBoundedOldestForgottenFirst) {
+  Limits limits;
+  limits.max_completed = 2;
+  Harness h(limits);
+  auto req = [](int n) {
+    Req r;
+    r.via = "SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-c" + std::to_string(n);
+    return r.build();
+  };
+  for (int i = 0; i < 3; ++i) {
+    auto in = h.request(req(i), phone("192.0.2.10"));
+    ASSERT_EQ(in.disposition, Disposition::kNew);
+    ASSERT_TRUE(h.layer.respond(in.id, 401, "SIP/2.0 401 Unauthorized\r\n\r\n"));
+  }
   EXPECT_EQ(h.layer.size(), 2u);
-  EXPECT_EQ(h.request(fourth.build(), phone("192.0.2.99")).disposition, Disposition::kNew);
+  EXPECT_EQ(h.layer.counters().completed_forgotten, 1u);
+  // The oldest is forgotten: its retransmission is a new request; the others are absorbed.
+  EXPECT_EQ(h.request(req(2), phone("192.0.2.10")).disposition, Disposition::kRetransmission);
+  EXPECT_EQ(h.request(req(1), phone("192.0.2.10")).disposition, Disposition::kRetransmission);
+  EXPECT_EQ(h.request(req(0), phone("192.0.2.10")).disposition, Disposition::kNew);
+  // Everything leaves the table in the end.
+  h.run_until(64000ms);
+  EXPECT_EQ(h.layer.size(), 0u);
+  EXPECT_EQ(h.layer.active_server_size(), 0u);
 }
 
 TEST(Limits, PerSourceBoundCountsTheIpAddressWhateverThePort) {
