@@ -2,7 +2,6 @@
 // Where a message came from or goes to: protocol, IP address, port and, for connections, the
 // connection it arrived on. Pure values (no sockets), so every layer can use them.
 #include <array>
-#include <compare>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -18,7 +17,10 @@ struct IpAddress {
   std::array<uint8_t, 16> bytes{};  // IPv4 in the first four bytes
   bool v6 = false;
 
-  auto operator<=>(const IpAddress&) const = default;
+  bool operator==(const IpAddress&) const = default;
+  bool operator<(const IpAddress& other) const {
+    return v6 != other.v6 ? other.v6 : bytes < other.bytes;
+  }
 };
 
 // "192.0.2.1", "::1", "[::1]" (brackets accepted); nothing else.
@@ -29,9 +31,11 @@ struct Endpoint {
   Protocol protocol = Protocol::kUdp;
   IpAddress address;
   uint16_t port = 0;
-  uint64_t connection = 0;  // the TCP connection a message arrived on; 0 for UDP or "any"
+  // The TCP connection a message arrived on, or for UDP the listening socket (1-based) it
+  // arrived on and should be answered from; 0 for "any".
+  uint64_t connection = 0;
 
-  auto operator<=>(const Endpoint&) const = default;
+  bool operator==(const Endpoint&) const = default;
 };
 
 // "udp:192.0.2.1:5060", "tcp:[::1]:5060": the listen SPEC syntax of the config and the CLI.

@@ -95,7 +95,10 @@ SipServer::SipServer(asio::io_context& io, const config::Config& config, store::
 }
 
 SipServer::~SipServer() {
-  stop();
+  try {
+    stop();
+  } catch (...) {  // a failing logger must not turn a shutdown into std::terminate
+  }
 }
 
 Result<void, std::string> SipServer::start() {

@@ -50,7 +50,7 @@ asio::ip::address to_asio(const IpAddress& address) {
   return asio::ip::address_v6(bytes);
 }
 
-constexpr size_t kReadChunk = 16 * 1024;
+constexpr size_t kReadChunk = size_t{16} * 1024;
 
 }  // namespace
 
