@@ -3,6 +3,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <array>
 #include <utility>
 
@@ -62,9 +63,10 @@ std::string random_hex(size_t size) {
   return out;
 }
 
-int preference(Algorithm algorithm, bool allow_md5) {
-  if (algorithm == Algorithm::kSha256) return 0;
-  return allow_md5 ? 1 : 2;
+// The position of an algorithm in the offered list; past its end when not offered.
+int preference(Algorithm algorithm, const std::vector<Algorithm>& offered) {
+  const auto it = std::find(offered.begin(), offered.end(), algorithm);
+  return static_cast<int>(it - offered.begin());
 }
 
 }  // namespace
@@ -73,6 +75,7 @@ DigestAuthenticator::DigestAuthenticator(NonceService& nonces, Settings settings
     : nonces_(nonces), settings_(std::move(settings)) {
   // Start-up: a realm that cannot be sent as a quoted-string is a configuration bug.
   HL_CHECK(!settings_.realm.empty());
+  HL_CHECK(!settings_.algorithms.empty());
   quoted_realm_.reserve(settings_.realm.size() + 2);
   quoted_realm_.push_back('"');
   for (char c : settings_.realm) {
@@ -98,8 +101,7 @@ std::vector<std::string> DigestAuthenticator::challenges(const IpAddress& source
     value.append(", qop=\"auth\"");
     if (stale) value.append(", stale=true");
   };
-  add(Algorithm::kSha256);
-  if (settings_.allow_md5) add(Algorithm::kMd5);
+  for (Algorithm algorithm : settings_.algorithms) add(algorithm);
   return out;
 }
 
@@ -113,7 +115,10 @@ DigestAuthenticator::Verdict DigestAuthenticator::verify(
   const std::optional<Algorithm> algorithm = parse_algorithm(d.algorithm);
   if (!algorithm) return verdict;
   verdict.algorithm = *algorithm;
-  if (*algorithm == Algorithm::kMd5 && !settings_.allow_md5) return verdict;
+  if (std::find(settings_.algorithms.begin(), settings_.algorithms.end(), *algorithm) ==
+      settings_.algorithms.end()) {
+    return verdict;
+  }
   if (!d.username || !d.realm || !d.nonce || !d.uri || !d.response || !d.qop || !d.nc ||
       !d.cnonce) {
     return verdict;
@@ -184,7 +189,7 @@ const sip::AuthHeader* DigestAuthenticator::select(
       continue;
     }
     const std::optional<Algorithm> algorithm = parse_algorithm(h.digest.algorithm);
-    const int rank = algorithm ? preference(*algorithm, settings_.allow_md5) : 3;
+    const int rank = algorithm ? preference(*algorithm, settings_.algorithms) : 3;
     if (best == nullptr || rank < best_rank) {
       best = &h;
       best_rank = rank;

@@ -16,8 +16,12 @@
 namespace hardline::auth {
 
 struct DigestSettings {
-  std::string realm;      // as sent in challenges and required in credentials
-  bool allow_md5 = true;  // offer and accept MD5 besides SHA-256 (most desk phones need it)
+  std::string realm;  // as sent in challenges and required in credentials
+  // Offered in this order (RFC 8760 §2.4: the preferred first) and the only ones accepted.
+  // Not empty. MD5 is there for the many phones that cannot do SHA-256; MD5 first, or MD5
+  // alone, for clients that read only the first challenge (SIPp 3.6, sipsak) or give up on any
+  // they cannot do (baresip 1.0).
+  std::vector<Algorithm> algorithms{Algorithm::kSha256, Algorithm::kMd5};
 };
 
 class DigestAuthenticator {

@@ -17,6 +17,10 @@
 
 namespace hardline::config {
 
+std::string_view digest_algorithm_name(DigestAlgorithm algorithm) {
+  return algorithm == DigestAlgorithm::kMd5 ? "MD5" : "SHA-256";
+}
+
 std::string ConfigError::to_string() const {
   if (line == 0) return file + ": " + message;
   std::string where = file + ":" + std::to_string(line);
@@ -120,7 +124,6 @@ class Checker {
 
   std::optional<std::string> string(const toml::node& node, std::string_view name,
                                     std::string_view example);
-  std::optional<bool> boolean(const toml::node& node, std::string_view name);
   std::optional<uint32_t> integer(const toml::node& node, std::string_view name, uint32_t min,
                                   uint32_t max);
   // Each element of a string array with its node (for its position); nullopt on a wrong type.
@@ -166,13 +169,6 @@ std::optional<std::string> Checker::string(const toml::node& node, std::string_v
   error(node.source(), std::string(name) + " must be a string, not " +
                            std::string(type_name(node)) + ": write it in double quotes, e.g. " +
                            std::string(example));
-  return std::nullopt;
-}
-
-std::optional<bool> Checker::boolean(const toml::node& node, std::string_view name) {
-  if (const auto* value = node.as_boolean()) return value->get();
-  error(node.source(), std::string(name) + " must be a boolean, not " +
-                           std::string(type_name(node)) + ": write true or false without quotes");
   return std::nullopt;
 }
 
@@ -344,9 +340,34 @@ void Checker::read_sip(const toml::table& table, const toml::source_region& wher
 
 void Checker::read_auth(const toml::table& table) {
   const KeyReader readers[] = {
-      {"allow_md5",
+      {"algorithms",
        [&](const toml::node& node) {
-         if (auto value = boolean(node, "auth.allow_md5")) config_.auth.allow_md5 = *value;
+         auto values = strings(node, "auth.algorithms", "algorithms = [\"SHA-256\", \"MD5\"]");
+         if (!values) return;
+         config_.auth.algorithms.clear();
+         if (values->empty()) {
+           error(node.source(),
+                 "auth.algorithms is empty: list at least one of \"SHA-256\" and \"MD5\"");
+         }
+         for (const auto& [name, element] : *values) {
+           DigestAlgorithm algorithm{};
+           if (name == "SHA-256") {
+             algorithm = DigestAlgorithm::kSha256;
+           } else if (name == "MD5") {
+             algorithm = DigestAlgorithm::kMd5;
+           } else {
+             error(element->source(), "auth.algorithms entry " + in_quotes(name) +
+                                          " is not supported: use \"SHA-256\" or \"MD5\"");
+             continue;
+           }
+           if (std::count(config_.auth.algorithms.begin(), config_.auth.algorithms.end(),
+                          algorithm)) {
+             error(element->source(),
+                   "auth.algorithms lists " + in_quotes(name) + " twice: remove the second entry");
+             continue;
+           }
+           config_.auth.algorithms.push_back(algorithm);
+         }
        }},
       {"nonce_lifetime",
        [&](const toml::node& node) {

@@ -16,6 +16,10 @@
 
 namespace hardline::config {
 
+// Digest algorithms as the config names them ("SHA-256", "MD5"); src/auth maps them.
+enum class DigestAlgorithm : uint8_t { kSha256, kMd5 };
+std::string_view digest_algorithm_name(DigestAlgorithm algorithm);
+
 struct Config {
   std::filesystem::path file;  // the config file, absolute
 
@@ -31,7 +35,8 @@ struct Config {
   } sip;
 
   struct Auth {
-    bool allow_md5 = true;
+    // Digest algorithms offered, in this order, and the only ones accepted.
+    std::vector<DigestAlgorithm> algorithms{DigestAlgorithm::kSha256, DigestAlgorithm::kMd5};
     uint32_t nonce_lifetime = 300;  // seconds, 30..3600
 
     bool operator==(const Auth&) const = default;

@@ -69,9 +69,12 @@ std::string default_config_text(std::string_view domain, const std::vector<Endpo
   setting("methods", toml_array(defaults.sip.methods, sip::method_name));
 
   table("auth");
-  comment("Accept MD5 digest authentication from clients that cannot do SHA-256 (RFC 8760).");
-  comment("Set it to false once every phone supports SHA-256.");
-  setting("allow_md5", defaults.auth.allow_md5 ? "true" : "false");
+  comment("Digest algorithms offered to phones, in this order, and the only ones accepted.");
+  comment("SHA-256 first is RFC 8760's order. MD5 is for phones that cannot do SHA-256;");
+  comment("remove it once none is left. Phones that read only the first challenge and know");
+  comment("only MD5 (SIPp 3.6, sipsak) need [\"MD5\", \"SHA-256\"]; baresip 1.0 gives up on");
+  comment("any challenge it cannot do and needs [\"MD5\"].");
+  setting("algorithms", toml_array(defaults.auth.algorithms, digest_algorithm_name));
   comment("Seconds a digest nonce stays valid (30 to 3600).");
   setting("nonce_lifetime", number(defaults.auth.nonce_lifetime));
 

@@ -57,6 +57,18 @@ auth::NonceService::Settings nonce_settings(const config::Config& config) {
   return settings;
 }
 
+auth::DigestSettings digest_settings(const config::Config& config) {
+  auth::DigestSettings settings;
+  settings.realm = config.sip.domain;
+  settings.algorithms.clear();
+  for (config::DigestAlgorithm algorithm : config.auth.algorithms) {
+    settings.algorithms.push_back(algorithm == config::DigestAlgorithm::kMd5
+                                      ? auth::Algorithm::kMd5
+                                      : auth::Algorithm::kSha256);
+  }
+  return settings;
+}
+
 registrar::Settings registrar_settings(const config::Config& config) {
   registrar::Settings settings;
   settings.min_expires = config.registrar.min_expires;
@@ -86,7 +98,7 @@ SipServer::SipServer(asio::io_context& io, const config::Config& config, store::
       sender_(transports_),
       transactions_(clock, sender_, transaction_limits(config)),
       nonces_(clock, nonce_settings(config)),
-      authenticator_(nonces_, {config.sip.domain, config.auth.allow_md5}),
+      authenticator_(nonces_, digest_settings(config)),
       registrar_(clock, store, registrar_settings(config)),
       allow_(allow_value(config.sip.methods)),
       tags_(std::random_device{}()),

@@ -15,6 +15,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 HARDLINE = os.environ.get("HARDLINE_BIN", "build/hardline")
 DOMAIN = "hardline.test"
@@ -137,6 +138,15 @@ class Deployment:
             self.process.wait()
             self.process = None
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def add_users(deployment, extensions, workers=6):
+    """Adds the extensions with `hardline user add`, `workers` at a time (SQLite waits for its
+    write lock; each process is short and mostly waits for the disk). Their generated passwords
+    land in deployment.passwords."""
+    with ThreadPoolExecutor(workers) as pool:
+        for _ in pool.map(deployment.add_user, extensions):
+            pass
 
 
 class Response:

@@ -98,7 +98,7 @@ class DigestAuthenticatorTest : public ::testing::Test {
 
   ManualClock clock_;
   NonceService nonces_{clock_, {.lifetime = seconds(300), .key_rotation = seconds(600)}};
-  DigestAuthenticator authenticator_{nonces_, {.realm = std::string(kRealm), .allow_md5 = true}};
+  DigestAuthenticator authenticator_{nonces_, {.realm = std::string(kRealm)}};
   StoredCredentials account_ = make_credentials(kUser, kRealm, kPassword);
   IpAddress phone_ = ip("192.0.2.10");
   std::deque<std::string> texts_;
@@ -281,7 +281,8 @@ TEST_F(DigestAuthenticatorTest, RefusesOtherSchemes) {
 }
 
 TEST_F(DigestAuthenticatorTest, Md5DisabledRefusesMd5) {
-  DigestAuthenticator strict(nonces_, {.realm = std::string(kRealm), .allow_md5 = false});
+  DigestAuthenticator strict(nonces_,
+                             {.realm = std::string(kRealm), .algorithms = {Algorithm::kSha256}});
   for (const std::optional<std::string>& algorithm :
        {std::optional<std::string>("MD5"), std::optional<std::string>()}) {
     Fields f = fresh_fields();
@@ -328,8 +329,36 @@ TEST_F(DigestAuthenticatorTest, StaleChallengesSaySo) {
   for (const std::string& value : values) EXPECT_EQ(parse(value).digest.stale, "true");
 }
 
+TEST_F(DigestAuthenticatorTest, Md5FirstPutsMd5BeforeSha256AndStillAcceptsBoth) {
+  DigestAuthenticator legacy(
+      nonces_, {.realm = std::string(kRealm), .algorithms = {Algorithm::kMd5, Algorithm::kSha256}});
+  const std::vector<std::string> values = legacy.challenges(phone_, false);
+  ASSERT_EQ(values.size(), 2u);
+  EXPECT_EQ(parse(values[0]).digest.algorithm, "MD5");
+  EXPECT_EQ(parse(values[1]).digest.algorithm, "SHA-256");
+  EXPECT_EQ(
+      legacy
+          .verify(parse(authorization_text(fresh_fields())), kMethod, kRequestUri, account_, phone_)
+          .outcome,
+      Outcome::kAuthenticated);
+}
+
+TEST_F(DigestAuthenticatorTest, Md5OnlyRefusesSha256) {
+  DigestAuthenticator legacy(nonces_,
+                             {.realm = std::string(kRealm), .algorithms = {Algorithm::kMd5}});
+  const std::vector<std::string> values = legacy.challenges(phone_, false);
+  ASSERT_EQ(values.size(), 1u);
+  EXPECT_EQ(parse(values[0]).digest.algorithm, "MD5");
+  EXPECT_EQ(
+      legacy
+          .verify(parse(authorization_text(fresh_fields())), kMethod, kRequestUri, account_, phone_)
+          .outcome,
+      Outcome::kChallenge);
+}
+
 TEST_F(DigestAuthenticatorTest, WithoutMd5OnlySha256IsOffered) {
-  DigestAuthenticator strict(nonces_, {.realm = std::string(kRealm), .allow_md5 = false});
+  DigestAuthenticator strict(nonces_,
+                             {.realm = std::string(kRealm), .algorithms = {Algorithm::kSha256}});
   const std::vector<std::string> values = strict.challenges(phone_, false);
   ASSERT_EQ(values.size(), 1u);
   EXPECT_EQ(parse(values[0]).digest.algorithm, "SHA-256");
@@ -337,7 +366,7 @@ TEST_F(DigestAuthenticatorTest, WithoutMd5OnlySha256IsOffered) {
 
 TEST_F(DigestAuthenticatorTest, RealmIsQuotedSafely) {
   const std::string realm = "Hardline \"HQ\" \\ lab";
-  DigestAuthenticator odd(nonces_, {.realm = realm, .allow_md5 = false});
+  DigestAuthenticator odd(nonces_, {.realm = realm, .algorithms = {Algorithm::kSha256}});
   const sip::AuthHeader& challenge = parse(odd.challenges(phone_, false)[0]);
   ASSERT_TRUE(challenge.digest.realm.has_value());
   EXPECT_EQ(sip::unquote(*challenge.digest.realm), realm);

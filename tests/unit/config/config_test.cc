@@ -49,7 +49,8 @@ TEST(DefaultConfigText, ParsesBackToTheDefaults) {
   EXPECT_EQ(parsed->sip.methods,
             (std::vector<sip::Method>{sip::Method::kRegister, sip::Method::kInvite,
                                       sip::Method::kAck, sip::Method::kBye, sip::Method::kCancel}));
-  EXPECT_TRUE(parsed->auth.allow_md5);
+  EXPECT_EQ(parsed->auth.algorithms,
+            (std::vector<DigestAlgorithm>{DigestAlgorithm::kSha256, DigestAlgorithm::kMd5}));
   EXPECT_EQ(parsed->auth.nonce_lifetime, 300U);
   EXPECT_EQ(parsed->registrar.min_expires, 60U);
   EXPECT_EQ(parsed->registrar.max_expires, 3600U);
@@ -67,7 +68,7 @@ TEST(DefaultConfigText, ParsesBackToTheDefaults) {
 // Every key the loader knows, by table.
 const std::vector<std::pair<std::string, std::vector<std::string>>> kAllKeys = {
     {"sip", {"domain", "aliases", "listen", "server_header", "methods"}},
-    {"auth", {"allow_md5", "nonce_lifetime"}},
+    {"auth", {"algorithms", "nonce_lifetime"}},
     {"registrar", {"min_expires", "max_expires", "max_contacts"}},
     {"transport",
      {"max_message_size", "tcp_idle_timeout", "max_tcp_connections",
@@ -153,8 +154,12 @@ TEST(ParseConfig, RefusesEachMistakeAtItsLine) {
        "auth.nonce_lifetime must be an integer, not a string"},
       {"float for an integer", kMinimal + "[registrar]\nmin_expires = 60.5\n", 5,
        "registrar.min_expires must be an integer, not a floating-point number"},
-      {"string for a boolean", kMinimal + "[auth]\nallow_md5 = \"yes\"\n", 5,
-       "auth.allow_md5 must be a boolean, not a string"},
+      {"string for a list", kMinimal + "[auth]\nalgorithms = \"MD5\"\n", 5, "auth.algorithms"},
+      {"unknown algorithm", kMinimal + "[auth]\nalgorithms = [\"SHA-512-256\"]\n", 5,
+       "auth.algorithms entry 'SHA-512-256' is not supported"},
+      {"no algorithm", kMinimal + "[auth]\nalgorithms = []\n", 5, "auth.algorithms is empty"},
+      {"algorithm twice", kMinimal + "[auth]\nalgorithms = [\"MD5\", \"MD5\"]\n", 5,
+       "auth.algorithms lists 'MD5' twice"},
       {"integer for a string", "[sip]\ndomain = 5\nlisten = [\"udp:192.0.2.10:5060\"]\n", 2,
        "sip.domain must be a string, not an integer"},
       {"string for an array", "[sip]\ndomain = \"a.example\"\nlisten = \"udp:192.0.2.10:5060\"\n",
@@ -196,7 +201,7 @@ TEST(ParseConfig, RefusesEachMistakeAtItsLine) {
       {"missing domain", "# comment\n[sip]\nlisten = [\"udp:192.0.2.10:5060\"]\n", 2,
        "[sip] has no domain"},
       {"missing listen", "[sip]\ndomain = \"a.example\"\n", 1, "[sip] has no listen addresses"},
-      {"missing sip table", "[auth]\nallow_md5 = true\n", 0, "there is no [sip] table"},
+      {"missing sip table", "[auth]\nnonce_lifetime = 300\n", 0, "there is no [sip] table"},
       {"empty file", "", 0, "there is no [sip] table"},
       {"bad domain", "[sip]\ndomain = \"pbx example.org\"\nlisten = [\"udp:192.0.2.1:5060\"]\n", 2,
        "sip.domain is not a valid host name"},
@@ -208,7 +213,8 @@ TEST(ParseConfig, RefusesEachMistakeAtItsLine) {
        "log.level 'verbose' is not a log level"},
       {"empty database", kMinimal + "[store]\ndatabase = \"\"\n", 5,
        "store.database must be a file path"},
-      {"TOML syntax: bare word", kMinimal + "[auth]\nallow_md5 = yes\n", 5, "TOML syntax error"},
+      {"TOML syntax: bare word", kMinimal + "[auth]\nnonce_lifetime = yes\n", 5,
+       "TOML syntax error"},
       {"TOML syntax: duplicate key", kMinimal + "domain = \"b.example\"\n", 4, "TOML syntax error"},
       {"TOML syntax: unclosed table", kMinimal + "[auth\n", 4, "TOML syntax error"},
   };
@@ -236,7 +242,8 @@ TEST(ParseConfig, ErrorsPointAtTheKeyAndSayHowToFixIt) {
 
 TEST(ParseConfig, ReportsTheFirstErrorInFileOrder) {
   // [log] comes after [auth] in the parsed table's key order but first in the file.
-  auto parsed = parse_config(kMinimal + "[log]\nlevel = \"loud\"\n[auth]\nallow_md5 = 1\n", kFile);
+  auto parsed =
+      parse_config(kMinimal + "[log]\nlevel = \"loud\"\n[auth]\nnonce_lifetime = true\n", kFile);
   ASSERT_FALSE(parsed);
   EXPECT_EQ(parsed.error().line, 5U) << parsed.error().to_string();
 }
@@ -258,7 +265,7 @@ listen = ["udp:192.0.2.10:5060", "tcp:[2001:db8::10]:5060"]
 server_header = "Hardline"
 methods = ["REGISTER", "INVITE", "ACK", "BYE", "CANCEL", "OPTIONS", "MESSAGE"]
 [auth]
-allow_md5 = false
+algorithms = ["SHA-256"]
 nonce_lifetime = 30
 [registrar]
 min_expires = 3600
@@ -289,7 +296,7 @@ level = "warn"
   EXPECT_EQ(config.sip.methods.size(), 7U);
   EXPECT_EQ(config.sip.methods[5], sip::Method::kOptions);
   EXPECT_EQ(config.sip.methods[6], sip::Method::kMessage);
-  EXPECT_FALSE(config.auth.allow_md5);
+  EXPECT_EQ(config.auth.algorithms, std::vector<DigestAlgorithm>{DigestAlgorithm::kSha256});
   EXPECT_EQ(config.auth.nonce_lifetime, 30U);
   EXPECT_EQ(config.registrar.min_expires, 3600U);
   EXPECT_EQ(config.registrar.max_contacts, 100U);

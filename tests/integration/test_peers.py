@@ -1,0 +1,308 @@
+"""The registrar against real SIP peers: SIPp, sipsak and baresip (Debian packages sip-tester,
+sipsak and baresip-core), each driving the real binary on 127.0.0.1.
+
+Every peer here reads only the first WWW-Authenticate of a 401 and knows only MD5: with the
+server's default order (SHA-256 first, RFC 8760) SIPp 3.6.1 stops the whole run
+("createAuthHeader: authentication must use MD5 or AKAv1-MD5"), sipsak 0.9.8.1 exits with
+"unsupported authentication algorithm", and baresip 1.0.0 logs "Register: Function not
+implemented" and never retries, even when an MD5 challenge comes first: libre gives up on any
+challenge it cannot do. So these deployments set auth.algorithms, the setting an operator with
+such phones uses: ["MD5", "SHA-256"] for SIPp and sipsak (both challenges still offered, MD5
+first), ["MD5"] for baresip.
+"""
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import tempfile
+import time
+import unittest
+
+from harness import DOMAIN, Deployment, Response, SipClient, add_users, free_port, tool
+
+DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "sipp")
+REGISTER_SCENARIO = os.path.join(DATA, "register.xml")
+
+
+def bindings(database):
+    """The live bindings in the server's database, as (aor, contact, source) rows."""
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as db:
+        return db.execute("SELECT aor, contact, source FROM bindings WHERE expires_at > ? "
+                          "ORDER BY aor, id", (int(time.time()),)).fetchall()
+
+
+def read(path):
+    if not os.path.exists(path):
+        return ""
+    with open(path, errors="replace") as f:
+        return f.read()
+
+
+def wait_for(predicate, timeout=5.0):
+    """Polls predicate() until it returns something true or the time is up; returns its last
+    value. The server writes bindings at the end of each turn of its event loop."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.05)
+
+
+class PeerTest(unittest.TestCase):
+    """A deployment per test class; helpers to run the peers with timeouts and cleanups."""
+    # SIPp 3.6.1 and sipsak 0.9.8 (Debian 12) read only the first challenge and give up when
+    # it is SHA-256, so these deployments offer MD5 first.
+    settings = {"auth": {"algorithms": '["MD5", "SHA-256"]'}}
+
+    @classmethod
+    def setUpClass(cls):
+        cls.deployment = Deployment(settings=cls.settings)
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            cls.deployment.stop()
+        finally:
+            cls.deployment.close()
+
+    def workdir(self):
+        return tempfile.mkdtemp(dir=self.deployment.tmp, prefix=self._testMethodName[:40] + "-")
+
+    def bindings_of(self, aor):
+        return [row for row in bindings(self.deployment.database) if row[0] == aor]
+
+
+class SippResult:
+    def __init__(self, process, workdir, stat, errors):
+        self.returncode = process.returncode
+        self.stdout = process.stdout
+        self.stderr = process.stderr
+        self.errors = read(errors)
+        self.successful = self.failed = None
+        if os.path.exists(stat):
+            rows = [line.split(";") for line in read(stat).splitlines() if line]
+            if len(rows) >= 2:
+                header, last = rows[0], rows[-1]
+                self.successful = int(last[header.index("SuccessfulCall(C)")])
+                self.failed = int(last[header.index("FailedCall(C)")])
+        self.workdir = workdir
+
+    def __str__(self):
+        return (f"sipp exit {self.returncode}, {self.successful} successful, {self.failed} failed;"
+                f" errors:\n{self.errors[-3000:]}\nstderr:\n{self.stderr[-2000:]}")
+
+
+class SippTest(PeerTest):
+    # Default settings. All 2,000 REGISTERs come from 127.0.0.1 within seconds: answered
+    # transactions, kept 32 s over UDP for retransmissions (Timer J), must not count against
+    # transactions.max_per_source (500), or registrations after the 250th would get 503.
+
+    def sipp(self, port, users, transport="u1", rate=200, timeout=40, trace=False):
+        """Runs the REGISTER scenario once per line of users [(extension, password)] against
+        127.0.0.1:port; SIPp quits after `timeout` seconds at the latest, as a failure."""
+        work = self.workdir()
+        csv = os.path.join(work, "users.csv")
+        with open(csv, "w") as f:
+            f.write("SEQUENTIAL\n")
+            f.writelines(f"{user};{password}\n" for user, password in users)
+        stat, errors = os.path.join(work, "stat.csv"), os.path.join(work, "errors.log")
+        local_port = free_port()
+        args = [tool("sipp"), f"127.0.0.1:{port}", "-sf", REGISTER_SCENARIO, "-inf", csv,
+                # The [authentication] keyword takes its credentials from -au/-ap, and these may
+                # name fields of the injection file (SIPp has no nested [keywords]).
+                "-au", "[field0]", "-ap", "[field1]",
+                # The digest uri must be the Request-URI; SIPp's default is remote_ip:port.
+                "-auth_uri", DOMAIN,
+                # An aborted registration is not followed by a BYE.
+                "-default_behaviors", "all,-bye",
+                "-m", str(len(users)), "-r", str(rate), "-rp", "1000",
+                "-i", "127.0.0.1", "-p", str(local_port), "-t", transport, "-nostdin",
+                "-timeout", f"{timeout}s", "-timeout_error", "-recv_timeout", "5000",
+                "-trace_stat", "-stf", stat, "-trace_err", "-error_file", errors]
+        if trace:
+            args += ["-trace_msg", "-message_file", os.path.join(work, "messages.log")]
+        process = subprocess.run(args, cwd=work, capture_output=True, text=True,
+                                 timeout=timeout + 20)
+        result = SippResult(process, work, stat, errors)
+        result.local_port = local_port
+        return result
+
+    def registered(self, prefix):
+        return [row for row in bindings(self.deployment.database) if row[0].startswith(prefix)]
+
+    def users(self, prefix, count):
+        extensions = [f"{prefix}{i:04d}" for i in range(count)]
+        add_users(self.deployment, extensions)
+        return [(e, self.deployment.passwords[e]) for e in extensions]
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.deployment.start()
+
+    def test_sipp_registers_1000_users_with_md5(self):
+        started = time.monotonic()
+        users = self.users("u", 1000)
+        created = time.monotonic() - started
+        result = self.sipp(self.deployment.port, users)
+        self.assertEqual(result.returncode, 0, result)
+        self.assertEqual((result.successful, result.failed), (1000, 0), result)
+        wait_for(lambda: len(self.registered("u")) >= 1000)
+        rows = self.registered("u")
+        self.assertEqual(sorted(r[0] for r in rows), [u for u, _ in users])
+        for aor, contact, source in rows:
+            self.assertEqual(contact, f"sip:{aor}@127.0.0.1:{result.local_port};transport=UDP")
+            self.assertTrue(source.startswith("udp:127.0.0.1:"), source)
+        print(f"\n  1000 accounts in {created:.1f} s, registered in "
+              f"{time.monotonic() - started - created:.1f} s", end=" ")
+
+    def test_sipp_registers_over_tcp(self):
+        users = self.users("t", 20)
+        result = self.sipp(self.deployment.port, users, transport="t1", rate=50)
+        self.assertEqual(result.returncode, 0, result)
+        self.assertEqual((result.successful, result.failed), (20, 0), result)
+        wait_for(lambda: len(self.registered("t")) >= 20)
+        rows = self.registered("t")
+        self.assertEqual(sorted(r[0] for r in rows), [u for u, _ in users])
+        for aor, contact, source in rows:
+            self.assertEqual(contact, f"sip:{aor}@127.0.0.1:{result.local_port};transport=TCP")
+            self.assertTrue(source.startswith("tcp:127.0.0.1:"), source)
+
+
+def response_shape(text):
+    """What a response gives away besides its random values: status, reason, header names in
+    order, the length of each challenge and of the To tag."""
+    response = Response(text.decode() if isinstance(text, bytes) else text)
+    to_tag = re.search(r";tag=([^;>\s]*)", response.get("To") or "")
+    return (response.status, response.reason, response.names(),
+            [len(v) for v in response.all("WWW-Authenticate")],
+            len(to_tag.group(1)) if to_tag else None)
+
+
+class SipsakTest(PeerTest):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.deployment.start()
+
+    def sipsak(self, port, user, password, transport="udp"):
+        """sipsak in usrloc mode: one REGISTER of user (expires 600) to 127.0.0.1:port.
+
+        sipsak resolves the host of -s itself, so the URIs name the server by its address,
+        which the server accepts as its own; -u sets the digest username, which would
+        otherwise be "user@"."""
+        args = [tool("sipsak"), "-U", "-s", f"sip:{user}@127.0.0.1", "-r", str(port),
+                "-u", user, "-a", password, "-x", "600", "-i", "-vvv", "-E", transport]
+        return subprocess.run(args, capture_output=True, text=True, timeout=30)
+
+    def test_sipsak_registers_with_md5(self):
+        for transport in ("udp", "tcp"):
+            with self.subTest(transport=transport):
+                user = "3002" if transport == "udp" else "3003"
+                password = self.deployment.add_user(user)
+                result = self.sipsak(self.deployment.port, user, password, transport)
+                output = result.stdout + result.stderr
+                self.assertEqual(result.returncode, 0, output)
+                self.assertIn("SIP/2.0 200 OK", output)
+                self.assertIn("algorithm=MD5", output)
+                # sipsak sends "Contact: sip:USER@127.0.0.1:PORT;transport=TCP" without angle
+                # brackets, so ";transport=TCP" is a header parameter, not part of the URI
+                # (RFC 3261 20.10): the server keeps the bare URI.
+                contact = re.search(r"(?m)^Contact: (sip:[^;\s]+)", output).group(1)
+                self.assertRegex(contact, rf"^sip:{user}@127\.0\.0\.1:\d+$")
+                rows = wait_for(lambda: self.bindings_of(user))
+                self.assertEqual([(aor, c) for aor, c, _ in rows], [(user, contact)])
+                self.assertTrue(rows[0][2].startswith(transport + ":127.0.0.1:"), rows)
+
+    def test_sipsak_wrong_password_and_unknown_user_fail_alike(self):
+        password = self.deployment.add_user("3004")
+        wrong = password[::-1] if password[::-1] != password else password + "x"
+        for user, attempt in (("3004", wrong), ("3999", password)):
+            result = self.sipsak(self.deployment.port, user, attempt)
+            output = result.stdout + result.stderr
+            self.assertEqual(result.returncode, 2, output)
+            self.assertIn("authorization failed", output)
+            self.assertEqual(output.count("Authorization: Digest"), 2, output)  # sent and shown
+            self.assertEqual(self.bindings_of(user), [])
+        # What the server answered: a challenge, then a fresh challenge, alike for both
+        # (checked through a raw socket, MD5 answers, both challenges in view).
+        client = SipClient(self.deployment.port)
+        self.addCleanup(client.close)
+        raw = []
+        for user, attempt in (("3004", wrong), ("3999", password)):
+            first = client.register(user)
+            auth = SipClient.authorization(first.challenge("MD5"), user, attempt)
+            second = client.register(user, authorization=auth)
+            raw.append([response_shape(r.text) for r in (first, second)])
+        self.assertEqual(raw[0][1][0], 401)
+        self.assertEqual(len(raw[0][1][3]), 2)
+        self.assertEqual(raw[0], raw[1])
+
+
+class BaresipTest(PeerTest):
+    # baresip 1.0 (libre 1.1) refuses the whole 401 when any challenge is not MD5.
+    settings = {"auth": {"algorithms": '["MD5"]'}}
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.deployment.start()
+
+    def baresip(self, user, password, port, transport="udp"):
+        """Starts baresip with a config directory of its own: SIP on a free port of
+        127.0.0.1, no audio or video, only the account module; the one account goes through
+        the outbound proxy 127.0.0.1:port. Returns the process and its listening port."""
+        config = self.workdir()
+        listen = free_port()
+        with open(os.path.join(config, "config"), "w") as f:
+            f.write(f"sip_listen\t127.0.0.1:{listen}\n"
+                    "module_path\t/usr/lib/baresip/modules\n"
+                    "module_tmp\taccount.so\n")
+        with open(os.path.join(config, "accounts"), "w") as f:
+            f.write(f'<sip:{user}@{DOMAIN};transport={transport}>;auth_pass={password};'
+                    f'outbound="sip:127.0.0.1:{port};transport={transport}";regint=600\n')
+        log = open(os.path.join(config, "output.log"), "w+")
+        self.addCleanup(log.close)
+        # -t: baresip quits by itself after 10 s whatever happens; -s: SIP trace.
+        process = subprocess.Popen([tool("baresip"), "-f", config, "-t", "10", "-s"],
+                                   stdin=subprocess.DEVNULL, stdout=log,
+                                   stderr=subprocess.STDOUT)
+
+        def kill():
+            if process.poll() is None:
+                process.kill()
+            process.wait()
+        self.addCleanup(kill)
+        process.log = log
+        return process, listen
+
+    def stop_baresip(self, process):
+        """SIGTERM (baresip unregisters and quits); its output, colours removed."""
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+        process.wait(timeout=15)
+        process.log.seek(0)
+        return re.sub(r"\x1b\[[0-9;]*m", "", process.log.read())
+
+    def test_baresip_registers_with_md5(self):
+        for transport in ("udp", "tcp"):
+            with self.subTest(transport=transport):
+                user = "4002" if transport == "udp" else "4003"
+                password = self.deployment.add_user(user)
+                process, listen = self.baresip(user, password, self.deployment.port, transport)
+                rows = wait_for(lambda: self.bindings_of(user))
+                output = self.stop_baresip(process)
+                self.assertEqual(process.returncode, 0, output[-3000:])
+                proto = transport.upper()
+                self.assertIn(f"{user}@{DOMAIN}: {{0/{proto}/v4}} 200 OK () [1 binding]",
+                              output, output[-3000:])
+                self.assertEqual(len(rows), 1, output[-3000:])
+                aor, contact, source = rows[0]
+                self.assertRegex(contact, rf"^<?sip:{user}-0x[0-9a-f]+@127\.0\.0\.1:{listen}")
+                self.assertTrue(source.startswith(transport + ":127.0.0.1:"), source)
+                # On SIGTERM baresip unregisters (Expires: 0), authenticated again.
+                self.assertEqual(wait_for(lambda: not self.bindings_of(user)), True)
+
+if __name__ == "__main__":
+    unittest.main()
