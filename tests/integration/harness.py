@@ -193,11 +193,14 @@ def digest(algorithm, text):
 class SipClient:
     """One phone: a socket on 127.0.0.1 (UDP, or a TCP connection) speaking to the server."""
 
-    def __init__(self, port, transport="udp", host="127.0.0.1", source="127.0.0.1"):
+    def __init__(self, port, transport="udp", host="127.0.0.1", source=None):
         self.server = (host, port)
         self.transport = transport
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        source = source or ("::1" if family == socket.AF_INET6 else "127.0.0.1")
+        self.via_host = f"[{source}]" if family == socket.AF_INET6 else source
         if transport == "udp":
-            self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            self.sock = socket.socket(family, socket.SOCK_DGRAM)
             self.sock.bind((source, 0))
         else:
             self.sock = socket.create_connection(self.server, timeout=5,
@@ -250,10 +253,11 @@ class SipClient:
         self.cseq += 1
         branch = "z9hG4bK" + secrets.token_hex(8)
         proto = self.transport.upper()
-        contact = contact or f"<sip:{user}@127.0.0.1:{self.local_port};transport={self.transport}>"
+        contact = contact or (f"<sip:{user}@{self.via_host}:{self.local_port};"
+                              f"transport={self.transport}>")
         lines = [
             f"REGISTER {request_uri or 'sip:' + domain} SIP/2.0",
-            f"Via: SIP/2.0/{proto} 127.0.0.1:{self.local_port};branch={branch};rport",
+            f"Via: SIP/2.0/{proto} {self.via_host}:{self.local_port};branch={branch};rport",
             "Max-Forwards: 70",
             f"From: <sip:{user}@{domain}>;tag={secrets.token_hex(4)}",
             f"To: <sip:{to_user or user}@{domain}>",

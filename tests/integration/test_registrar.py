@@ -6,7 +6,7 @@ import stat
 import time
 import unittest
 
-from harness import DOMAIN, Deployment, SipClient, run
+from harness import DOMAIN, Deployment, SipClient, free_port, run
 
 
 class RegistrarTest(unittest.TestCase):
@@ -173,6 +173,26 @@ class RegistrarTest(unittest.TestCase):
         second = client.last_request.replace("CSeq: 2", "CSeq: 4").replace("branch=", "branch=b")
         client.send(first + second)
         self.assertEqual([client.receive().status, client.receive().status], [401, 401])
+
+
+class Ipv6Test(unittest.TestCase):
+    def test_register_over_ipv6_udp_and_tcp(self):
+        port = free_port()
+        deployment = Deployment(extra_listen=(f"udp:[::1]:{port}", f"tcp:[::1]:{port}"))
+        self.addCleanup(deployment.close)
+        password = deployment.add_user("601")
+        deployment.start(expect_listening=4)
+        self.addCleanup(deployment.stop)
+        for transport in ("udp", "tcp"):
+            with self.subTest(transport=transport):
+                client = SipClient(port, transport, host="::1")
+                self.addCleanup(client.close)
+                response = client.register_with_auth("601", password)
+                self.assertEqual(response.status, 200, response.text)
+                self.assertTrue(any(f"[::1]:{client.local_port};" in c
+                                    for c in response.all("Contact")))
+                if transport == "udp":
+                    self.assertIn("received=::1", response.get("Via"))
 
 
 class DeploymentTest(unittest.TestCase):
