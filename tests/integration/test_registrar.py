@@ -175,6 +175,32 @@ class RegistrarTest(unittest.TestCase):
         self.assertEqual([client.receive().status, client.receive().status], [401, 401])
 
 
+class TcpLimitsTest(unittest.TestCase):
+    def test_connections_per_source_and_idle_timeout(self):
+        deployment = Deployment(settings={"transport": {
+            "max_tcp_connections_per_source": "2", "tcp_idle_timeout": "5"}})
+        self.addCleanup(deployment.close)
+        deployment.start()
+        self.addCleanup(deployment.stop)
+        clients = [SipClient(deployment.port, "tcp") for _ in range(3)]
+        for client in clients:
+            self.addCleanup(client.close)
+        # The first two are served; the third is closed at once.
+        for client in clients[:2]:
+            self.assertEqual(client.register("201").status, 401)
+        with self.assertRaises((ConnectionError, OSError)):
+            clients[2].register("201")
+        # Idle connections are closed after tcp_idle_timeout (swept once a second).
+        started = time.monotonic()
+        clients[0].sock.settimeout(10)
+        self.assertEqual(clients[0].sock.recv(1), b"")
+        self.assertGreater(time.monotonic() - started, 3)
+        # A new connection is then admitted again.
+        fresh = SipClient(deployment.port, "tcp")
+        self.addCleanup(fresh.close)
+        self.assertEqual(fresh.register("201").status, 401)
+
+
 class Ipv6Test(unittest.TestCase):
     def test_register_over_ipv6_udp_and_tcp(self):
         port = free_port()
