@@ -46,6 +46,14 @@ bench: build
 	$(BUILD)/bench/sip_bench --benchmark_min_time=1 --benchmark_repetitions=3 \
 	  --benchmark_report_aggregates_only=true
 
+# Authenticated REGISTERs at increasing rates, Hardline and Kamailio side by side (SIPp), in
+# under 5 minutes: bench/register/README.md. Options go in BENCH_REGISTER_ARGS.
+.PHONY: bench-register
+bench-register: bootstrap
+	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS) --target hardline
+	python3 bench/register/bench.py --hardline $(BUILD)/hardline $(BENCH_REGISTER_ARGS)
+
 format:
 	git ls-files '*.cc' '*.h' | xargs clang-format -i
 
