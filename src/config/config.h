@@ -61,8 +61,8 @@ struct Config {
 
   struct Transactions {
     uint32_t max_total = 50000;
-    uint32_t max_per_source = 500;    // <= max_total
-    uint32_t max_completed = 100000;  // answered, kept only for retransmissions
+    uint32_t max_per_source = 500;   // <= max_total
+    uint32_t max_completed = 20000;  // answered, kept only for retransmissions
 
     bool operator==(const Transactions&) const = default;
   } transactions;

@@ -134,11 +134,9 @@ Result<void, std::string> SipServer::start() {
 void SipServer::stop() {
   if (stopped_) return;
   stopped_ = true;
+  flush();  // answers what was held, while the sockets are still open
   transports_.close();
   timer_->timer.cancel();
-  if (auto flushed = registrar_.flush(); !flushed) {
-    spdlog::error("could not write registrations to the store: {}", flushed.error().what);
-  }
 }
 
 void SipServer::on_message(std::string_view bytes, const Endpoint& source, sip::Framing framing) {
@@ -334,21 +332,51 @@ void SipServer::handle_register(const sip::Message& request, txn::ServerTransact
   std::vector<sip::ResponseHeader> headers;
   headers.reserve(reply.headers.size());
   for (const auto& [name, value] : reply.headers) headers.push_back({name, value});
-  respond(request, id, source, reply.status, reply.reason, std::move(headers));
+  if (!registrar_.dirty()) {
+    respond(request, id, source, reply.status, reply.reason, std::move(headers));
+    return;
+  }
+  // Group commit: every REGISTER handled in this turn of the event loop is written in one
+  // transaction, and answered after it.
+  const sip::ResponseBasis basis = sip::basis_of(request);
+  held_.push_back(HeldResponse{id, reply.status,
+                               response_bytes(basis, request.vias.front(), source, reply.status,
+                                              reply.reason, std::move(headers)),
+                               response_bytes(basis, request.vias.front(), source, 500,
+                                              "Server Internal Error", {{"Retry-After", "5"}})});
   schedule_flush();
 }
 
 void SipServer::schedule_flush() {
-  if (flush_posted_ || !registrar_.dirty()) return;
+  if (flush_posted_ || (!registrar_.dirty() && held_.empty())) return;
   flush_posted_ = true;
   // Runs after the messages already read in this turn of the loop: one transaction for all.
   asio::post(io_, [this] {
     flush_posted_ = false;
+    flush();
+  });
+}
+
+void SipServer::flush() {
+  bool written = true;
+  if (registrar_.dirty()) {
+    ++counters_.flushes;
     if (auto flushed = registrar_.flush(); !flushed) {
+      written = false;
       ++counters_.store_errors;
       spdlog::error("could not write registrations to the store: {}", flushed.error().what);
     }
-  });
+  }
+  std::vector<HeldResponse> held;
+  held.swap(held_);
+  for (HeldResponse& response : held) {
+    if (written) {
+      transactions_.respond(response.id, response.status, std::move(response.bytes));
+    } else {
+      transactions_.respond(response.id, 500, std::move(response.failure));
+    }
+  }
+  schedule_timer();
 }
 
 void SipServer::schedule_timer() {

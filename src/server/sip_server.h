@@ -45,6 +45,7 @@ struct Counters {
   uint64_t authenticated = 0;
   uint64_t wrong_aor = 0;  // authenticated, but for another user's AOR: 403
   uint64_t store_errors = 0;
+  uint64_t flushes = 0;  // store transactions writing bindings (one per batch of REGISTERs)
 };
 
 class SipServer final : public transport::Receiver {
@@ -97,6 +98,8 @@ class SipServer final : public transport::Receiver {
   void schedule_timer();
   void on_tick();
   void schedule_flush();
+  // Writes the changed bindings, then sends the responses that waited for them.
+  void flush();
 
   boost::asio::io_context& io_;
   const config::Config& config_;
@@ -113,6 +116,15 @@ class SipServer final : public transport::Receiver {
   std::mt19937_64 tags_;
   Counters counters_;
   bool flush_posted_ = false;
+  // 200s to REGISTERs whose bindings are not written yet: a phone hears OK only once its
+  // binding would survive a crash. Sent (or replaced by a 500) by flush().
+  struct HeldResponse {
+    txn::ServerTransactionId id;
+    uint16_t status;
+    std::string bytes;
+    std::string failure;  // the 500 to send instead when the write fails
+  };
+  std::vector<HeldResponse> held_;
   bool stopped_ = false;
   SteadyTime next_sweep_{};
   SteadyTime next_purge_{};

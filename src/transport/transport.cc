@@ -51,6 +51,7 @@ asio::ip::address to_asio(const IpAddress& address) {
 }
 
 constexpr size_t kReadChunk = size_t{16} * 1024;
+constexpr int kDrainBatch = 64;  // datagrams read per turn of the event loop, at most
 
 }  // namespace
 
@@ -104,19 +105,30 @@ struct Transports::State {
         asio::buffer(listener.buffer), listener.sender,
         [this, &listener](const boost::system::error_code& ec, size_t size) {
           if (stopped || ec == asio::error::operation_aborted) return;
-          if (!ec) {
-            ++counters.datagrams_received;
-            if (size > limits.max_message_size) {
-              ++counters.datagrams_too_large;
-            } else {
-              Endpoint source{Protocol::kUdp, from_asio(listener.sender.address()),
-                              listener.sender.port(), listener.id};
-              receiver.on_message(std::string_view(listener.buffer.data(), size), source,
-                                  sip::Framing::kDatagram);
-            }
+          if (!ec) deliver(listener, size);
+          // Read what else is waiting without going back to the event loop, so that a burst
+          // is handled in one turn (and its bindings written in one transaction).
+          boost::system::error_code more;
+          for (int i = 0; i < kDrainBatch && !stopped; ++i) {
+            const size_t next = listener.socket.receive_from(asio::buffer(listener.buffer),
+                                                             listener.sender, 0, more);
+            if (more) break;
+            deliver(listener, next);
           }
-          receive(listener);
+          if (!stopped) receive(listener);
         });
+  }
+
+  void deliver(UdpListener& listener, size_t size) {
+    ++counters.datagrams_received;
+    if (size > limits.max_message_size) {
+      ++counters.datagrams_too_large;
+      return;
+    }
+    const Endpoint source{Protocol::kUdp, from_asio(listener.sender.address()),
+                          listener.sender.port(), listener.id};
+    receiver.on_message(std::string_view(listener.buffer.data(), size), source,
+                        sip::Framing::kDatagram);
   }
 
   void accept(TcpListener& listener) {

@@ -71,8 +71,9 @@ struct Limits {
   // 32 s on UDP) only to answer a retransmitted request again. They hold no one up, so they
   // count against neither bound above; this many are kept, and past it the oldest is forgotten
   // early (its retransmission is then handled as a new request). Sizing them by the RFC would
-  // take rate x 32 s of memory: 1.3 M responses at 40,000 REGISTERs a second.
-  size_t max_completed = 100000;
+  // take rate x 32 s of memory: 1.3 M responses at 40,000 REGISTERs a second. 20,000 keeps the
+  // whole 32 s up to ~600 requests a second and one second at 20,000 (~20 MiB).
+  size_t max_completed = 20000;
   size_t max_client = 50000;  // client transactions in the table
   // One IPv6 host usually holds a whole /64, so counting single addresses would bound nothing.
   // 128 counts each address on its own.

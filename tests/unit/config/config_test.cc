@@ -61,7 +61,7 @@ TEST(DefaultConfigText, ParsesBackToTheDefaults) {
   EXPECT_EQ(parsed->transport.max_tcp_connections_per_source, 16U);
   EXPECT_EQ(parsed->transactions.max_total, 50000U);
   EXPECT_EQ(parsed->transactions.max_per_source, 500U);
-  EXPECT_EQ(parsed->transactions.max_completed, 100000U);
+  EXPECT_EQ(parsed->transactions.max_completed, 20000U);
   EXPECT_EQ(parsed->log.level, "info");
 }
 
