@@ -100,6 +100,7 @@ SipServer::SipServer(asio::io_context& io, const config::Config& config, store::
       nonces_(clock, nonce_settings(config)),
       authenticator_(nonces_, digest_settings(config)),
       registrar_(clock, store, registrar_settings(config)),
+      accounts_(clock, store, {}),
       allow_(allow_value(config.sip.methods)),
       tags_(std::random_device{}()),
       timer_(std::make_unique<Timer>(io)) {
@@ -299,16 +300,14 @@ void SipServer::handle_register(const sip::Message& request, txn::ServerTransact
     return;
   }
   const std::string username = sip::unquote(*credentials->digest.username);
-  auto account = store_.find_account(username);
-  if (!account) {
+  auto stored = accounts_.find(username);
+  if (!stored) {
     ++counters_.store_errors;
     respond(request, id, source, 500, "Server Internal Error", {{"Retry-After", "5"}});
     return;
   }
-  std::optional<auth::StoredCredentials> stored;
-  if (*account) stored = auth::StoredCredentials{(*account)->ha1_md5, (*account)->ha1_sha256};
   const auto verdict = authenticator_.verify(*credentials, sip::method_name(request.method),
-                                             request.request_uri.text, stored, source.address);
+                                             request.request_uri.text, *stored, source.address);
   using Outcome = auth::DigestAuthenticator::Verdict::Outcome;
   if (verdict.outcome == Outcome::kStale) {
     ++counters_.stale_nonces;

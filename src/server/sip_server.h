@@ -16,6 +16,7 @@
 #include "common/clock.h"
 #include "config/config.h"
 #include "registrar/registrar.h"
+#include "server/account_cache.h"
 #include "sip/parser.h"
 #include "sip/response.h"
 #include "store/store.h"
@@ -112,6 +113,7 @@ class SipServer final : public transport::Receiver {
   auth::NonceService nonces_;
   auth::DigestAuthenticator authenticator_;
   registrar::Registrar registrar_;
+  AccountCache accounts_;
   std::string allow_;  // the Allow header value: the enabled methods
   std::mt19937_64 tags_;
   Counters counters_;

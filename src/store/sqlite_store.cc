@@ -248,6 +248,7 @@ class SqliteStore final : public Store {
       const std::vector<std::pair<std::string, std::vector<Binding>>>& sets) override;
   Result<size_t> purge_expired_bindings(int64_t now_unix) override;
   Result<size_t> count_accounts() override;
+  Result<uint64_t> data_version() override;
 
  private:
   // A write transaction: begin() takes the write lock; unless commit() succeeds, the destructor
@@ -289,7 +290,7 @@ class SqliteStore final : public Store {
   // Prepared once at open, reused for every call. Destroyed before db_ (declared after it).
   StatementHandle begin_, commit_, rollback_;
   StatementHandle insert_account_, insert_group_, find_account_, list_accounts_;
-  StatementHandle remove_account_, set_credentials_, count_accounts_;
+  StatementHandle remove_account_, set_credentials_, count_accounts_, data_version_;
   StatementHandle load_bindings_, delete_bindings_, insert_binding_, purge_bindings_;
 };
 
@@ -314,6 +315,7 @@ Result<void> SqliteStore::prepare_statements() {
       {&remove_account_, "DELETE FROM accounts WHERE extension = ?1"},
       {&set_credentials_, "UPDATE accounts SET ha1_md5 = ?2, ha1_sha256 = ?3 WHERE extension = ?1"},
       {&count_accounts_, "SELECT count(*) FROM accounts"},
+      {&data_version_, "PRAGMA data_version"},
       {&load_bindings_,
        "SELECT aor, contact, call_id, cseq, expires_at, registered_at, source, q, instance "
        "FROM bindings ORDER BY aor, id"},
@@ -504,6 +506,13 @@ Result<size_t> SqliteStore::count_accounts() {
   const int rc = run.step();
   if (rc != SQLITE_ROW) return db_error(rc == SQLITE_DONE ? SQLITE_ERROR : rc);
   return static_cast<size_t>(run.integer_at(0));
+}
+
+Result<uint64_t> SqliteStore::data_version() {
+  Run run(data_version_.get());
+  const int rc = run.step();
+  if (rc != SQLITE_ROW) return db_error(rc == SQLITE_DONE ? SQLITE_ERROR : rc);
+  return static_cast<uint64_t>(run.integer_at(0));
 }
 
 Result<std::unique_ptr<Store>> open_database(const std::filesystem::path& path) {

@@ -81,6 +81,11 @@ class Store {
   virtual Result<size_t> purge_expired_bindings(int64_t now_unix) = 0;
 
   virtual Result<size_t> count_accounts() = 0;
+
+  // A number that changes whenever another connection (another process: `hardline user`)
+  // has committed a change since the last call, so that a cache of accounts knows when to
+  // forget. Changes made through this Store do not move it.
+  virtual Result<uint64_t> data_version() = 0;
 };
 
 }  // namespace hardline::store

@@ -1,0 +1,46 @@
+#pragma once
+// The digest credentials of accounts, read from the store once and then answered from memory,
+// so that an authenticated REGISTER costs no database read. Accounts change in another process
+// (`hardline user add | passwd | remove`), so the cache asks the store at most every
+// `recheck` whether anything was committed since, and forgets everything when it was: a new
+// password or a removed account takes effect within that time. Unknown extensions are cached
+// too (a scanner's guesses cost one read each), and the whole cache is bounded: past
+// `max_entries` it starts again empty.
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "auth/digest.h"
+#include "common/clock.h"
+#include "common/result.h"
+#include "store/store.h"
+
+namespace hardline::server {
+
+class AccountCache {
+ public:
+  struct Settings {
+    Millis recheck{100};
+    size_t max_entries = 100'000;
+  };
+
+  AccountCache(const Clock& clock, store::Store& store, Settings settings);
+
+  // The credentials of `extension`, or nullopt when there is no such account. An error only
+  // when the store cannot be read.
+  Result<std::optional<auth::StoredCredentials>> find(std::string_view extension);
+
+  size_t size() const { return entries_.size(); }
+
+ private:
+  const Clock& clock_;
+  store::Store& store_;
+  Settings settings_;
+  std::unordered_map<std::string, std::optional<auth::StoredCredentials>> entries_;
+  std::optional<uint64_t> version_;
+  SteadyTime checked_{};
+};
+
+}  // namespace hardline::server
