@@ -33,6 +33,23 @@ Endpoint reply_target(const sip::Via& top, const Endpoint& source) {
   return target;
 }
 
+// The 500 that replaces a held 200 when its bindings could not be written: the same response
+// (Via, From, To with its tag, Call-ID, CSeq) with another status line, without the Contact
+// headers that would claim bindings, and with Retry-After.
+std::string failure_from(std::string_view ok) {
+  std::string out = "SIP/2.0 500 Server Internal Error\r\n";
+  size_t pos = ok.find("\r\n");
+  pos = pos == std::string_view::npos ? ok.size() : pos + 2;
+  while (pos < ok.size()) {
+    const size_t end = ok.find("\r\n", pos);
+    if (end == std::string_view::npos || end == pos) break;
+    const std::string_view line = ok.substr(pos, end - pos);
+    if (!line.starts_with("Contact:")) out.append(line).append("\r\n");
+    pos = end + 2;
+  }
+  return out + "Retry-After: 5\r\n\r\n";
+}
+
 transport::Limits transport_limits(const config::Config& config) {
   transport::Limits limits;
   limits.max_message_size = config.transport.max_message_size;
@@ -337,12 +354,9 @@ void SipServer::handle_register(const sip::Message& request, txn::ServerTransact
   }
   // Group commit: every REGISTER handled in this turn of the event loop is written in one
   // transaction, and answered after it.
-  const sip::ResponseBasis basis = sip::basis_of(request);
   held_.push_back(HeldResponse{id, reply.status,
-                               response_bytes(basis, request.vias.front(), source, reply.status,
-                                              reply.reason, std::move(headers)),
-                               response_bytes(basis, request.vias.front(), source, 500,
-                                              "Server Internal Error", {{"Retry-After", "5"}})});
+                               response_bytes(sip::basis_of(request), request.vias.front(), source,
+                                              reply.status, reply.reason, std::move(headers))});
   schedule_flush();
 }
 
@@ -372,7 +386,7 @@ void SipServer::flush() {
     if (written) {
       transactions_.respond(response.id, response.status, std::move(response.bytes));
     } else {
-      transactions_.respond(response.id, 500, std::move(response.failure));
+      transactions_.respond(response.id, 500, failure_from(response.bytes));
     }
   }
   schedule_timer();

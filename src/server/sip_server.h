@@ -124,7 +124,6 @@ class SipServer final : public transport::Receiver {
     txn::ServerTransactionId id;
     uint16_t status;
     std::string bytes;
-    std::string failure;  // the 500 to send instead when the write fails
   };
   std::vector<HeldResponse> held_;
   bool stopped_ = false;

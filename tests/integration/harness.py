@@ -249,7 +249,8 @@ class SipClient:
             return True
 
     def register(self, user, domain=DOMAIN, contact=None, expires=None, extra=(),
-                 authorization=None, to_user=None, contact_params="", request_uri=None):
+                 authorization=None, to_user=None, contact_params="", request_uri=None,
+                 timeout=3):
         self.cseq += 1
         branch = "z9hG4bK" + secrets.token_hex(8)
         proto = self.transport.upper()
@@ -275,7 +276,7 @@ class SipClient:
         message = "\r\n".join(lines) + "\r\n\r\n"
         self.last_request = message
         self.send(message)
-        return self.receive()
+        return self.receive(timeout)
 
     @staticmethod
     def authorization(challenge, user, password, method="REGISTER", uri=f"sip:{DOMAIN}",

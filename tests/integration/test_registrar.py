@@ -295,6 +295,32 @@ class DeploymentTest(unittest.TestCase):
         self.assertRegex(result.stderr, r"hardline\.toml:\d+")
         self.assertIn("max_contactz", result.stderr)
 
+    def test_ok_only_once_the_binding_is_written(self):
+        d = self.deployment
+        password = d.add_user("700")
+        d.start()
+        client = SipClient(d.port)
+        self.addCleanup(client.close)
+        challenge = client.register("700").challenge("SHA-256")
+        # Another process holds the database's write lock past the server's busy timeout: the
+        # binding cannot be written, so the phone must not hear 200.
+        lock = sqlite3.connect(d.database, isolation_level=None)
+        self.addCleanup(lock.close)
+        lock.execute("BEGIN EXCLUSIVE")
+        auth = SipClient.authorization(challenge, "700", password)
+        response = client.register("700", authorization=auth, timeout=6)
+        lock.execute("ROLLBACK")
+        self.assertEqual(response.status, 500, response.text)
+        self.assertEqual(response.get("Retry-After"), "5")
+        self.assertEqual(response.all("Contact"), [])
+        # Once the lock is gone the next REGISTER is written and confirmed.
+        response = client.register_with_auth("700", password)
+        self.assertEqual(response.status, 200, response.text)
+        with sqlite3.connect(d.database) as db:
+            self.assertEqual(db.execute("SELECT count(*) FROM bindings WHERE aor = '700'")
+                             .fetchone()[0], 1)
+        d.stop()
+
     def test_stops_within_two_seconds_and_bindings_survive_a_restart(self):
         d = self.deployment
         password = d.add_user("500")
