@@ -109,7 +109,6 @@ SipServer::SipServer(asio::io_context& io, const config::Config& config, store::
                      const Clock& clock)
     : io_(io),
       config_(config),
-      store_(store),
       clock_(clock),
       transports_(io, clock, transport_limits(config), *this),
       sender_(transports_),

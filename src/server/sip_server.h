@@ -104,7 +104,6 @@ class SipServer final : public transport::Receiver {
 
   boost::asio::io_context& io_;
   const config::Config& config_;
-  store::Store& store_;
   const Clock& clock_;
   sip::Limits parse_limits_;
   transport::Transports transports_;

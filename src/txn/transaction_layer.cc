@@ -45,7 +45,10 @@ TransactionLayer::TransactionLayer(const Clock& clock, Sender& sender, Limits li
       config_(timers),
       server_index_(0, KeyHash::random()),
       client_index_(0, server_index_.hash_function()),
-      per_source_(0, server_index_.hash_function()) {}
+      per_source_(0, server_index_.hash_function()) {
+  // Short bucket chains: each lookup walks fewer nodes, each a likely cache miss.
+  server_index_.max_load_factor(0.5F);
+}
 
 TransactionLayer::ServerRecord* TransactionLayer::find_server(const std::string& key,
                                                               ServerTransactionId& id) {
