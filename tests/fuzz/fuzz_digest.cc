@@ -22,7 +22,7 @@ using namespace hardline;
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static ManualClock clock;
   static auth::NonceService nonces(clock);
-  static auth::DigestAuthenticator authenticator(nonces, {"hardline.test", true});
+  static auth::DigestAuthenticator authenticator(nonces, auth::DigestSettings{"hardline.test"});
   static const auth::StoredCredentials credentials =
       auth::make_credentials("201", "hardline.test", "fuzz-password-not-guessable-8c1f");
   static const IpAddress source = *parse_ip_address("192.0.2.1");
