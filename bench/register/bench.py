@@ -280,8 +280,6 @@ class Hardline(Server):
         with open(self.config) as f:
             text = f.read()
         self.limits_how = "hardline: [transactions] as shipped"
-        if os.environ.get("HARDLINE_MAX_COMPLETED"):
-            text = re.sub(r"^max_completed = \d+$", "max_completed = " + os.environ["HARDLINE_MAX_COMPLETED"], text, flags=re.M)
         self.max_completed = int(re.search(r"^max_completed = (\d+)$", text, re.M).group(1))
         # SIPp 3.6.1 answers the first challenge of a 401 and knows only MD5, where Hardline
         # offers SHA-256 first (RFC 8760): [auth] algorithms puts MD5 first (both challenges
