@@ -51,11 +51,24 @@ Reply Registrar::apply(const sip::Message& request, std::string_view aor_view,
                        const Endpoint& source) {
   const std::string aor(aor_view);
   const int64_t now = clock_.unix_seconds();
+  // The AOR's bindings are taken out of the table (no copy) and always put back, changed or
+  // not, whichever way this function returns.
   std::vector<store::Binding> current;
-  if (auto it = bindings_.find(aor); it != bindings_.end()) current = it->second;
+  if (auto it = bindings_.find(aor); it != bindings_.end()) {
+    current = std::move(it->second);
+    binding_count_ -= current.size();
+  }
+  const size_t loaded = current.size();
   std::erase_if(current, [now](const store::Binding& b) { return b.expires_at <= now; });
+  struct PutBack {
+    Registrar& registrar;
+    const std::string& aor;
+    std::vector<store::Binding>& current;
+    size_t loaded;
+    bool changed = false;
+    ~PutBack() { registrar.put_back(aor, std::move(current), changed || current.size() != loaded); }
+  } put_back{*this, aor, current, loaded};
 
-  bool changed = false;
   if (request.contact_star) {
     // RFC 3261 §10.3 step 6: "*" only alone and only with Expires: 0.
     if (!request.contacts.empty() || request.expires.value_or(1) != 0) {
@@ -70,7 +83,7 @@ Reply Registrar::apply(const sip::Message& request, std::string_view aor_view,
     }
     counters_.removals += current.size();
     current.clear();
-    changed = true;
+    put_back.changed = true;
   } else if (!request.contacts.empty()) {
     // Check everything first: a refused REGISTER changes nothing.
     struct Change {
@@ -145,7 +158,7 @@ Reply Registrar::apply(const sip::Message& request, std::string_view aor_view,
       }
     }
     ++counters_.registrations;
-    changed = true;
+    put_back.changed = true;
   }
 
   Reply reply;
@@ -153,22 +166,18 @@ Reply Registrar::apply(const sip::Message& request, std::string_view aor_view,
     reply.headers.emplace_back(
         "Contact", "<" + binding.contact + ">;expires=" + std::to_string(binding.expires_at - now));
   }
-  if (changed) set(aor, std::move(current));
   return reply;
 }
 
-void Registrar::set(const std::string& aor, std::vector<store::Binding> bindings) {
-  auto it = bindings_.find(aor);
-  if (it != bindings_.end()) binding_count_ -= it->second.size();
+void Registrar::put_back(const std::string& aor, std::vector<store::Binding>&& bindings,
+                         bool dirty) {
   binding_count_ += bindings.size();
   if (bindings.empty()) {
-    if (it != bindings_.end()) bindings_.erase(it);
-  } else if (it != bindings_.end()) {
-    it->second = std::move(bindings);
+    bindings_.erase(aor);
   } else {
-    bindings_.emplace(aor, std::move(bindings));
+    bindings_[aor] = std::move(bindings);
   }
-  dirty_.insert(aor);
+  if (dirty) dirty_.insert(aor);
 }
 
 std::vector<store::Binding> Registrar::lookup(std::string_view aor) const {

@@ -67,7 +67,9 @@ class Registrar {
   const Counters& counters() const { return counters_; }
 
  private:
-  void set(const std::string& aor, std::vector<store::Binding> bindings);
+  // Returns an AOR's bindings to the table after apply() (an empty set leaves it); `dirty`
+  // marks the AOR for the next flush.
+  void put_back(const std::string& aor, std::vector<store::Binding>&& bindings, bool dirty);
 
   const Clock& clock_;
   store::Store& store_;

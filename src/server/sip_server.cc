@@ -204,9 +204,16 @@ std::string SipServer::response_bytes(const sip::ResponseBasis& basis, const sip
   if (!config_.sip.server_header.empty()) {
     headers.push_back({"Server", config_.sip.server_header});
   }
-  char tag[17];
-  snprintf(tag, sizeof tag, "%016llx", static_cast<unsigned long long>(tags_()));
-  return sip::build_response(basis, status, reason, sip::stamp_top_via(top, source), tag, headers);
+  // A To tag: 16 hex digits (unique, not secret).
+  static constexpr char kHex[] = "0123456789abcdef";
+  uint64_t bits = tags_();
+  char tag[16];
+  for (char& c : tag) {
+    c = kHex[bits & 0xf];
+    bits >>= 4;
+  }
+  return sip::build_response(basis, status, reason, sip::stamp_top_via(top, source),
+                             std::string_view(tag, sizeof tag), headers);
 }
 
 void SipServer::respond(const sip::Message& request, txn::ServerTransactionId id,
