@@ -1,5 +1,8 @@
 #include "transport/transport.h"
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <array>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -9,6 +12,7 @@
 #include <cstring>
 #include <deque>
 #include <map>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
@@ -51,15 +55,42 @@ asio::ip::address to_asio(const IpAddress& address) {
 }
 
 constexpr size_t kReadChunk = size_t{16} * 1024;
-constexpr int kDrainBatch = 64;  // datagrams read per turn of the event loop, at most
+constexpr size_t kBatch = 16;       // datagrams per recvmmsg(2) call
+constexpr int kBatchesPerTurn = 4;  // at most 64 datagrams per turn of the event loop
+
+// The sender of a datagram, as recvmmsg(2) wrote it.
+std::optional<std::pair<IpAddress, uint16_t>> from_sockaddr(const sockaddr_storage& storage) {
+  IpAddress address;
+  if (storage.ss_family == AF_INET) {
+    const auto& in = reinterpret_cast<const sockaddr_in&>(storage);
+    std::memcpy(address.bytes.data(), &in.sin_addr, 4);
+    return std::pair{address, ntohs(in.sin_port)};
+  }
+  if (storage.ss_family == AF_INET6) {
+    const auto& in6 = reinterpret_cast<const sockaddr_in6&>(storage);
+    const auto* bytes = reinterpret_cast<const uint8_t*>(&in6.sin6_addr);
+    if (IN6_IS_ADDR_V4MAPPED(&in6.sin6_addr)) {
+      std::memcpy(address.bytes.data(), bytes + 12, 4);
+    } else {
+      std::memcpy(address.bytes.data(), bytes, 16);
+      address.v6 = true;
+    }
+    return std::pair{address, ntohs(in6.sin6_port)};
+  }
+  return std::nullopt;
+}
 
 }  // namespace
 
+// One UDP socket with room for kBatch datagrams, read with one recvmmsg(2) call.
 struct UdpListener {
   explicit UdpListener(asio::io_context& io) : socket(io) {}
   udp::socket socket;
-  udp::endpoint sender;
-  std::vector<char> buffer;
+  size_t slot_size = 0;  // max_message_size + 1: a longer datagram shows as too large
+  std::vector<char> buffers;
+  std::array<mmsghdr, kBatch> headers{};
+  std::array<iovec, kBatch> iovecs{};
+  std::array<sockaddr_storage, kBatch> senders{};
   Endpoint local;
   uint64_t id = 0;
 };
@@ -100,35 +131,51 @@ struct Transports::State {
   std::map<IpAddress, size_t> per_source;
   uint64_t next_connection = 1;
 
+  // Waits until the socket is readable, then reads what is waiting in batches, so that a
+  // burst is handled in one turn of the loop (and its bindings written in one transaction).
   void receive(UdpListener& listener) {
-    listener.socket.async_receive_from(
-        asio::buffer(listener.buffer), listener.sender,
-        [this, &listener](const boost::system::error_code& ec, size_t size) {
-          if (stopped || ec == asio::error::operation_aborted) return;
-          if (!ec) deliver(listener, size);
-          // Read what else is waiting without going back to the event loop, so that a burst
-          // is handled in one turn (and its bindings written in one transaction).
-          boost::system::error_code more;
-          for (int i = 0; i < kDrainBatch && !stopped; ++i) {
-            const size_t next = listener.socket.receive_from(asio::buffer(listener.buffer),
-                                                             listener.sender, 0, more);
-            if (more) break;
-            deliver(listener, next);
-          }
-          if (!stopped) receive(listener);
-        });
+    listener.socket.async_wait(udp::socket::wait_read,
+                               [this, &listener](const boost::system::error_code& ec) {
+                                 if (stopped || ec == asio::error::operation_aborted) return;
+                                 drain(listener);
+                                 if (!stopped) receive(listener);
+                               });
   }
 
-  void deliver(UdpListener& listener, size_t size) {
+  void drain(UdpListener& listener) {
+    for (int round = 0; round < kBatchesPerTurn && !stopped; ++round) {
+      for (size_t i = 0; i < kBatch; ++i) {
+        listener.iovecs[i] = {listener.buffers.data() + i * listener.slot_size, listener.slot_size};
+        msghdr& header = listener.headers[i].msg_hdr;
+        header = {};
+        header.msg_name = &listener.senders[i];
+        header.msg_namelen = sizeof(sockaddr_storage);
+        header.msg_iov = &listener.iovecs[i];
+        header.msg_iovlen = 1;
+      }
+      const int received = ::recvmmsg(listener.socket.native_handle(), listener.headers.data(),
+                                      kBatch, MSG_DONTWAIT, nullptr);
+      if (received <= 0) return;  // EAGAIN: nothing more waiting (or an error to ignore)
+      for (int i = 0; i < received && !stopped; ++i) {
+        const auto index = static_cast<size_t>(i);
+        deliver(listener, listener.buffers.data() + index * listener.slot_size,
+                listener.headers[index].msg_len, listener.senders[index]);
+      }
+      if (static_cast<size_t>(received) < kBatch) return;
+    }
+  }
+
+  void deliver(UdpListener& listener, const char* data, size_t size,
+               const sockaddr_storage& sender) {
     ++counters.datagrams_received;
     if (size > limits.max_message_size) {
       ++counters.datagrams_too_large;
       return;
     }
-    const Endpoint source{Protocol::kUdp, from_asio(listener.sender.address()),
-                          listener.sender.port(), listener.id};
-    receiver.on_message(std::string_view(listener.buffer.data(), size), source,
-                        sip::Framing::kDatagram);
+    const auto from = from_sockaddr(sender);
+    if (!from) return;
+    const Endpoint source{Protocol::kUdp, from->first, from->second, listener.id};
+    receiver.on_message(std::string_view(data, size), source, sip::Framing::kDatagram);
   }
 
   void accept(TcpListener& listener) {
@@ -286,7 +333,8 @@ Result<void, std::string> Transports::listen(const Endpoint& address) {
     if (ec) return tl::unexpected("cannot listen on " + where + ": " + ec.message());
     // Larger kernel buffers ride out bursts (the kernel caps them at its own maximum).
     listener->socket.set_option(udp::socket::receive_buffer_size(4 << 20), ec);
-    listener->buffer.resize(state_->limits.max_message_size + 1);
+    listener->slot_size = state_->limits.max_message_size + 1;
+    listener->buffers.resize(listener->slot_size * kBatch);
     const udp::endpoint bound = listener->socket.local_endpoint(ec);
     listener->local = Endpoint{Protocol::kUdp, address.address, bound.port(), 0};
     listener->id = state_->udp.size() + 1;
