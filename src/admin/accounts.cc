@@ -24,7 +24,9 @@ Result<PasswordChange, std::string> choose_password(std::string_view extension,
 }  // namespace
 
 bool valid_extension(std::string_view extension) {
-  if (extension.empty() || extension.size() > 32 || !is_alnum(extension.front())) return false;
+  if (extension.empty() || extension.size() > store::kMaxExtensionLength ||
+      !is_alnum(extension.front()))
+    return false;
   for (char c : extension) {
     if (!is_alnum(c) && c != '.' && c != '_' && c != '-') return false;
   }

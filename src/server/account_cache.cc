@@ -14,6 +14,11 @@ Result<std::optional<auth::StoredCredentials>> AccountCache::find(std::string_vi
     version_ = *version;
     checked_ = now;
   }
+  // A username no account can have is not cached: guessed names of any length must not
+  // grow the cache (only valid-length ones take an entry, and the entries are bounded).
+  if (extension.size() > store::kMaxExtensionLength) {
+    return std::optional<auth::StoredCredentials>{};
+  }
   const std::string key(extension);
   if (auto it = entries_.find(key); it != entries_.end()) return it->second;
   auto account = store_.find_account(extension);

@@ -21,6 +21,10 @@
 
 namespace hardline::store {
 
+// The longest extension an account may have (`hardline user add` refuses longer ones), so that
+// anything longer can be known not to exist without asking the database.
+inline constexpr size_t kMaxExtensionLength = 32;
+
 struct Account {
   std::string extension;            // the user part of the AOR; unique
   std::string name;                 // display name

@@ -82,6 +82,10 @@ TEST_F(AccountCacheTest, StaysBoundedUnderGuessedExtensions) {
     EXPECT_LE(cache.size(), 10u);
   }
   EXPECT_EQ(md5_of(cache, "201"), "a");
+  // A name longer than any extension can be is unknown without taking an entry.
+  const size_t before = cache.size();
+  EXPECT_EQ(md5_of(cache, std::string(4000, 'x')), std::nullopt);
+  EXPECT_EQ(cache.size(), before);
 }
 
 }  // namespace
