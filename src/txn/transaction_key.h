@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "common/endpoint.h"
+#include "common/siphash.h"
 #include "sip/message.h"
 
 namespace hardline::txn {
@@ -39,19 +40,7 @@ void make_server_key(const sip::Message& request, std::string_view method, std::
 // matches through its top-Via branch and CSeq method (CANCEL shares the INVITE's branch).
 void make_client_key(std::string_view branch, std::string_view method, std::string& out);
 
-// SipHash-2-4 (Aumasson and Bernstein) of `data` under the 128-bit key (k0, k1).
-uint64_t siphash24(uint64_t k0, uint64_t k1, std::string_view data);
-
-// The hash of the layer's tables. Keys and source addresses come from the network: with a
-// fixed hash an attacker could send requests that all land in one bucket and make every lookup
-// a scan, so the hash is keyed with a secret drawn once per layer.
-struct KeyHash {
-  uint64_t k0 = 0;
-  uint64_t k1 = 0;
-
-  static KeyHash random();  // start-up only: reads std::random_device
-  size_t operator()(std::string_view key) const { return siphash24(k0, k1, key); }
-  size_t operator()(const IpAddress& address) const;
-};
+// The hash of the layer's tables (common/siphash.h): keyed with a secret drawn once per layer.
+using KeyHash = KeyedHash;
 
 }  // namespace hardline::txn
