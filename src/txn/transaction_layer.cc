@@ -43,21 +43,28 @@ TransactionLayer::TransactionLayer(const Clock& clock, Sender& sender, Limits li
       sender_(sender),
       limits_(limits),
       config_(timers),
-      server_index_(0, KeyHash::random()),
-      client_index_(0, server_index_.hash_function()),
-      per_source_(0, server_index_.hash_function()) {
-  // Short bucket chains: each lookup walks fewer nodes, each a likely cache miss.
-  server_index_.max_load_factor(0.5F);
+      server_index_(KeyHash::random()),
+      client_index_(KeyHash::random()),
+      per_source_(0, KeyHash::random()) {}
+
+TransactionLayer::ServerRecord* TransactionLayer::find_server(std::string_view key,
+                                                              ServerTransactionId& id,
+                                                              uint64_t& hash) {
+  hash = server_index_.hash(key);
+  auto found = server_index_.find(key, hash, [this](uint64_t candidate) {
+    return std::string_view(servers_.find(candidate)->key);
+  });
+  if (!found) return nullptr;
+  id = *found;
+  return servers_.find(id);
 }
 
-TransactionLayer::ServerRecord* TransactionLayer::find_server(const std::string& key,
-                                                              ServerTransactionId& id) {
-  auto it = server_index_.find(key);
-  if (it == server_index_.end()) return nullptr;
-  id = it->second;
-  ServerRecord* record = servers_.find(id);
-  HL_ASSERT(record != nullptr);
-  return record;
+std::optional<ClientTransactionId> TransactionLayer::find_client(std::string_view key,
+                                                                 uint64_t& hash) const {
+  hash = client_index_.hash(key);
+  return client_index_.find(key, hash, [this](uint64_t candidate) {
+    return std::string_view(clients_.find(candidate)->key);
+  });
 }
 
 TransactionLayer::Incoming TransactionLayer::on_request(const sip::Message& request,
@@ -67,7 +74,8 @@ TransactionLayer::Incoming TransactionLayer::on_request(const sip::Message& requ
   Environment env = environment();
   make_server_key(request, request.method_text, scratch_);
   ServerTransactionId id = 0;
-  if (ServerRecord* record = find_server(scratch_, id)) {
+  uint64_t hash = 0;
+  if (ServerRecord* record = find_server(scratch_, id, hash)) {
     ++counters_.request_retransmissions;
     std::visit([&](auto& m) { m.on_retransmission(env); }, record->machine);
     return {Disposition::kRetransmission, id};
@@ -92,7 +100,9 @@ TransactionLayer::Incoming TransactionLayer::on_request(const sip::Message& requ
                                  counted, rfc2543};
   });
   ServerRecord* record = servers_.find(id);
-  record->key = &server_index_.emplace(scratch_, id).first->first;
+  record->key = scratch_;
+  record->hash = hash;
+  server_index_.insert(hash, id);
   if (per_source == per_source_.end()) {
     per_source_.emplace(counted, 1);
   } else {
@@ -106,18 +116,19 @@ TransactionLayer::Incoming TransactionLayer::on_request(const sip::Message& requ
 TransactionLayer::Incoming TransactionLayer::on_ack(const sip::Message& ack) {
   ServerTransactionId id = 0;
   ServerRecord* record = nullptr;
+  uint64_t hash = 0;
   if (has_rfc3261_branch(ack)) {
     make_server_key(ack, kInvite, scratch_);
-    record = find_server(scratch_, id);
+    record = find_server(scratch_, id, hash);
   } else {
     // RFC 2543: the ACK carries the To tag of the response. An INVITE sent inside a dialog had
     // that tag already; a dialog-creating one had none, and its final response added it.
     std::string_view to_tag = ack.to.tag().value_or(std::string_view{});
     make_server_key(ack, kInvite, to_tag, scratch_);
-    record = find_server(scratch_, id);
+    record = find_server(scratch_, id, hash);
     if (record == nullptr && !to_tag.empty()) {
       make_server_key(ack, kInvite, std::string_view{}, scratch_);
-      record = find_server(scratch_, id);
+      record = find_server(scratch_, id, hash);
       const auto* invite =
           record != nullptr ? std::get_if<ServerInviteTransaction>(&record->machine) : nullptr;
       if (invite != nullptr && !invite->final_to_tag().empty() &&
@@ -173,13 +184,15 @@ std::optional<ServerTransactionId> TransactionLayer::find_invite_for_cancel(
     const sip::Message& cancel) const {
   std::string key;
   make_server_key(cancel, kInvite, key);
-  auto it = server_index_.find(key);
-  if (it == server_index_.end()) return std::nullopt;
-  const ServerRecord* record = servers_.find(it->second);
+  auto found = server_index_.find(key, server_index_.hash(key), [this](uint64_t candidate) {
+    return std::string_view(servers_.find(candidate)->key);
+  });
+  if (!found) return std::nullopt;
+  const ServerRecord* record = servers_.find(*found);
   if (record == nullptr || !std::holds_alternative<ServerInviteTransaction>(record->machine)) {
     return std::nullopt;
   }
-  return it->second;
+  return found;
 }
 
 std::optional<ClientTransactionId> TransactionLayer::send_request(sip::Method method,
@@ -193,7 +206,8 @@ std::optional<ClientTransactionId> TransactionLayer::send_request(sip::Method me
     return std::nullopt;
   }
   make_client_key(branch, request_method(request), scratch_);
-  if (client_index_.contains(scratch_)) return std::nullopt;
+  uint64_t hash = 0;
+  if (find_client(scratch_, hash)) return std::nullopt;
 
   bool invite = method == sip::Method::kInvite;
   ClientTransactionId id = clients_.emplace_with([&](uint64_t new_id) {
@@ -204,7 +218,9 @@ std::optional<ClientTransactionId> TransactionLayer::send_request(sip::Method me
                                             std::move(request), to, std::move(on_response)}};
   });
   ClientRecord* record = clients_.find(id);
-  record->key = &client_index_.emplace(scratch_, id).first->first;
+  record->key = scratch_;
+  record->hash = hash;
+  client_index_.insert(hash, id);
   ++counters_.client_created;
   Environment env = environment();
   std::visit([&](auto& m) { m.start(env); }, record->machine);
@@ -217,12 +233,13 @@ bool TransactionLayer::on_response(const sip::Message& response, const Endpoint&
     return false;
   }
   make_client_key(*response.vias.front().branch, response.cseq.method, scratch_);
-  auto it = client_index_.find(scratch_);
-  if (it == client_index_.end()) {
+  uint64_t hash = 0;
+  auto found = find_client(scratch_, hash);
+  if (!found) {
     ++counters_.stray_responses;
     return false;
   }
-  ClientTransactionId id = it->second;
+  ClientTransactionId id = *found;
   ClientRecord* record = clients_.find(id);
   HL_ASSERT(record != nullptr);
   Environment env = environment();
@@ -301,7 +318,7 @@ void TransactionLayer::remove_server(ServerTransactionId id) {
   if (record == nullptr) return;
   Environment env = environment();
   std::visit([&](auto& m) { m.stop(env); }, record->machine);
-  server_index_.erase(server_index_.find(*record->key));
+  server_index_.erase(record->hash, id);
   if (record->completed) {
     --completed_;
   } else {
@@ -315,7 +332,7 @@ void TransactionLayer::remove_client(ClientTransactionId id) {
   if (record == nullptr) return;
   Environment env = environment();
   std::visit([&](auto& m) { m.stop(env); }, record->machine);
-  client_index_.erase(client_index_.find(*record->key));
+  client_index_.erase(record->hash, id);
   clients_.erase(id);
 }
 

@@ -22,6 +22,7 @@
 #include "txn/client_invite.h"
 #include "txn/client_non_invite.h"
 #include "txn/environment.h"
+#include "txn/key_index.h"
 #include "txn/server_invite.h"
 #include "txn/server_non_invite.h"
 #include "txn/slot_table.h"
@@ -110,23 +111,26 @@ class TransactionLayer {
  private:
   using ServerMachine = std::variant<ServerInviteTransaction, ServerNonInviteTransaction>;
   using ClientMachine = std::variant<ClientInviteTransaction, ClientNonInviteTransaction>;
-  using KeyIndex = std::unordered_map<std::string, uint64_t, KeyHash>;
 
   struct ServerRecord {
     ServerMachine machine;
-    IpAddress source;                  // as counted against max_per_source
-    bool rfc2543 = false;              // matched by the RFC 2543 fallback
-    bool completed = false;            // non-INVITE, final response sent: see max_completed
-    const std::string* key = nullptr;  // the index entry's key: nodes never move
+    IpAddress source;        // as counted against max_per_source
+    bool rfc2543 = false;    // matched by the RFC 2543 fallback
+    bool completed = false;  // non-INVITE, final response sent: see max_completed
+    std::string key;         // as indexed in server_index_
+    uint64_t hash = 0;       // of key
   };
   struct ClientRecord {
     ClientMachine machine;
-    const std::string* key = nullptr;
+    std::string key;  // as indexed in client_index_
+    uint64_t hash = 0;
   };
 
   Environment environment() { return Environment{clock_, sender_, timers_, config_, counters_}; }
   Incoming on_ack(const sip::Message& ack);
-  ServerRecord* find_server(const std::string& key, ServerTransactionId& id);
+  // The server transaction whose key is `key`; `hash` receives the key's hash either way.
+  ServerRecord* find_server(std::string_view key, ServerTransactionId& id, uint64_t& hash);
+  std::optional<ClientTransactionId> find_client(std::string_view key, uint64_t& hash) const;
   void remove_server(ServerTransactionId id);
   // A non-INVITE transaction sent its final response: it stops counting against the bounds
   // and joins the oldest-first list of completed ones, which max_completed bounds.
