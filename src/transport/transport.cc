@@ -1,6 +1,7 @@
 #include "transport/transport.h"
 
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <array>
@@ -8,11 +9,15 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/udp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
+#include <cerrno>
 #include <cstring>
 #include <deque>
 #include <map>
+#include <memory>
 #include <optional>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -57,6 +62,9 @@ asio::ip::address to_asio(const IpAddress& address) {
 constexpr size_t kReadChunk = size_t{16} * 1024;
 constexpr size_t kBatch = 16;       // datagrams per recvmmsg(2) call
 constexpr int kBatchesPerTurn = 4;  // at most 64 datagrams per turn of the event loop
+constexpr size_t kSendBatch = 32;   // datagrams per sendmmsg(2) call
+// How long a send waits for room in a full socket buffer before the datagram counts as failed.
+constexpr int kSendWaitMs = 100;
 
 // The sender of a datagram, as recvmmsg(2) wrote it.
 std::optional<std::pair<IpAddress, uint16_t>> from_sockaddr(const sockaddr_storage& storage) {
@@ -93,7 +101,30 @@ struct UdpListener {
   std::array<sockaddr_storage, kBatch> senders{};
   Endpoint local;
   uint64_t id = 0;
+  // Datagrams waiting to go out with one sendmmsg(2): their bytes one after another in `out`.
+  std::string out;
+  std::array<size_t, kSendBatch> out_sizes{};
+  std::array<sockaddr_storage, kSendBatch> out_to{};
+  std::array<socklen_t, kSendBatch> out_to_size{};
+  size_t out_count = 0;
 };
+
+// The sockaddr for a destination; its size, or 0 when the family does not fit the socket.
+socklen_t to_sockaddr(const Endpoint& to, sockaddr_storage& storage) {
+  storage = {};
+  if (!to.address.v6) {
+    auto& in = reinterpret_cast<sockaddr_in&>(storage);
+    in.sin_family = AF_INET;
+    in.sin_port = htons(to.port);
+    std::memcpy(&in.sin_addr, to.address.bytes.data(), 4);
+    return sizeof(sockaddr_in);
+  }
+  auto& in6 = reinterpret_cast<sockaddr_in6&>(storage);
+  in6.sin6_family = AF_INET6;
+  in6.sin6_port = htons(to.port);
+  std::memcpy(&in6.sin6_addr, to.address.bytes.data(), 16);
+  return sizeof(sockaddr_in6);
+}
 
 struct TcpListener {
   explicit TcpListener(asio::io_context& io) : acceptor(io) {}
@@ -130,6 +161,8 @@ struct Transports::State {
   std::unordered_map<uint64_t, std::shared_ptr<Connection>> connections;
   std::map<IpAddress, size_t> per_source;
   uint64_t next_connection = 1;
+  bool flush_posted = false;
+  std::shared_ptr<char> alive = std::make_shared<char>();  // posted handlers check it
 
   // Waits until the socket is readable, then reads what is waiting in batches, so that a
   // burst is handled in one turn of the loop (and its bindings written in one transaction).
@@ -138,6 +171,7 @@ struct Transports::State {
                                [this, &listener](const boost::system::error_code& ec) {
                                  if (stopped || ec == asio::error::operation_aborted) return;
                                  drain(listener);
+                                 flush_sends();
                                  if (!stopped) receive(listener);
                                });
   }
@@ -176,6 +210,69 @@ struct Transports::State {
     if (!from) return;
     const Endpoint source{Protocol::kUdp, from->first, from->second, listener.id};
     receiver.on_message(std::string_view(data, size), source, sip::Framing::kDatagram);
+  }
+
+  // UDP sends wait in their socket's batch until the turn that made them ends (after the
+  // datagrams of a receive turn, or a posted handler for sends made elsewhere), so that a turn's
+  // answers leave in one system call.
+  void queue_udp(UdpListener& from, const Endpoint& to, std::string_view bytes) {
+    if (from.out_count == kSendBatch) flush(from);
+    const size_t i = from.out_count++;
+    from.out_to_size[i] = to_sockaddr(to, from.out_to[i]);
+    from.out_sizes[i] = bytes.size();
+    from.out.append(bytes);
+    if (!flush_posted) {
+      flush_posted = true;
+      asio::post(io, [this, alive = std::weak_ptr<char>(alive)] {
+        if (alive.expired()) return;
+        flush_sends();
+      });
+    }
+  }
+
+  void flush_sends() {
+    flush_posted = false;
+    for (auto& listener : udp) flush(*listener);
+  }
+
+  void flush(UdpListener& from) {
+    std::array<mmsghdr, kSendBatch> headers{};
+    std::array<iovec, kSendBatch> iovecs{};
+    size_t offset = 0;
+    for (size_t i = 0; i < from.out_count; ++i) {
+      iovecs[i] = {from.out.data() + offset, from.out_sizes[i]};
+      offset += from.out_sizes[i];
+      msghdr& header = headers[i].msg_hdr;
+      header.msg_name = &from.out_to[i];
+      header.msg_namelen = from.out_to_size[i];
+      header.msg_iov = &iovecs[i];
+      header.msg_iovlen = 1;
+    }
+    size_t done = 0;
+    bool waited = false;
+    while (done < from.out_count) {
+      const int sent = ::sendmmsg(from.socket.native_handle(), headers.data() + done,
+                                  static_cast<unsigned>(from.out_count - done), MSG_DONTWAIT);
+      if (sent > 0) {
+        done += static_cast<size_t>(sent);
+        counters.sent += static_cast<uint64_t>(sent);
+        waited = false;
+        continue;
+      }
+      if ((errno == EAGAIN || errno == EWOULDBLOCK) && !waited) {
+        // The socket buffer is full: wait briefly for room, once per datagram.
+        pollfd ready{from.socket.native_handle(), POLLOUT, 0};
+        ::poll(&ready, 1, kSendWaitMs);
+        waited = true;
+        continue;
+      }
+      if (errno == EINTR) continue;
+      ++counters.send_failures;  // this datagram is refused (or never had room): skip it
+      ++done;
+      waited = false;
+    }
+    from.out.clear();
+    from.out_count = 0;
   }
 
   void accept(TcpListener& listener) {
@@ -386,14 +483,7 @@ void Transports::send(const Endpoint& to, std::string_view bytes) {
     ++state_->counters.send_failures;
     return;
   }
-  boost::system::error_code ec;
-  from->socket.send_to(asio::buffer(bytes.data(), bytes.size()),
-                       udp::endpoint(to_asio(to.address), to.port), 0, ec);
-  if (ec) {
-    ++state_->counters.send_failures;
-  } else {
-    ++state_->counters.sent;
-  }
+  state_->queue_udp(*from, to, bytes);
 }
 
 void Transports::sweep_idle() {
@@ -411,6 +501,7 @@ void Transports::sweep_idle() {
 
 void Transports::close() {
   if (state_->stopped) return;
+  state_->flush_sends();  // what was answered before the stop still goes out
   state_->stopped = true;
   boost::system::error_code ec;
   for (auto& listener : state_->udp) listener->socket.close(ec);

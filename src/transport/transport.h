@@ -64,8 +64,10 @@ class Transports {
   std::vector<Endpoint> local_endpoints() const;
 
   // Sends one message. UDP: from the socket `to.connection` names (the one the request came
-  // in on), else from the first socket of the right family. TCP: on connection
-  // `to.connection`; a closed connection is a counted failure (responses are not rerouted).
+  // in on), else from the first socket of the right family; the datagram waits until the end of
+  // the current turn of the event loop and leaves with the turn's others in one sendmmsg(2). TCP:
+  // on connection `to.connection`; a closed connection is a counted failure (responses are not
+  // rerouted).
   void send(const Endpoint& to, std::string_view bytes);
 
   // Closes connections idle for longer than the limit (the server calls it once a second).
