@@ -17,6 +17,8 @@ struct KeyedHash {
   uint64_t k0 = 0;
   uint64_t k1 = 0;
 
+  using is_transparent = void;  // a table of std::string can be searched with a string_view
+
   static KeyedHash random();  // start-up only: reads std::random_device
   size_t operator()(std::string_view key) const { return siphash24(k0, k1, key); }
   size_t operator()(const IpAddress& address) const;

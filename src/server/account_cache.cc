@@ -19,8 +19,7 @@ Result<std::optional<auth::StoredCredentials>> AccountCache::find(std::string_vi
   if (extension.size() > store::kMaxExtensionLength) {
     return std::optional<auth::StoredCredentials>{};
   }
-  const std::string key(extension);
-  if (auto it = entries_.find(key); it != entries_.end()) return it->second;
+  if (auto it = entries_.find(extension); it != entries_.end()) return it->second;
   auto account = store_.find_account(extension);
   if (!account) return tl::unexpected(account.error());
   std::optional<auth::StoredCredentials> credentials;
@@ -28,7 +27,7 @@ Result<std::optional<auth::StoredCredentials>> AccountCache::find(std::string_vi
     credentials = auth::StoredCredentials{(*account)->ha1_md5, (*account)->ha1_sha256};
   }
   if (entries_.size() >= settings_.max_entries) entries_.clear();
-  entries_.emplace(key, credentials);
+  entries_.emplace(std::string(extension), credentials);
   return credentials;
 }
 

@@ -7,6 +7,7 @@
 // too (a scanner's guesses cost one read each), and the whole cache is bounded: past
 // `max_entries` it starts again empty.
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,6 +16,7 @@
 #include "auth/digest.h"
 #include "common/clock.h"
 #include "common/result.h"
+#include "common/siphash.h"
 #include "store/store.h"
 
 namespace hardline::server {
@@ -38,7 +40,10 @@ class AccountCache {
   const Clock& clock_;
   store::Store& store_;
   Settings settings_;
-  std::unordered_map<std::string, std::optional<auth::StoredCredentials>> entries_;
+  // Keyed hash: the names come from the network, so they must not be able to pile into a bucket.
+  std::unordered_map<std::string, std::optional<auth::StoredCredentials>, KeyedHash,
+                     std::equal_to<>>
+      entries_{0, KeyedHash::random()};
   std::optional<uint64_t> version_;
   SteadyTime checked_{};
 };
