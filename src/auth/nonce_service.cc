@@ -213,10 +213,9 @@ NonceService::Check NonceService::check_and_consume(std::string_view nonce, cons
   if (now - issued > settings_.lifetime.count()) return Check::kStale;
   if (nc == 0) return Check::kInvalid;
 
-  auto it = used_.find(id);
-  if (it != used_.end()) {
-    if (nc <= it->second.last_nc) return Check::kReplay;
-    it->second.last_nc = nc;
+  if (Used* used = used_.find(id)) {
+    if (nc <= used->last_nc) return Check::kReplay;
+    used->last_nc = nc;
     return Check::kValid;
   }
   // Forgotten to make room: whether it was used cannot be known, so it is never accepted again.
@@ -228,22 +227,19 @@ NonceService::Check NonceService::check_and_consume(std::string_view nonce, cons
 void NonceService::remember(uint64_t id, int64_t issued_ms, uint32_t nc, int64_t now) {
   // What has expired is stale whatever the table says, so it can go without raising the mark.
   while (!used_order_.empty()) {
-    auto front = used_.find(used_order_.front());
-    if (front != used_.end() && now - front->second.issued_ms <= settings_.lifetime.count()) {
-      break;
-    }
-    if (front != used_.end()) used_.erase(front);
+    const Used* front = used_.find(used_order_.front());
+    if (front != nullptr && now - front->issued_ms <= settings_.lifetime.count()) break;
+    if (front != nullptr) used_.erase(used_order_.front());
     used_order_.pop_front();
   }
   while (used_.size() >= settings_.max_tracked && !used_order_.empty()) {
-    auto oldest = used_.find(used_order_.front());
-    if (oldest != used_.end()) {
-      watermark_ms_ = std::max(watermark_ms_, oldest->second.issued_ms);
-      used_.erase(oldest);
+    if (const Used* oldest = used_.find(used_order_.front())) {
+      watermark_ms_ = std::max(watermark_ms_, oldest->issued_ms);
+      used_.erase(used_order_.front());
     }
     used_order_.pop_front();
   }
-  used_.emplace(id, Used{issued_ms, nc});
+  used_.insert(id, Used{issued_ms, nc});
   used_order_.push_back(id);
 }
 

@@ -11,10 +11,10 @@
 #include <mutex>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 
 #include "common/clock.h"
 #include "common/endpoint.h"
+#include "common/flat_map64.h"
 
 struct evp_mac_ctx_st;  // OpenSSL's EVP_MAC_CTX, kept out of this header
 
@@ -89,7 +89,7 @@ class NonceService {
   Key current_;
   Key previous_;  // mac is null when retired
   uint64_t fallback_counter_ = 0;
-  std::unordered_map<uint64_t, Used> used_;
+  FlatMap64<Used> used_;             // by the nonce's random id (never chosen by a client: signed)
   std::deque<uint64_t> used_order_;  // ids in the order they were first accepted
   int64_t watermark_ms_ = -1;        // an untracked nonce issued at or before this is stale
 };
