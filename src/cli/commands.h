@@ -14,5 +14,7 @@ inline constexpr int kExitUsage = 2;   // bad arguments, unreadable file, bad co
 void add_sip_command(CLI::App& app, int& exit_code);
 // init, user, serve
 void add_deployment_commands(CLI::App& app, int& exit_code);
+// ban add|remove|list
+void add_ban_command(CLI::App& app, int& exit_code);
 
 }  // namespace hardline::cli

@@ -15,6 +15,7 @@
 #include "admin/accounts.h"
 #include "admin/deployment.h"
 #include "cli/commands.h"
+#include "cli/deployment_access.h"
 #include "common/clock.h"
 #include "config/config.h"
 #include "server/run.h"
@@ -22,31 +23,6 @@
 
 namespace hardline::cli {
 namespace {
-
-void error(const std::string& text) {
-  std::fprintf(stderr, "hardline: %s\n", text.c_str());
-}
-
-// Loads the config named by -c (or its default); on failure says why with file:line.
-std::optional<config::Config> load(const std::string& path) {
-  const std::filesystem::path file =
-      path.empty() ? config::default_config_path() : std::filesystem::path(path);
-  auto loaded = config::load_config(file);
-  if (!loaded) {
-    error(loaded.error().to_string());
-    return std::nullopt;
-  }
-  return std::move(*loaded);
-}
-
-std::unique_ptr<store::Store> open_store(const config::Config& config) {
-  auto store = store::open_sqlite(config.store.database, store::OpenMode::kExisting);
-  if (!store) {
-    error(config.store.database.string() + ": " + std::string(store.error().what));
-    return nullptr;
-  }
-  return std::move(*store);
-}
 
 // One line from stdin, without its line ending; never echoed.
 std::optional<std::string> read_password() {
@@ -90,7 +66,7 @@ void add_init(CLI::App& app, int& exit_code) {
     for (const std::string& spec : options->listen) {
       auto endpoint = parse_endpoint_spec(spec);
       if (!endpoint) {
-        error("--listen " + spec + ": expected udp:ADDR:PORT or tcp:ADDR:PORT (IPv6 in [])");
+        print_error("--listen " + spec + ": expected udp:ADDR:PORT or tcp:ADDR:PORT (IPv6 in [])");
         exit_code = kExitUsage;
         return;
       }
@@ -98,7 +74,7 @@ void add_init(CLI::App& app, int& exit_code) {
     }
     auto deployment = admin::create_deployment(init_options);
     if (!deployment) {
-      error(deployment.error());
+      print_error(deployment.error());
       exit_code = kExitFailed;
       return;
     }
@@ -119,11 +95,9 @@ void add_user(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<Options>();
   CLI::App* user = app.add_subcommand("user", "Manage accounts (extensions and their passwords)");
   user->require_subcommand(1);
-  const std::string config_help =
-      "Config file (default: $HARDLINE_CONFIG, then /etc/hardline/hardline.toml)";
 
   auto with_config = [&](CLI::App* command) {
-    command->add_option("-c,--config", options->config, config_help);
+    command->add_option("-c,--config", options->config, kConfigOptionHelp);
   };
 
   CLI::App* add =
@@ -152,12 +126,12 @@ void add_user(CLI::App& app, int& exit_code) {
   list->add_flag("--json", options->json, "One JSON object per line");
 
   auto run = [options, &exit_code](auto&& action) {
-    auto config = load(options->config);
+    auto config = load_config_or_report(options->config);
     if (!config) {
       exit_code = kExitUsage;
       return;
     }
-    auto store = open_store(*config);
+    auto store = open_store_or_report(*config);
     if (!store) {
       exit_code = kExitUsage;
       return;
@@ -168,7 +142,7 @@ void add_user(CLI::App& app, int& exit_code) {
     if (!options->password_stdin) return std::optional<std::string>{};
     auto password = read_password();
     if (!password) {
-      error("--password-stdin: no password on stdin");
+      print_error("--password-stdin: no password on stdin");
       return std::nullopt;
     }
     return password;
@@ -185,7 +159,7 @@ void add_user(CLI::App& app, int& exit_code) {
       auto added =
           admin::add_account(store, config.sip.domain, account, SystemClock().unix_seconds());
       if (!added) {
-        error(added.error());
+        print_error(added.error());
         return false;
       }
       print_password(options->extension, *added);
@@ -202,7 +176,7 @@ void add_user(CLI::App& app, int& exit_code) {
       auto changed =
           admin::change_password(store, config.sip.domain, options->extension, *password);
       if (!changed) {
-        error(changed.error());
+        print_error(changed.error());
         return false;
       }
       print_password(options->extension, *changed);
@@ -213,7 +187,7 @@ void add_user(CLI::App& app, int& exit_code) {
     run([&](const config::Config&, store::Store& store) {
       auto removed = admin::remove_account(store, options->extension);
       if (!removed) {
-        error(removed.error());
+        print_error(removed.error());
         return false;
       }
       std::printf("removed %s\n", options->extension.c_str());
@@ -224,7 +198,7 @@ void add_user(CLI::App& app, int& exit_code) {
     run([&](const config::Config&, store::Store& store) {
       auto accounts = store.list_accounts();
       if (!accounts) {
-        error(std::string(accounts.error().what));
+        print_error(std::string(accounts.error().what));
         return false;
       }
       for (const store::Account& account : *accounts) {
@@ -253,10 +227,9 @@ void add_serve(CLI::App& app, int& exit_code) {
   auto path = std::make_shared<std::string>();
   CLI::App* serve = app.add_subcommand(
       "serve", "Run the SIP server in the foreground; logs to stderr; SIGTERM or SIGINT stop it");
-  serve->add_option("-c,--config", *path,
-                    "Config file (default: $HARDLINE_CONFIG, then /etc/hardline/hardline.toml)");
+  serve->add_option("-c,--config", *path, kConfigOptionHelp);
   serve->callback([path, &exit_code] {
-    auto config = load(*path);
+    auto config = load_config_or_report(*path);
     if (!config) {
       exit_code = kExitUsage;
       return;

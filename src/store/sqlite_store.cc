@@ -70,6 +70,17 @@ CREATE TABLE account_groups (
 ALTER TABLE bindings ADD COLUMN instance TEXT NOT NULL DEFAULT '';
 CREATE INDEX bindings_by_expiry ON bindings(expires_at);
 )sql"},
+    Migration{3, R"sql(
+CREATE TABLE bans (
+  network TEXT PRIMARY KEY NOT NULL,
+  created_at INTEGER NOT NULL,
+  until INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  automatic INTEGER NOT NULL,
+  repeats INTEGER NOT NULL
+);
+CREATE INDEX bans_by_until ON bans(until);
+)sql"},
 };
 static_assert(kMigrations.back().version == kSqliteSchemaVersion,
               "the last migration is the schema version this code writes");
@@ -248,6 +259,11 @@ class SqliteStore final : public Store {
       const std::vector<std::pair<std::string, std::vector<Binding>>>& sets) override;
   Result<size_t> purge_expired_bindings(int64_t now_unix) override;
   Result<size_t> count_accounts() override;
+  Result<void> put_ban(const Ban& ban) override;
+  Result<void> put_bans_batch(const std::vector<Ban>& bans) override;
+  Result<bool> remove_ban(std::string_view network) override;
+  Result<std::vector<Ban>> list_bans() override;
+  Result<size_t> purge_expired_bans(int64_t now_unix) override;
   Result<uint64_t> data_version() override;
 
  private:
@@ -285,6 +301,8 @@ class SqliteStore final : public Store {
                                       UnknownAor unknown);
   // Appends the accounts a find/list query returns: one row per group (or one with a NULL group).
   static Result<void> read_accounts(Run& run, std::vector<Account>& out);
+  // One INSERT OR REPLACE of a ban, inside or outside a transaction.
+  Result<void> write_ban(const Ban& ban);
 
   DatabaseHandle db_;
   // Prepared once at open, reused for every call. Destroyed before db_ (declared after it).
@@ -292,6 +310,7 @@ class SqliteStore final : public Store {
   StatementHandle insert_account_, insert_group_, find_account_, list_accounts_;
   StatementHandle remove_account_, set_credentials_, count_accounts_, data_version_;
   StatementHandle load_bindings_, delete_bindings_, insert_binding_, purge_bindings_;
+  StatementHandle put_ban_, remove_ban_, list_bans_, purge_bans_;
 };
 
 Result<void> SqliteStore::prepare_statements() {
@@ -324,6 +343,13 @@ Result<void> SqliteStore::prepare_statements() {
        "INSERT INTO bindings (aor, contact, call_id, cseq, expires_at, registered_at, source, q, "
        "instance) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"},
       {&purge_bindings_, "DELETE FROM bindings WHERE expires_at <= ?1"},
+      {&put_ban_,
+       "INSERT OR REPLACE INTO bans (network, created_at, until, reason, automatic, repeats) "
+       "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
+      {&remove_ban_, "DELETE FROM bans WHERE network = ?1"},
+      {&list_bans_,
+       "SELECT network, created_at, until, reason, automatic, repeats FROM bans ORDER BY network"},
+      {&purge_bans_, "DELETE FROM bans WHERE until <= ?1"},
   };
   for (const auto& [handle, sql] : statements) {
     sqlite3_stmt* raw = nullptr;
@@ -506,6 +532,71 @@ Result<size_t> SqliteStore::count_accounts() {
   const int rc = run.step();
   if (rc != SQLITE_ROW) return db_error(rc == SQLITE_DONE ? SQLITE_ERROR : rc);
   return static_cast<size_t>(run.integer_at(0));
+}
+
+Result<void> SqliteStore::write_ban(const Ban& ban) {
+  if (ban.network.empty()) return fail("empty network");
+  Run run(put_ban_.get());
+  const int rc = run.text(ban.network)
+                     .integer(ban.created_at)
+                     .integer(ban.until)
+                     .text(ban.reason)
+                     .integer(ban.automatic ? 1 : 0)
+                     .integer(ban.repeats)
+                     .step();
+  if (rc != SQLITE_DONE) return db_error(rc);
+  return {};
+}
+
+Result<void> SqliteStore::put_ban(const Ban& ban) {
+  return write_ban(ban);  // one statement is one transaction
+}
+
+Result<void> SqliteStore::put_bans_batch(const std::vector<Ban>& bans) {
+  if (bans.empty()) return {};
+  Transaction transaction(*this);
+  if (auto begun = transaction.begin(); !begun) return begun;
+  for (const Ban& ban : bans) {
+    if (auto written = write_ban(ban); !written) return written;
+  }
+  return transaction.commit();
+}
+
+Result<bool> SqliteStore::remove_ban(std::string_view network) {
+  Run run(remove_ban_.get());
+  const int rc = run.text(network).step();
+  if (rc != SQLITE_DONE) return db_error(rc);
+  return sqlite3_changes64(db_.get()) > 0;
+}
+
+Result<std::vector<Ban>> SqliteStore::list_bans() {
+  std::vector<Ban> bans;
+  Run run(list_bans_.get());
+  int rc = SQLITE_OK;
+  while ((rc = run.step()) == SQLITE_ROW) {
+    const int64_t automatic = run.integer_at(4);
+    const int64_t repeats = run.integer_at(5);
+    if ((automatic != 0 && automatic != 1) || repeats < 0 ||
+        repeats > std::numeric_limits<uint32_t>::max()) {
+      return fail("database holds a ban with an out-of-range kind or repeat count");
+    }
+    Ban& ban = bans.emplace_back();
+    ban.network = run.text_at(0);
+    ban.created_at = run.integer_at(1);
+    ban.until = run.integer_at(2);
+    ban.reason = run.text_at(3);
+    ban.automatic = automatic == 1;
+    ban.repeats = static_cast<uint32_t>(repeats);
+  }
+  if (rc != SQLITE_DONE) return db_error(rc);
+  return bans;
+}
+
+Result<size_t> SqliteStore::purge_expired_bans(int64_t now_unix) {
+  Run run(purge_bans_.get());
+  const int rc = run.integer(now_unix).step();
+  if (rc != SQLITE_DONE) return db_error(rc);
+  return static_cast<size_t>(sqlite3_changes64(db_.get()));
 }
 
 Result<uint64_t> SqliteStore::data_version() {

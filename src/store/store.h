@@ -1,7 +1,7 @@
 #pragma once
-// The storage interface: accounts (extension, name, groups, digest HA1 values) and the
-// registrar's bindings. Callers see only this file; each backend (sqlite_store.h today,
-// PostgreSQL later) implements Store behind it.
+// The storage interface: accounts (extension, name, groups, digest HA1 values), the
+// registrar's bindings and the guard's bans. Callers see only this file; each backend
+// (sqlite_store.h today, PostgreSQL later) implements Store behind it.
 //
 // Errors: every call returns Result<T> and never throws. An Error's text is a static string that
 // names the kind of failure only ("account exists", "database is locked"); it never carries an
@@ -50,6 +50,20 @@ struct Binding {
   bool operator==(const Binding&) const = default;
 };
 
+// A banned network: every source inside it is dropped until `until`. The store keeps the network
+// as the text it is given and never parses it; callers give the canonical CIDR form that
+// common/network.h's to_string() writes, so that one network has one row.
+struct Ban {
+  std::string network;     // "192.0.2.7/32", "2001:db8:1:2::/64"; unique
+  int64_t created_at = 0;  // unix seconds
+  int64_t until = 0;       // unix seconds; the ban is over when until <= now
+  std::string reason;      // checked by the caller (src/admin) before it gets here
+  bool automatic = false;  // false: an operator's (`hardline ban add`); true: the guard's
+  uint32_t repeats = 0;    // automatic bans of this network so far: the back-off across restarts
+
+  bool operator==(const Ban&) const = default;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -85,6 +99,22 @@ class Store {
   virtual Result<size_t> purge_expired_bindings(int64_t now_unix) = 0;
 
   virtual Result<size_t> count_accounts() = 0;
+
+  // Stores the ban, replacing any ban of the same network whole (its repeats included). Fails
+  // with "empty network" if the network is empty.
+  virtual Result<void> put_ban(const Ban& ban) = 0;
+  // put_ban for several bans in one transaction (the guard's group commit of the automatic bans
+  // of a flood): all are stored, or none. A network given twice keeps the last one.
+  virtual Result<void> put_bans_batch(const std::vector<Ban>& bans) = 0;
+  // Removes the ban of exactly this network (no containment: "10.0.0.0/8" does not remove
+  // "10.1.2.3/32"); false if there was none.
+  virtual Result<bool> remove_ban(std::string_view network) = 0;
+  // Every ban, expired or not (the caller decides what is in force), ordered by network (byte
+  // order of the text).
+  virtual Result<std::vector<Ban>> list_bans() = 0;
+  // Removes every ban with until <= now_unix; returns how many. A caller that wants to remember
+  // automatic bans' repeats for a while after they end passes an earlier time.
+  virtual Result<size_t> purge_expired_bans(int64_t now_unix) = 0;
 
   // A number that changes whenever another connection (another process: `hardline user`)
   // has committed a change since the last call, so that a cache of accounts knows when to

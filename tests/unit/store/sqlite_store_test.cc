@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -109,7 +110,8 @@ TEST_F(SqliteStoreTest, CreatesTheSchemaInWalMode) {
             std::vector<std::string>{std::to_string(kSqliteSchemaVersion)});
   EXPECT_EQ(raw_query("PRAGMA journal_mode"), std::vector<std::string>{"wal"});
   EXPECT_EQ(raw_query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"),
-            (std::vector<std::string>{"account_groups", "accounts", "bindings", "schema_version"}));
+            (std::vector<std::string>{"account_groups", "accounts", "bans", "bindings",
+                                      "schema_version"}));
   auto count = store->count_accounts();
   ASSERT_TRUE(count);
   EXPECT_EQ(*count, 0U);
@@ -183,7 +185,7 @@ TEST_F(SqliteStoreTest, MigratesAVersion1Database) {
   auto store = reopen();
   ASSERT_TRUE(store);
   EXPECT_EQ(raw_query("SELECT version FROM schema_version ORDER BY version"),
-            (std::vector<std::string>{"1", "2"}));
+            (std::vector<std::string>{"1", "2", "3"}));
 
   auto account = store->find_account("200");
   ASSERT_TRUE(account && *account);
@@ -209,7 +211,64 @@ TEST_F(SqliteStoreTest, MigratesAVersion1Database) {
   // A second open finds nothing to do.
   store = reopen();
   ASSERT_TRUE(store);
-  EXPECT_EQ(raw_query("SELECT count(*) FROM schema_version"), std::vector<std::string>{"2"});
+  EXPECT_EQ(raw_query("SELECT count(*) FROM schema_version"), std::vector<std::string>{"3"});
+}
+
+TEST_F(SqliteStoreTest, MigratesAVersion2Database) {
+  // The schema as version 2 shipped it: accounts with groups and bindings, no bans.
+  raw_sql(R"sql(
+    CREATE TABLE schema_version (version INTEGER PRIMARY KEY NOT NULL);
+    INSERT INTO schema_version (version) VALUES (1);
+    INSERT INTO schema_version (version) VALUES (2);
+    CREATE TABLE accounts (extension TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL,
+      ha1_md5 TEXT NOT NULL, ha1_sha256 TEXT NOT NULL, created_at INTEGER NOT NULL);
+    CREATE TABLE bindings (id INTEGER PRIMARY KEY,
+      aor TEXT NOT NULL REFERENCES accounts(extension) ON DELETE CASCADE,
+      contact TEXT NOT NULL, call_id TEXT NOT NULL, cseq INTEGER NOT NULL,
+      expires_at INTEGER NOT NULL, registered_at INTEGER NOT NULL, source TEXT NOT NULL,
+      q INTEGER NOT NULL);
+    CREATE INDEX bindings_by_aor ON bindings(aor);
+    CREATE TABLE account_groups (
+      extension TEXT NOT NULL REFERENCES accounts(extension) ON DELETE CASCADE,
+      position INTEGER NOT NULL, name TEXT NOT NULL, PRIMARY KEY (extension, position));
+    ALTER TABLE bindings ADD COLUMN instance TEXT NOT NULL DEFAULT '';
+    CREATE INDEX bindings_by_expiry ON bindings(expires_at);
+    INSERT INTO accounts VALUES ('300', 'Two', 'md5', 'sha', 43);
+    INSERT INTO account_groups VALUES ('300', 0, 'sales');
+    INSERT INTO account_groups VALUES ('300', 1, 'dialout');
+    INSERT INTO bindings (aor, contact, call_id, cseq, expires_at, registered_at, source, q,
+      instance) VALUES ('300', 'sip:300@192.0.2.8', 'c2', 9, 6000, 5000, 'udp:192.0.2.8:5060',
+      500, '<urn:uuid:1>');
+  )sql");
+  auto store = reopen();
+  ASSERT_TRUE(store);
+  EXPECT_EQ(raw_query("SELECT version FROM schema_version ORDER BY version"),
+            (std::vector<std::string>{"1", "2", "3"}));
+
+  auto account = store->find_account("300");
+  ASSERT_TRUE(account && *account);
+  EXPECT_EQ((*account)->name, "Two");
+  EXPECT_EQ((*account)->ha1_sha256, "sha");
+  EXPECT_EQ((*account)->created_at, 43);
+  EXPECT_EQ((*account)->groups, (std::vector<std::string>{"sales", "dialout"}));
+
+  auto bindings = store->load_bindings();
+  ASSERT_TRUE(bindings);
+  ASSERT_EQ(bindings->size(), 1U);
+  EXPECT_EQ((*bindings)[0].contact, "sip:300@192.0.2.8");
+  EXPECT_EQ((*bindings)[0].q, 500U);
+  EXPECT_EQ((*bindings)[0].instance, "<urn:uuid:1>");
+
+  // The new table starts empty and works.
+  auto bans = store->list_bans();
+  ASSERT_TRUE(bans);
+  EXPECT_TRUE(bans->empty());
+  ASSERT_TRUE(store->put_ban(Ban{"192.0.2.7/32", 100, 200, "test", false, 0}));
+  store.reset();
+  store = reopen();
+  ASSERT_TRUE(store);
+  EXPECT_EQ(raw_query("SELECT count(*) FROM schema_version"), std::vector<std::string>{"3"});
+  EXPECT_EQ(*store->list_bans(), (std::vector<Ban>{{"192.0.2.7/32", 100, 200, "test", false, 0}}));
 }
 
 TEST_F(SqliteStoreTest, RefusesANewerSchemaAndLeavesTheFileAlone) {
@@ -426,6 +485,149 @@ TEST_F(SqliteStoreTest, HostileValuesAreStoredVerbatim) {
             std::vector<std::string>{"1"});
   ASSERT_TRUE(*store->remove_account("x'); DROP TABLE accounts; --"));
   EXPECT_EQ(*store->count_accounts(), hostile.size() - 1);
+}
+
+Ban make_ban(std::string network, int64_t until, bool automatic = false, uint32_t repeats = 0) {
+  Ban ban;
+  ban.network = std::move(network);
+  ban.created_at = until - 3600;
+  ban.until = until;
+  ban.reason = "reason for " + ban.network;
+  ban.automatic = automatic;
+  ban.repeats = repeats;
+  return ban;
+}
+
+TEST_F(SqliteStoreTest, BansPutReplaceRemoveListAndPurge) {
+  auto store = create();
+  ASSERT_TRUE(store);
+  const Ban v4 = make_ban("192.0.2.7/32", 2000);
+  const Ban v6 = make_ban("2001:db8:1:2::/64", 3000, true, 4'000'000'000U);
+  const Ban net = make_ban("10.0.0.0/8", 1000, true, 1);
+  ASSERT_TRUE(store->put_ban(v4));
+  ASSERT_TRUE(store->put_ban(v6));
+  ASSERT_TRUE(store->put_ban(net));
+  auto bans = store->list_bans();
+  ASSERT_TRUE(bans);
+  EXPECT_EQ(*bans, (std::vector<Ban>{net, v4, v6}));  // by network, byte order
+
+  // Putting the same network again replaces the whole row.
+  Ban longer = make_ban("192.0.2.7/32", 9000, true, 3);
+  longer.reason = "again";
+  ASSERT_TRUE(store->put_ban(longer));
+  EXPECT_EQ(*store->list_bans(), (std::vector<Ban>{net, longer, v6}));
+  EXPECT_EQ(raw_query("SELECT count(*) FROM bans"), std::vector<std::string>{"3"});
+
+  // Removal is by exact network, never by containment.
+  auto removed = store->remove_ban("10.0.0.0/16");
+  ASSERT_TRUE(removed);
+  EXPECT_FALSE(*removed);
+  removed = store->remove_ban("192.0.2.7/32");
+  ASSERT_TRUE(removed);
+  EXPECT_TRUE(*removed);
+  EXPECT_FALSE(*store->remove_ban("192.0.2.7/32"));
+  EXPECT_EQ(*store->list_bans(), (std::vector<Ban>{net, v6}));
+
+  auto purged = store->purge_expired_bans(999);
+  ASSERT_TRUE(purged);
+  EXPECT_EQ(*purged, 0U);
+  purged = store->purge_expired_bans(1000);  // until == now is over
+  ASSERT_TRUE(purged);
+  EXPECT_EQ(*purged, 1U);
+  EXPECT_EQ(*store->list_bans(), std::vector<Ban>{v6});
+  EXPECT_EQ(*store->purge_expired_bans(5000), 1U);
+  EXPECT_TRUE(store->list_bans()->empty());
+
+  auto empty = store->put_ban(make_ban("", 1));
+  ASSERT_FALSE(empty);
+  EXPECT_EQ(empty.error().what, "empty network");
+}
+
+TEST_F(SqliteStoreTest, BanBatchIsAllOrNothing) {
+  auto store = create();
+  ASSERT_TRUE(store);
+  const Ban kept = make_ban("198.51.100.0/24", 5000);
+  ASSERT_TRUE(store->put_ban(kept));
+
+  const Ban a = make_ban("203.0.113.1/32", 1000, true, 1);
+  const Ban b = make_ban("203.0.113.2/32", 1000, true, 2);
+  Ban a_again = a;
+  a_again.until = 4000;
+  a_again.repeats = 2;
+  ASSERT_TRUE(store->put_bans_batch({a, b, a_again}));  // the later one of a network wins
+  EXPECT_EQ(*store->list_bans(), (std::vector<Ban>{kept, a_again, b}));
+
+  // The last ban is refused: the earlier ones of the batch are rolled back with it.
+  const Ban c = make_ban("203.0.113.3/32", 1000, true);
+  Ban replacing_kept = kept;
+  replacing_kept.until = 1;
+  auto failed = store->put_bans_batch({c, replacing_kept, make_ban("", 1)});
+  ASSERT_FALSE(failed);
+  EXPECT_EQ(failed.error().what, "empty network");
+  EXPECT_EQ(*store->list_bans(), (std::vector<Ban>{kept, a_again, b}));
+
+  ASSERT_TRUE(store->put_bans_batch({}));
+  // The store is usable after the rolled-back batch.
+  ASSERT_TRUE(store->put_bans_batch({c}));
+  EXPECT_EQ(store->list_bans()->size(), 4U);
+}
+
+TEST_F(SqliteStoreTest, BansSurviveReopeningAndAreSeenByAnotherHandle) {
+  const Ban ban = make_ban("2001:db8::/32", 7000, true, 5);
+  {
+    auto store = create();
+    ASSERT_TRUE(store);
+    ASSERT_TRUE(store->put_ban(ban));
+  }
+  auto store = reopen();
+  ASSERT_TRUE(store);
+  EXPECT_EQ(*store->list_bans(), std::vector<Ban>{ban});
+  auto second = reopen();
+  ASSERT_TRUE(second);
+  const uint64_t version = *store->data_version();
+  ASSERT_TRUE(*second->remove_ban("2001:db8::/32"));
+  EXPECT_NE(*store->data_version(), version);  // how the server learns of a CLI ban
+  EXPECT_TRUE(store->list_bans()->empty());
+}
+
+TEST_F(SqliteStoreTest, HostileBanValuesAreStoredVerbatim) {
+  auto store = create();
+  ASSERT_TRUE(store);
+  const std::vector<std::string> hostile = {
+      "x'); DROP TABLE bans; --",
+      "a' OR '1'='1",
+      std::string("nul\0byte", 8),
+      "line\nbreak",
+  };
+  std::vector<Ban> expected;
+  for (const std::string& text : hostile) {
+    Ban ban = make_ban(text, 1000);
+    ban.reason = text;
+    ASSERT_TRUE(store->put_ban(ban));
+    expected.push_back(ban);
+  }
+  std::sort(expected.begin(), expected.end(),
+            [](const Ban& x, const Ban& y) { return x.network < y.network; });
+  EXPECT_EQ(*store->list_bans(), expected);
+  EXPECT_FALSE(*store->remove_ban("a"));
+  ASSERT_TRUE(*store->remove_ban("x'); DROP TABLE bans; --"));
+  EXPECT_EQ(store->list_bans()->size(), hostile.size() - 1);
+}
+
+TEST_F(SqliteStoreTest, ABanRowOutOfRangeIsRefusedWithoutItsValues) {
+  auto store = create();
+  ASSERT_TRUE(store);
+  raw_sql("INSERT INTO bans VALUES ('192.0.2.99/32', 1, 2, 'secret-reason', 1, -1);");
+  auto bans = store->list_bans();
+  ASSERT_FALSE(bans);
+  const std::string what(bans.error().what);
+  EXPECT_EQ(what.find("192.0.2.99"), std::string::npos);
+  EXPECT_EQ(what.find("secret-reason"), std::string::npos);
+  raw_sql("UPDATE bans SET repeats = 0, automatic = 7;");
+  EXPECT_FALSE(store->list_bans());
+  raw_sql("UPDATE bans SET automatic = 1;");
+  ASSERT_TRUE(store->list_bans());
+  EXPECT_EQ(store->list_bans()->size(), 1U);
 }
 
 TEST(SqliteError, IsSqlitesStaticDescription) {
