@@ -81,6 +81,13 @@ CREATE TABLE bans (
 );
 CREATE INDEX bans_by_until ON bans(until);
 )sql"},
+    // A refreshed binding is updated in place (found by AOR and contact) rather than deleted and
+    // inserted again; `stamp` marks the rows of the latest set so that the others can go.
+    Migration{4, R"sql(
+ALTER TABLE bindings ADD COLUMN stamp INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX bindings_by_aor_contact ON bindings(aor, contact);
+DROP INDEX bindings_by_aor;
+)sql"},
 };
 static_assert(kMigrations.back().version == kSqliteSchemaVersion,
               "the last migration is the schema version this code writes");
@@ -309,7 +316,9 @@ class SqliteStore final : public Store {
   StatementHandle begin_, commit_, rollback_;
   StatementHandle insert_account_, insert_group_, find_account_, list_accounts_;
   StatementHandle remove_account_, set_credentials_, count_accounts_, data_version_;
-  StatementHandle load_bindings_, delete_bindings_, insert_binding_, purge_bindings_;
+  StatementHandle load_bindings_, update_binding_, insert_binding_, delete_unstamped_;
+  StatementHandle purge_bindings_;
+  int64_t stamp_ = 0;  // the last stamp written (see replace_in_transaction)
   StatementHandle put_ban_, remove_ban_, list_bans_, purge_bans_;
 };
 
@@ -338,10 +347,13 @@ Result<void> SqliteStore::prepare_statements() {
       {&load_bindings_,
        "SELECT aor, contact, call_id, cseq, expires_at, registered_at, source, q, instance "
        "FROM bindings ORDER BY aor, id"},
-      {&delete_bindings_, "DELETE FROM bindings WHERE aor = ?1"},
+      {&update_binding_,
+       "UPDATE bindings SET call_id = ?3, cseq = ?4, expires_at = ?5, registered_at = ?6, "
+       "source = ?7, q = ?8, stamp = ?10 WHERE aor = ?1 AND contact = ?2 AND instance = ?9"},
       {&insert_binding_,
        "INSERT INTO bindings (aor, contact, call_id, cseq, expires_at, registered_at, source, q, "
-       "instance) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"},
+       "instance, stamp) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"},
+      {&delete_unstamped_, "DELETE FROM bindings WHERE aor = ?1 AND stamp != ?2"},
       {&purge_bindings_, "DELETE FROM bindings WHERE expires_at <= ?1"},
       {&put_ban_,
        "INSERT OR REPLACE INTO bans (network, created_at, until, reason, automatic, repeats) "
@@ -358,6 +370,9 @@ Result<void> SqliteStore::prepare_statements() {
     handle->reset(raw);
     if (rc != SQLITE_OK) return db_error(rc);
   }
+  auto stamp = query_integer(db_.get(), "SELECT coalesce(max(stamp), 0) FROM bindings");
+  if (!stamp) return tl::unexpected(stamp.error());
+  stamp_ = *stamp;
   return {};
 }
 
@@ -469,12 +484,27 @@ Result<void> SqliteStore::replace_in_transaction(std::string_view aor,
   for (const Binding& binding : bindings) {
     if (!binding.aor.empty() && binding.aor != aor) return fail("binding belongs to another AOR");
   }
-  {
-    Run run(delete_bindings_.get());
-    const int rc = run.text(aor).step();
-    if (rc != SQLITE_DONE) return db_error(rc);
-  }
+  // Each binding of the set is updated where it is (a refresh, the common case) or inserted, all
+  // with a stamp no row of this AOR has; then the rows without it (the AOR's old bindings that
+  // are not in the set) are deleted.
+  const int64_t stamp = ++stamp_;
   for (const Binding& binding : bindings) {
+    {
+      Run run(update_binding_.get());
+      const int rc = run.text(aor)
+                         .text(binding.contact)
+                         .text(binding.call_id)
+                         .integer(binding.cseq)
+                         .integer(binding.expires_at)
+                         .integer(binding.registered_at)
+                         .text(binding.source)
+                         .integer(binding.q)
+                         .text(binding.instance)
+                         .integer(stamp)
+                         .step();
+      if (rc != SQLITE_DONE) return db_error(rc);
+      if (sqlite3_changes(db_.get()) > 0) continue;
+    }
     Run run(insert_binding_.get());
     const int rc = run.text(aor)
                        .text(binding.contact)
@@ -485,6 +515,7 @@ Result<void> SqliteStore::replace_in_transaction(std::string_view aor,
                        .text(binding.source)
                        .integer(binding.q)
                        .text(binding.instance)
+                       .integer(stamp)
                        .step();
     // A failed statement is undone on its own; the transaction stays usable. The AOR has no
     // account, so its other bindings would fail the same way.
@@ -494,6 +525,9 @@ Result<void> SqliteStore::replace_in_transaction(std::string_view aor,
     }
     if (rc != SQLITE_DONE) return db_error(rc);
   }
+  Run run(delete_unstamped_.get());
+  const int rc = run.text(aor).integer(stamp).step();
+  if (rc != SQLITE_DONE) return db_error(rc);
   return {};
 }
 

@@ -82,7 +82,7 @@ class Store {
                                        std::string_view ha1_sha256) = 0;
 
   // Every binding, expired or not (start-up reloads them and purges), ordered by AOR and then
-  // in the order each set was given.
+  // in the order the bindings were first stored (a refreshed binding keeps its place).
   virtual Result<std::vector<Binding>> load_bindings() = 0;
   // Makes `bindings` the AOR's whole set (empty removes them all), in one transaction. Each
   // binding's aor must be empty or equal to `aor`; it is stored as `aor`. Fails with "no such

@@ -185,7 +185,7 @@ TEST_F(SqliteStoreTest, MigratesAVersion1Database) {
   auto store = reopen();
   ASSERT_TRUE(store);
   EXPECT_EQ(raw_query("SELECT version FROM schema_version ORDER BY version"),
-            (std::vector<std::string>{"1", "2", "3"}));
+            (std::vector<std::string>{"1", "2", "3", "4"}));
 
   auto account = store->find_account("200");
   ASSERT_TRUE(account && *account);
@@ -211,7 +211,7 @@ TEST_F(SqliteStoreTest, MigratesAVersion1Database) {
   // A second open finds nothing to do.
   store = reopen();
   ASSERT_TRUE(store);
-  EXPECT_EQ(raw_query("SELECT count(*) FROM schema_version"), std::vector<std::string>{"3"});
+  EXPECT_EQ(raw_query("SELECT count(*) FROM schema_version"), std::vector<std::string>{"4"});
 }
 
 TEST_F(SqliteStoreTest, MigratesAVersion2Database) {
@@ -243,7 +243,7 @@ TEST_F(SqliteStoreTest, MigratesAVersion2Database) {
   auto store = reopen();
   ASSERT_TRUE(store);
   EXPECT_EQ(raw_query("SELECT version FROM schema_version ORDER BY version"),
-            (std::vector<std::string>{"1", "2", "3"}));
+            (std::vector<std::string>{"1", "2", "3", "4"}));
 
   auto account = store->find_account("300");
   ASSERT_TRUE(account && *account);
@@ -267,7 +267,7 @@ TEST_F(SqliteStoreTest, MigratesAVersion2Database) {
   store.reset();
   store = reopen();
   ASSERT_TRUE(store);
-  EXPECT_EQ(raw_query("SELECT count(*) FROM schema_version"), std::vector<std::string>{"3"});
+  EXPECT_EQ(raw_query("SELECT count(*) FROM schema_version"), std::vector<std::string>{"4"});
   EXPECT_EQ(*store->list_bans(), (std::vector<Ban>{{"192.0.2.7/32", 100, 200, "test", false, 0}}));
 }
 
@@ -365,6 +365,46 @@ TEST_F(SqliteStoreTest, BindingsReplaceLoadAndPurge) {
   ASSERT_TRUE(purged);
   EXPECT_EQ(*purged, 2U);
   EXPECT_EQ(*store->load_bindings(), (std::vector<Binding>{c}));
+}
+
+// A refresh updates the row where it is (same id, so the same place in the order); a binding
+// left out of the set goes; the same contact with another instance is another binding. After
+// a reopen, the next set's stamp must still differ from every stored one.
+TEST_F(SqliteStoreTest, RefreshUpdatesInPlaceAndDropsWhatTheSetLeavesOut) {
+  {
+    auto store = create();
+    ASSERT_TRUE(store);
+    ASSERT_TRUE(store->add_account(make_account("100")));
+    ASSERT_TRUE(store->add_account(make_account("101")));
+    const Binding a = make_binding("100", "sip:100@192.0.2.1:5060", 1000);
+    const Binding b = make_binding("100", "sip:100@192.0.2.2:5060", 2000);
+    Binding b_other_instance = b;
+    b_other_instance.instance = "<urn:uuid:00000000-0000-1000-8000-000000000002>";
+    const Binding c = make_binding("101", "sip:101@192.0.2.9", 3000);
+    ASSERT_TRUE(store->replace_bindings("100", {a, b, b_other_instance}));
+    ASSERT_TRUE(store->replace_bindings("101", {c}));
+    const auto ids = raw_query("SELECT id FROM bindings WHERE aor = '100' ORDER BY id");
+    ASSERT_EQ(ids.size(), 3U);
+
+    Binding refreshed = a;
+    refreshed.cseq = 7;
+    refreshed.call_id = "new-call";
+    refreshed.expires_at = 5000;
+    refreshed.source = "tcp:[2001:db8::5]:5061";
+    refreshed.q = 1000;
+    ASSERT_TRUE(store->replace_bindings("100", {refreshed, b}));
+    EXPECT_EQ(*store->load_bindings(), (std::vector<Binding>{refreshed, b, c}));
+    EXPECT_EQ(raw_query("SELECT id FROM bindings WHERE aor = '100' ORDER BY id"),
+              (std::vector<std::string>{ids[0], ids[1]}));
+  }
+  auto store = reopen();
+  ASSERT_TRUE(store);
+  // Stamps 1 and 2 were the first writes of "100" and "101"; c still carries stamp 2.
+  const Binding d = make_binding("100", "sip:100@192.0.2.4:5060", 4000);
+  const Binding e = make_binding("101", "sip:101@192.0.2.10", 6000);
+  ASSERT_TRUE(store->replace_bindings("100", {d}));
+  ASSERT_TRUE(store->replace_bindings("101", {e}));
+  EXPECT_EQ(*store->load_bindings(), (std::vector<Binding>{d, e}));
 }
 
 TEST_F(SqliteStoreTest, ReplaceRefusesUnknownAccountsAndForeignBindings) {
