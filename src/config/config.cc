@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <cstdlib>
 #include <fstream>
 #include <functional>
@@ -126,6 +127,7 @@ class Checker {
                                     std::string_view example);
   std::optional<uint32_t> integer(const toml::node& node, std::string_view name, uint32_t min,
                                   uint32_t max);
+  std::optional<bool> boolean(const toml::node& node, std::string_view name);
   // Each element of a string array with its node (for its position); nullopt on a wrong type.
   std::optional<std::vector<std::pair<std::string, const toml::node*>>> strings(
       const toml::node& node, std::string_view name, std::string_view example);
@@ -135,6 +137,8 @@ class Checker {
   void read_registrar(const toml::table& table);
   void read_transport(const toml::table& table);
   void read_transactions(const toml::table& table);
+  void read_guard(const toml::table& table);
+  void read_trusted(const std::string& text, const toml::node& element);
   void read_store(const toml::table& table);
   void read_log(const toml::table& table);
 
@@ -189,6 +193,13 @@ std::optional<uint32_t> Checker::integer(const toml::node& node, std::string_vie
     return std::nullopt;
   }
   return static_cast<uint32_t>(number);
+}
+
+std::optional<bool> Checker::boolean(const toml::node& node, std::string_view name) {
+  if (const auto* value = node.as_boolean()) return value->get();
+  error(node.source(), std::string(name) + " must be a boolean, not " +
+                           std::string(type_name(node)) + ": write true or false without quotes");
+  return std::nullopt;
 }
 
 std::optional<std::vector<std::pair<std::string, const toml::node*>>> Checker::strings(
@@ -448,12 +459,6 @@ void Checker::read_transport(const toml::table& table) {
            per_source_node = &node;
          }
        }},
-      {"max_completed",
-       [&](const toml::node& node) {
-         if (auto value = integer(node, "transactions.max_completed", 0, 10'000'000)) {
-           config_.transactions.max_completed = *value;
-         }
-       }},
   };
   read_table(table, "transport", readers);
   const Config::Transport& transport = config_.transport;
@@ -503,6 +508,167 @@ void Checker::read_transactions(const toml::table& table) {
   }
 }
 
+// The [guard] integer settings: key, field and accepted range.
+struct GuardInteger {
+  std::string_view key;
+  uint32_t Config::Guard::*field;
+  uint32_t min;
+  uint32_t max;
+};
+
+constexpr uint32_t kYear = 365 * 86400;
+constexpr GuardInteger kGuardIntegers[] = {
+    {"source_prefix_v4", &Config::Guard::source_prefix_v4, 8, 32},
+    {"source_prefix_v6", &Config::Guard::source_prefix_v6, 32, 128},
+    {"packet_rate", &Config::Guard::packet_rate, 1, 10'000'000},
+    {"packet_burst", &Config::Guard::packet_burst, 1, 10'000'000},
+    {"byte_rate", &Config::Guard::byte_rate, 1024, 1'000'000'000},
+    {"byte_burst", &Config::Guard::byte_burst, 65535, 4'000'000'000},
+    {"register_rate", &Config::Guard::register_rate, 1, 1'000'000},
+    {"register_burst", &Config::Guard::register_burst, 1, 1'000'000},
+    {"invite_rate", &Config::Guard::invite_rate, 1, 1'000'000},
+    {"invite_burst", &Config::Guard::invite_burst, 1, 1'000'000},
+    {"other_rate", &Config::Guard::other_rate, 1, 1'000'000},
+    {"other_burst", &Config::Guard::other_burst, 1, 1'000'000},
+    {"abuse_drops", &Config::Guard::abuse_drops, 1, 65535},
+    {"abuse_window", &Config::Guard::abuse_window, 1, 3600},
+    {"ban_duration", &Config::Guard::ban_duration, 1, kYear},
+    {"max_ban_duration", &Config::Guard::max_ban_duration, 1, kYear},
+    {"repeat_memory", &Config::Guard::repeat_memory, 0, kYear},
+    {"source_auth_failures", &Config::Guard::source_auth_failures, 1, 100},
+    {"source_auth_window", &Config::Guard::source_auth_window, 1, 86400},
+    {"account_auth_failures", &Config::Guard::account_auth_failures, 1, 100},
+    {"account_auth_window", &Config::Guard::account_auth_window, 1, 86400},
+    {"lockout_duration", &Config::Guard::lockout_duration, 1, 7 * 86400},
+    {"max_lockout_duration", &Config::Guard::max_lockout_duration, 1, 7 * 86400},
+    {"recent_success", &Config::Guard::recent_success, 0, 86400},
+    {"max_entries", &Config::Guard::max_entries, 1000, 1'000'000},
+    {"max_bans", &Config::Guard::max_bans, 100, 1'000'000},
+};
+
+std::string lower_case(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  return out;
+}
+
+void Checker::read_guard(const toml::table& table) {
+  const size_t errors_before = errors_.size();
+  Config::Guard& guard = config_.guard;
+  std::vector<KeyReader> readers;
+  readers.push_back({"enabled", [&](const toml::node& node) {
+                       if (auto value = boolean(node, "guard.enabled")) guard.enabled = *value;
+                     }});
+  readers.push_back({"trusted", [&](const toml::node& node) {
+                       auto values = strings(node, "guard.trusted",
+                                             "trusted = [\"192.0.2.0/24\", \"2001:db8:1::/48\"]");
+                       if (!values) return;
+                       guard.trusted.clear();
+                       for (const auto& [text, element] : *values) read_trusted(text, *element);
+                     }});
+  for (const GuardInteger& spec : kGuardIntegers) {
+    readers.push_back({spec.key, [&, spec](const toml::node& node) {
+                         const std::string name = "guard." + std::string(spec.key);
+                         if (auto value = integer(node, name, spec.min, spec.max)) {
+                           guard.*spec.field = *value;
+                         }
+                       }});
+  }
+  readers.push_back(
+      {"scanner_signatures", [&](const toml::node& node) {
+         auto values = strings(node, "guard.scanner_signatures",
+                               "scanner_signatures = [\"friendly-scanner\"]");
+         if (!values) return;
+         guard.scanner_signatures.clear();
+         std::vector<std::string> folded;
+         for (const auto& [text, element] : *values) {
+           const bool printable_ascii =
+               std::all_of(text.begin(), text.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
+           if (text.size() < 3 || text.size() > 64 || !printable_ascii || text.front() == ' ' ||
+               text.back() == ' ') {
+             error(element->source(), "guard.scanner_signatures entry " + in_quotes(text) +
+                                          " must be 3 to 64 printable ASCII characters without "
+                                          "spaces at either end, e.g. \"friendly-scanner\"");
+           } else if (std::count(folded.begin(), folded.end(), lower_case(text))) {
+             error(element->source(), "guard.scanner_signatures lists " + in_quotes(text) +
+                                          " twice (case does not matter): remove "
+                                          "the second entry");
+           } else {
+             folded.push_back(lower_case(text));
+             guard.scanner_signatures.push_back(text);
+           }
+         }
+       }});
+  readers.push_back({"ban_scanners", [&](const toml::node& node) {
+                       if (auto value = boolean(node, "guard.ban_scanners")) {
+                         guard.ban_scanners = *value;
+                       }
+                     }});
+  read_table(table, "guard", readers);
+  if (errors_.size() != errors_before) return;
+  // Limits are compared only when each was read without error, so one mistake gives one error.
+  auto where = [&table](std::string_view first, std::string_view second) {
+    const toml::node* node = table.get(first);
+    if (node == nullptr) node = table.get(second);
+    return node != nullptr ? node->source() : table.source();
+  };
+  if (guard.ban_duration > guard.max_ban_duration) {
+    error(where("ban_duration", "max_ban_duration"),
+          "guard.ban_duration (" + std::to_string(guard.ban_duration) +
+              ") is above guard.max_ban_duration (" + std::to_string(guard.max_ban_duration) +
+              "): shorten the first ban or raise the maximum");
+  }
+  if (guard.lockout_duration > guard.max_lockout_duration) {
+    error(where("lockout_duration", "max_lockout_duration"),
+          "guard.lockout_duration (" + std::to_string(guard.lockout_duration) +
+              ") is above guard.max_lockout_duration (" +
+              std::to_string(guard.max_lockout_duration) +
+              "): shorten the first lockout or raise the maximum");
+  }
+}
+
+void Checker::read_trusted(const std::string& text, const toml::node& element) {
+  std::vector<Network>& trusted = config_.guard.trusted;
+  const std::optional<Network> network = parse_network(text);
+  if (!network) {
+    // Tell a network with host bits set ("10.0.0.1/8") from text that is no network at all.
+    const size_t slash = text.find('/');
+    const auto address = parse_ip_address(std::string_view(text).substr(0, slash));
+    std::optional<uint8_t> prefix;
+    if (address && slash != std::string::npos) {
+      const std::string_view digits = std::string_view(text).substr(slash + 1);
+      unsigned value = 0;
+      auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+      if (!digits.empty() && ec == std::errc{} && end == digits.data() + digits.size() &&
+          value <= (address->v6 ? 128U : 32U)) {
+        prefix = static_cast<uint8_t>(value);
+      }
+    }
+    if (prefix) {
+      error(element.source(), "guard.trusted entry " + in_quotes(text) +
+                                  " has bits set beyond its prefix: write the network, \"" +
+                                  to_string(network_of(*address, *prefix)) + "\"");
+    } else {
+      error(element.source(), "guard.trusted entry " + in_quotes(text) +
+                                  " is not an address or a network: write an address "
+                                  "(\"192.0.2.10\") or a network in CIDR notation "
+                                  "(\"192.0.2.0/24\", \"2001:db8:1::/48\")");
+    }
+    return;
+  }
+  if (network->prefix == 0) {
+    error(element.source(), "guard.trusted entry " + in_quotes(text) +
+                                " trusts every address, which turns automatic bans and lockouts "
+                                "off for everyone: list your own networks, or set "
+                                "guard.enabled = false");
+  } else if (std::count(trusted.begin(), trusted.end(), *network)) {
+    error(element.source(),
+          "guard.trusted lists " + in_quotes(text) + " twice: remove the second entry");
+  } else {
+    trusted.push_back(*network);
+  }
+}
+
 void Checker::read_store(const toml::table& table) {
   const KeyReader readers[] = {
       {"database",
@@ -542,12 +708,16 @@ void Checker::read_log(const toml::table& table) {
 void Checker::check(const toml::table& root) {
   using TableReader = void (Checker::*)(const toml::table&);
   static constexpr std::pair<std::string_view, TableReader> kTables[] = {
-      {"auth", &Checker::read_auth},           {"registrar", &Checker::read_registrar},
-      {"transport", &Checker::read_transport}, {"transactions", &Checker::read_transactions},
-      {"store", &Checker::read_store},         {"log", &Checker::read_log},
+      {"auth", &Checker::read_auth},
+      {"registrar", &Checker::read_registrar},
+      {"transport", &Checker::read_transport},
+      {"transactions", &Checker::read_transactions},
+      {"guard", &Checker::read_guard},
+      {"store", &Checker::read_store},
+      {"log", &Checker::read_log},
   };
   const std::string known =
-      "[sip], [auth], [registrar], [transport], [transactions], [store] and [log]";
+      "[sip], [auth], [registrar], [transport], [transactions], [guard], [store] and [log]";
   bool has_sip = false;
   for (const auto& [key, node] : root) {
     const std::string_view name = key.str();

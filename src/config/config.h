@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/endpoint.h"
+#include "common/network.h"
 #include "common/result.h"
 #include "sip/message.h"
 
@@ -66,6 +67,46 @@ struct Config {
 
     bool operator==(const Transactions&) const = default;
   } transactions;
+
+  // Flood protection, brute-force lockout and scanner bans (src/guard maps this to its
+  // Settings; the defaults are the same and a test keeps them so). Durations in seconds.
+  struct Guard {
+    bool enabled = true;
+    std::vector<Network> trusted;    // never banned automatically nor locked out; none by default
+    uint32_t source_prefix_v4 = 32;  // 8..32: sources grouped by this network
+    uint32_t source_prefix_v6 = 64;  // 32..128
+    uint32_t packet_rate = 200;      // per second and source group
+    uint32_t packet_burst = 400;
+    uint32_t byte_rate = 262144;
+    uint32_t byte_burst = 524288;  // at least 65535, one largest datagram
+    uint32_t register_rate = 50;
+    uint32_t register_burst = 100;
+    uint32_t invite_rate = 20;
+    uint32_t invite_burst = 40;
+    uint32_t other_rate = 50;  // every other method
+    uint32_t other_burst = 100;
+    uint32_t abuse_drops = 500;  // drops within abuse_window that ban the source
+    uint32_t abuse_window = 10;
+    uint32_t ban_duration = 300;  // doubled on repeat, <= max_ban_duration
+    uint32_t max_ban_duration = 86400;
+    uint32_t repeat_memory = 86400;  // how long an ended ban (or lockout) still counts
+    uint32_t source_auth_failures = 10;
+    uint32_t source_auth_window = 600;
+    uint32_t account_auth_failures = 20;
+    uint32_t account_auth_window = 600;
+    uint32_t lockout_duration = 300;  // doubled on repeat, <= max_lockout_duration
+    uint32_t max_lockout_duration = 3600;
+    uint32_t recent_success = 3600;  // 0: no exemption from a lockout
+    std::vector<std::string> scanner_signatures{
+        "friendly-scanner", "friendly-request", "sipvicious",  "sipcli", "sip-scan", "sipscan",
+        "pplsip",           "sipptk",           "sundayddr",   "iwar",   "sivus",    "smap",
+        "vaxsipuseragent",  "vaxipuseragent",   "siparmyknife"};
+    bool ban_scanners = true;
+    uint32_t max_entries = 100000;  // per table
+    uint32_t max_bans = 100000;
+
+    bool operator==(const Guard&) const = default;
+  } guard;
 
   struct Store {
     // Relative paths resolve against the config file's directory; after loading it is absolute.

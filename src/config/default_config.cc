@@ -37,6 +37,22 @@ std::string toml_array(const std::vector<T>& values, Format format) {
   return out + "]";
 }
 
+// A TOML array of strings on several lines, each at most about 90 columns.
+std::string toml_array_wrapped(const std::vector<std::string>& values) {
+  std::string out = "[\n";
+  std::string line;
+  for (const std::string& value : values) {
+    const std::string item = toml_string(value) + ",";
+    if (!line.empty() && line.size() + 1 + item.size() > 88) {
+      out += "  " + line + "\n";
+      line.clear();
+    }
+    line += (line.empty() ? "" : " ") + item;
+  }
+  if (!line.empty()) out += "  " + line + "\n";
+  return out + "]";
+}
+
 }  // namespace
 
 std::string default_config_text(std::string_view domain, const std::vector<Endpoint>& listen) {
@@ -107,6 +123,69 @@ std::string default_config_text(std::string_view domain, const std::vector<Endpo
   comment("Answered requests remembered to answer their retransmissions again (about 1 KiB");
   comment("each); past this the oldest is forgotten early. Neither limit above counts them.");
   setting("max_completed", number(defaults.transactions.max_completed));
+
+  table("guard");
+  const Config::Guard& guard = defaults.guard;
+  auto boolean = [](bool value) { return std::string(value ? "true" : "false"); };
+  comment("Flood protection, brute-force lockout and scanner bans, before and after parsing.");
+  comment("Every drop is silent. Durations are in seconds. false turns all of it off.");
+  setting("enabled", boolean(guard.enabled));
+  comment("Networks never banned automatically nor locked out of an account (still rate-");
+  comment("limited), e.g. [\"192.0.2.0/24\", \"2001:db8:1::/48\"]: your offices and trunks. List");
+  comment("an office behind NAT here, or one phone with a wrong password can get the whole");
+  comment("office banned. None by default, loopback included.");
+  setting("trusted", toml_array(guard.trusted, [](const Network& n) { return to_string(n); }));
+  comment("Sources are grouped by network: one IPv6 subscriber gets a /64 (IPv4 32 bits, 8 to 32;");
+  comment("IPv6 32 to 128).");
+  setting("source_prefix_v4", number(guard.source_prefix_v4));
+  setting("source_prefix_v6", number(guard.source_prefix_v6));
+  comment("Per source, before parsing: datagrams (or TCP messages) and bytes a second, and the");
+  comment("burst allowed above that. Sized for an office of about 100 phones behind one address.");
+  setting("packet_rate", number(guard.packet_rate));
+  setting("packet_burst", number(guard.packet_burst));
+  setting("byte_rate", number(guard.byte_rate));
+  comment("At least 65535: one largest datagram.");
+  setting("byte_burst", number(guard.byte_burst));
+  comment("Per source, after parsing: requests a second and burst, for REGISTER, INVITE and all");
+  comment("other methods together.");
+  setting("register_rate", number(guard.register_rate));
+  setting("register_burst", number(guard.register_burst));
+  setting("invite_rate", number(guard.invite_rate));
+  setting("invite_burst", number(guard.invite_burst));
+  setting("other_rate", number(guard.other_rate));
+  setting("other_burst", number(guard.other_burst));
+  comment("A source dropped this many times by the limits above within abuse_window seconds is");
+  comment("banned (unless trusted).");
+  setting("abuse_drops", number(guard.abuse_drops));
+  setting("abuse_window", number(guard.abuse_window));
+  comment("An automatic ban lasts ban_duration, doubled for each earlier one of the same source");
+  comment("that ended less than repeat_memory ago, up to max_ban_duration.");
+  setting("ban_duration", number(guard.ban_duration));
+  setting("max_ban_duration", number(guard.max_ban_duration));
+  setting("repeat_memory", number(guard.repeat_memory));
+  comment("This many failed authentications from one source within the window ban it (1 to 100).");
+  setting("source_auth_failures", number(guard.source_auth_failures));
+  setting("source_auth_window", number(guard.source_auth_window));
+  comment("This many failed authentications as one account, from anywhere, within the window");
+  comment("lock its password for lockout_duration, doubled on repeat up to max_lockout_duration.");
+  comment("Unknown and existing account names are treated alike.");
+  setting("account_auth_failures", number(guard.account_auth_failures));
+  setting("account_auth_window", number(guard.account_auth_window));
+  setting("lockout_duration", number(guard.lockout_duration));
+  setting("max_lockout_duration", number(guard.max_lockout_duration));
+  comment("A source that authenticated as an account within this many seconds keeps working");
+  comment("while that account is locked for everyone else, and is not banned for what a forged");
+  comment("source address can cause (rate limits, scanner signatures) (0: no exception).");
+  setting("recent_success", number(guard.recent_success));
+  comment("User-Agent or From text of known SIP scanners, matched as whole words in any case;");
+  comment("their requests are dropped and, with ban_scanners, their source is banned.");
+  setting("scanner_signatures", toml_array_wrapped(guard.scanner_signatures));
+  setting("ban_scanners", boolean(guard.ban_scanners));
+  comment("Entries per table (sources, accounts, ...; about 150 bytes each), and bans in force.");
+  comment("A full table forgets its least recently used entry; a full ban table the ban that");
+  comment("ends soonest.");
+  setting("max_entries", number(guard.max_entries));
+  setting("max_bans", number(guard.max_bans));
 
   table("store");
   comment("The SQLite database of accounts and registrations. A relative path is relative to");

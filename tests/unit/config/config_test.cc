@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -63,6 +64,25 @@ TEST(DefaultConfigText, ParsesBackToTheDefaults) {
   EXPECT_EQ(parsed->transactions.max_per_source, 500U);
   EXPECT_EQ(parsed->transactions.max_completed, 20000U);
   EXPECT_EQ(parsed->log.level, "info");
+  const Config::Guard& guard = parsed->guard;
+  EXPECT_TRUE(guard.enabled);
+  EXPECT_TRUE(guard.trusted.empty());  // nothing trusted by default, loopback included
+  EXPECT_EQ(guard.source_prefix_v4, 32U);
+  EXPECT_EQ(guard.source_prefix_v6, 64U);
+  EXPECT_EQ(guard.packet_rate, 200U);
+  EXPECT_EQ(guard.byte_burst, 524288U);
+  EXPECT_EQ(guard.abuse_drops, 500U);
+  EXPECT_EQ(guard.ban_duration, 300U);
+  EXPECT_EQ(guard.max_ban_duration, 86400U);
+  EXPECT_EQ(guard.source_auth_failures, 10U);
+  EXPECT_EQ(guard.account_auth_failures, 20U);
+  EXPECT_EQ(guard.max_lockout_duration, 3600U);
+  EXPECT_EQ(guard.recent_success, 3600U);
+  EXPECT_TRUE(guard.ban_scanners);
+  EXPECT_EQ(guard.scanner_signatures.front(), "friendly-scanner");
+  EXPECT_EQ(std::count(guard.scanner_signatures.begin(), guard.scanner_signatures.end(), "sipsak"),
+            0);  // a legitimate tool, which the tests use
+  EXPECT_EQ(guard.max_entries, 100000U);
 }
 
 // Every key the loader knows, by table.
@@ -74,6 +94,37 @@ const std::vector<std::pair<std::string, std::vector<std::string>>> kAllKeys = {
      {"max_message_size", "tcp_idle_timeout", "max_tcp_connections",
       "max_tcp_connections_per_source"}},
     {"transactions", {"max_total", "max_per_source", "max_completed"}},
+    {"guard",
+     {"enabled",
+      "trusted",
+      "source_prefix_v4",
+      "source_prefix_v6",
+      "packet_rate",
+      "packet_burst",
+      "byte_rate",
+      "byte_burst",
+      "register_rate",
+      "register_burst",
+      "invite_rate",
+      "invite_burst",
+      "other_rate",
+      "other_burst",
+      "abuse_drops",
+      "abuse_window",
+      "ban_duration",
+      "max_ban_duration",
+      "repeat_memory",
+      "source_auth_failures",
+      "source_auth_window",
+      "account_auth_failures",
+      "account_auth_window",
+      "lockout_duration",
+      "max_lockout_duration",
+      "recent_success",
+      "scanner_signatures",
+      "ban_scanners",
+      "max_entries",
+      "max_bans"}},
     {"store", {"database"}},
     {"log", {"level"}},
 };
@@ -213,6 +264,57 @@ TEST(ParseConfig, RefusesEachMistakeAtItsLine) {
        "log.level 'verbose' is not a log level"},
       {"empty database", kMinimal + "[store]\ndatabase = \"\"\n", 5,
        "store.database must be a file path"},
+      {"max_completed is not a transport setting", kMinimal + "[transport]\nmax_completed = 5\n", 5,
+       "unknown key 'max_completed' in [transport]"},
+      {"guard: unknown key", kMinimal + "[guard]\nban_time = 60\n", 5,
+       "unknown key 'ban_time' in [guard]: check its spelling"},
+      {"guard: string for a boolean", kMinimal + "[guard]\nenabled = \"yes\"\n", 5,
+       "guard.enabled must be a boolean, not a string: write true or false"},
+      {"guard: integer for a boolean", kMinimal + "[guard]\nban_scanners = 1\n", 5,
+       "guard.ban_scanners must be a boolean, not an integer"},
+      {"guard: invalid trusted network",
+       kMinimal + "[guard]\ntrusted = [\"192.0.2.0/24\",\n  \"office\"]\n", 6,
+       "guard.trusted entry 'office' is not an address or a network"},
+      {"guard: prefix too long", kMinimal + "[guard]\ntrusted = [\"192.0.2.0/33\"]\n", 5,
+       "guard.trusted entry '192.0.2.0/33' is not an address or a network"},
+      {"guard: host bits set", kMinimal + "[guard]\ntrusted = [\"10.0.0.1/8\"]\n", 5,
+       "guard.trusted entry '10.0.0.1/8' has bits set beyond its prefix: write the network, "
+       "\"10.0.0.0/8\""},
+      {"guard: IPv6 host bits set", kMinimal + "[guard]\ntrusted = [\"2001:db8::1/32\"]\n", 5,
+       "\"2001:db8::/32\""},
+      {"guard: everyone trusted", kMinimal + "[guard]\ntrusted = [\"::/0\"]\n", 5,
+       "trusts every address"},
+      {"guard: trusted twice", kMinimal + "[guard]\ntrusted = [\"10.0.0.0/8\", \"10.0.0.0/8\"]\n",
+       5, "guard.trusted lists '10.0.0.0/8' twice"},
+      {"guard: trusted not a list", kMinimal + "[guard]\ntrusted = \"10.0.0.0/8\"\n", 5,
+       "guard.trusted must be an array of strings"},
+      {"guard: zero rate", kMinimal + "[guard]\npacket_rate = 0\n", 5,
+       "guard.packet_rate = 0 is out of range: use a whole number from 1 to 10000000"},
+      {"guard: byte burst below a datagram", kMinimal + "[guard]\nbyte_burst = 1500\n", 5,
+       "guard.byte_burst = 1500 is out of range: use a whole number from 65535"},
+      {"guard: IPv6 prefix too short", kMinimal + "[guard]\nsource_prefix_v6 = 16\n", 5,
+       "from 32 to 128"},
+      {"guard: too many failures", kMinimal + "[guard]\nsource_auth_failures = 101\n", 5,
+       "from 1 to 100"},
+      {"guard: duration as a string", kMinimal + "[guard]\nban_duration = \"5m\"\n", 5,
+       "guard.ban_duration must be an integer, not a string"},
+      {"guard: first ban above the maximum",
+       kMinimal + "[guard]\nban_duration = 7200\nmax_ban_duration = 3600\n", 5,
+       "guard.ban_duration (7200) is above guard.max_ban_duration (3600)"},
+      {"guard: maximum below the default first ban", kMinimal + "[guard]\nmax_ban_duration = 60\n",
+       5, "guard.ban_duration (300) is above guard.max_ban_duration (60)"},
+      {"guard: first lockout above the maximum", kMinimal + "[guard]\nlockout_duration = 7200\n", 5,
+       "guard.lockout_duration (7200) is above guard.max_lockout_duration (3600)"},
+      {"guard: empty signature",
+       kMinimal + "[guard]\nscanner_signatures = [\"ok-scanner\", \"\"]\n", 5,
+       "guard.scanner_signatures entry '' must be 3 to 64 printable ASCII characters"},
+      {"guard: signature with a control byte",
+       kMinimal + "[guard]\nscanner_signatures = [\"a\\tb\"]\n", 5,
+       "must be 3 to 64 printable ASCII characters"},
+      {"guard: signature twice", kMinimal + "[guard]\nscanner_signatures = [\"iWar\", \"iwar\"]\n",
+       5, "guard.scanner_signatures lists 'iwar' twice (case does not matter)"},
+      {"guard: a table that is a value", "guard = true\n" + kMinimal, 1,
+       "guard must be a table, not a boolean"},
       {"TOML syntax: bare word", kMinimal + "[auth]\nnonce_lifetime = yes\n", 5,
        "TOML syntax error"},
       {"TOML syntax: duplicate key", kMinimal + "domain = \"b.example\"\n", 4, "TOML syntax error"},
@@ -280,6 +382,37 @@ max_tcp_connections_per_source = 10
 max_total = 10
 max_per_source = 1
 max_completed = 7
+[guard]
+enabled = false
+trusted = ["192.0.2.0/24", "2001:db8:1::/48", "198.51.100.7", "[2001:db8::5]"]
+source_prefix_v4 = 24
+source_prefix_v6 = 56
+packet_rate = 1000
+packet_burst = 2000
+byte_rate = 1048576
+byte_burst = 2097152
+register_rate = 200
+register_burst = 400
+invite_rate = 100
+invite_burst = 200
+other_rate = 300
+other_burst = 600
+abuse_drops = 1000
+abuse_window = 30
+ban_duration = 600
+max_ban_duration = 604800
+repeat_memory = 0
+source_auth_failures = 5
+source_auth_window = 300
+account_auth_failures = 50
+account_auth_window = 3600
+lockout_duration = 60
+max_lockout_duration = 86400
+recent_success = 0
+scanner_signatures = ["friendly-scanner", "EvilBot/2"]
+ban_scanners = false
+max_entries = 1000
+max_bans = 100
 [store]
 database = "/var/lib/hardline/hardline.db"
 [log]
@@ -309,6 +442,48 @@ level = "warn"
   EXPECT_EQ(config.transactions.max_completed, 7U);
   EXPECT_EQ(config.store.database, "/var/lib/hardline/hardline.db");
   EXPECT_EQ(config.log.level, "warn");
+  const Config::Guard& guard = config.guard;
+  EXPECT_FALSE(guard.enabled);
+  ASSERT_EQ(guard.trusted.size(), 4U);
+  EXPECT_EQ(to_string(guard.trusted[0]), "192.0.2.0/24");
+  EXPECT_EQ(to_string(guard.trusted[1]), "2001:db8:1::/48");
+  EXPECT_EQ(to_string(guard.trusted[2]), "198.51.100.7/32");
+  EXPECT_EQ(to_string(guard.trusted[3]), "2001:db8::5/128");
+  EXPECT_EQ(guard.source_prefix_v4, 24U);
+  EXPECT_EQ(guard.source_prefix_v6, 56U);
+  EXPECT_EQ(guard.packet_rate, 1000U);
+  EXPECT_EQ(guard.packet_burst, 2000U);
+  EXPECT_EQ(guard.byte_rate, 1048576U);
+  EXPECT_EQ(guard.byte_burst, 2097152U);
+  EXPECT_EQ(guard.register_rate, 200U);
+  EXPECT_EQ(guard.register_burst, 400U);
+  EXPECT_EQ(guard.invite_rate, 100U);
+  EXPECT_EQ(guard.invite_burst, 200U);
+  EXPECT_EQ(guard.other_rate, 300U);
+  EXPECT_EQ(guard.other_burst, 600U);
+  EXPECT_EQ(guard.abuse_drops, 1000U);
+  EXPECT_EQ(guard.abuse_window, 30U);
+  EXPECT_EQ(guard.ban_duration, 600U);
+  EXPECT_EQ(guard.max_ban_duration, 604800U);
+  EXPECT_EQ(guard.repeat_memory, 0U);
+  EXPECT_EQ(guard.source_auth_failures, 5U);
+  EXPECT_EQ(guard.source_auth_window, 300U);
+  EXPECT_EQ(guard.account_auth_failures, 50U);
+  EXPECT_EQ(guard.account_auth_window, 3600U);
+  EXPECT_EQ(guard.lockout_duration, 60U);
+  EXPECT_EQ(guard.max_lockout_duration, 86400U);
+  EXPECT_EQ(guard.recent_success, 0U);
+  EXPECT_EQ(guard.scanner_signatures, (std::vector<std::string>{"friendly-scanner", "EvilBot/2"}));
+  EXPECT_FALSE(guard.ban_scanners);
+  EXPECT_EQ(guard.max_entries, 1000U);
+  EXPECT_EQ(guard.max_bans, 100U);
+}
+
+TEST(ParseConfig, AnEmptySignatureListAndNoTrustedNetworksAreValid) {
+  auto parsed = parse_config(kMinimal + "[guard]\nscanner_signatures = []\ntrusted = []\n", kFile);
+  ASSERT_TRUE(parsed) << describe(parsed);
+  EXPECT_TRUE(parsed->guard.scanner_signatures.empty());
+  EXPECT_TRUE(parsed->guard.trusted.empty());
 }
 
 TEST(ParseConfig, StorePathResolvesAgainstTheConfigDirectory) {

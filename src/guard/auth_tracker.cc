@@ -1,0 +1,197 @@
+#include "guard/auth_tracker.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "common/assert.h"
+#include "guard/keys.h"
+#include "guard/rate.h"
+
+namespace hardline::guard {
+namespace {
+
+int64_t ns(std::chrono::seconds duration) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(duration).count();
+}
+
+// How many bytes of an account name an event carries: extensions are short, and the name is
+// attacker-chosen.
+constexpr size_t kMaxAccountInEvent = 64;
+
+}  // namespace
+
+void FailureWindow::reset(uint32_t threshold) {
+  times_.assign(threshold, 0);
+  next_ = 0;
+  count_ = 0;
+}
+
+bool FailureWindow::add(int64_t now_ns, int64_t window_ns) {
+  HL_ASSERT(!times_.empty());
+  const auto size = static_cast<uint32_t>(times_.size());
+  times_[next_] = now_ns;
+  next_ = (next_ + 1) % size;
+  count_ = std::min(count_ + 1, size);
+  // Full ring: next_ now holds the oldest of the last `size` failures.
+  return count_ == size && now_ns - times_[next_] < window_ns;
+}
+
+int64_t FailureWindow::newest() const {
+  if (count_ == 0) return 0;
+  const auto size = static_cast<uint32_t>(times_.size());
+  return times_[(next_ + size - 1) % size];
+}
+
+AuthTracker::AuthTracker(const Settings& settings, const KeyedHash& hash)
+    : source_threshold_(settings.source_auth_failures),
+      source_window_ns_(ns(settings.source_auth_window)),
+      account_threshold_(settings.account_auth_failures),
+      account_window_ns_(ns(settings.account_auth_window)),
+      lockout_ns_(ns(settings.lockout_duration)),
+      max_lockout_ns_(ns(settings.max_lockout_duration)),
+      recent_success_ns_(ns(settings.recent_success)),
+      repeat_memory_ns_(ns(settings.repeat_memory)),
+      hash_(hash),
+      sources_(settings.max_entries),
+      accounts_(settings.max_entries),
+      successes_(settings.max_entries),
+      authenticated_(settings.max_entries),
+      locks_(settings.max_entries) {}
+
+AuthTracker::Failure AuthTracker::on_failure(const Network& group, uint64_t group_hash,
+                                             std::string_view account, int64_t now_ns,
+                                             int64_t now_unix) {
+  Failure outcome;
+  auto [source, new_source] = sources_.find_or_insert(group, group_hash);
+  if (new_source) source.failures.reset(source_threshold_);
+  if (source.failures.add(now_ns, source_window_ns_)) {
+    source.failures.clear();
+    outcome.ban_source = true;
+  }
+
+  const uint64_t key = hash_account(hash_, account, scratch_);
+  if (lock_in_force(key, now_ns) != nullptr) return outcome;
+  auto [state, new_account] = accounts_.find_or_insert(key, key);
+  if (new_account) state.failures.reset(account_threshold_);
+  if (state.failures.add(now_ns, account_window_ns_)) {
+    state.failures.clear();
+    lock(key, account, state, now_ns, now_unix, outcome);
+  }
+  return outcome;
+}
+
+void AuthTracker::lock(uint64_t key, std::string_view account, Account& state, int64_t now_ns,
+                       int64_t now_unix, Failure& outcome) {
+  if (state.remember_until <= now_ns) state.lockouts = 0;
+  const int64_t duration = backoff_ns(lockout_ns_, max_lockout_ns_, state.lockouts);
+  ++state.lockouts;
+  Lock lock;
+  lock.account = printable(account, kMaxAccountInEvent);
+  lock.until_ns = now_ns + duration;
+  lock.until_unix = now_unix + duration / 1'000'000'000;
+  lock.lockouts = state.lockouts;
+  state.remember_until = lock.until_ns + repeat_memory_ns_;
+
+  if (locks_.peek(key, key) != nullptr) {
+    remove_lock(key);  // an ended lockout not yet expired
+  } else if (locks_.size() == locks_.capacity()) {
+    outcome.evicted = remove_lock(lock_ends_.begin()->second);
+    ++lock_evictions_;
+  }
+  lock_ends_.emplace(lock.until_ns, key);
+  outcome.locked = LockInfo{lock.account, lock.until_unix, lock.lockouts};
+  locks_.find_or_insert(key, key).value = std::move(lock);
+}
+
+LockInfo AuthTracker::remove_lock(uint64_t key) {
+  Lock* lock = locks_.peek(key, key);
+  HL_ASSERT(lock != nullptr);
+  LockInfo info{std::move(lock->account), lock->until_unix, lock->lockouts};
+  lock_ends_.erase({lock->until_ns, key});
+  locks_.erase(key, key);
+  return info;
+}
+
+const AuthTracker::Lock* AuthTracker::lock_in_force(uint64_t key, int64_t now_ns) const {
+  const Lock* lock = locks_.peek(key, key);
+  return lock != nullptr && lock->until_ns > now_ns ? lock : nullptr;
+}
+
+void AuthTracker::on_success(const Network& group, uint64_t group_hash, std::string_view account,
+                             int64_t now_ns) {
+  if (recent_success_ns_ == 0) return;
+  const uint64_t key = hash_account_at(hash_, account, group, scratch_);
+  successes_.find_or_insert(key, key).value = now_ns + recent_success_ns_;
+  authenticated_.find_or_insert(group, group_hash).value = now_ns + recent_success_ns_;
+}
+
+bool AuthTracker::recently_authenticated(const Network& group, uint64_t group_hash,
+                                         int64_t now_ns) const {
+  const int64_t* until = authenticated_.peek(group, group_hash);
+  return until != nullptr && *until > now_ns;
+}
+
+bool AuthTracker::locked_for(const Network& group, std::string_view account, int64_t now_ns) {
+  if (locks_.size() == 0) return false;
+  if (lock_in_force(hash_account(hash_, account, scratch_), now_ns) == nullptr) return false;
+  if (recent_success_ns_ == 0) return true;
+  const uint64_t key = hash_account_at(hash_, account, group, scratch_);
+  const int64_t* until = successes_.peek(key, key);
+  return until == nullptr || *until <= now_ns;
+}
+
+std::vector<LockInfo> AuthTracker::expire(int64_t now_ns) {
+  std::vector<LockInfo> lifted;
+  while (!lock_ends_.empty() && lock_ends_.begin()->first <= now_ns) {
+    lifted.push_back(remove_lock(lock_ends_.begin()->second));
+  }
+  // Each table is in recency order, which for these is the order of their last update: prune
+  // from the old end while the oldest holds nothing any more.
+  while (const SourceFailures* oldest = sources_.oldest_value()) {
+    if (now_ns - oldest->failures.newest() < source_window_ns_) break;
+    sources_.erase_oldest();
+  }
+  while (const int64_t* until = successes_.oldest_value()) {
+    if (*until > now_ns) break;
+    successes_.erase_oldest();
+  }
+  while (const int64_t* until = authenticated_.oldest_value()) {
+    if (*until > now_ns) break;
+    authenticated_.erase_oldest();
+  }
+  while (const Account* oldest = accounts_.oldest_value()) {
+    if (now_ns - oldest->failures.newest() < account_window_ns_ ||
+        oldest->remember_until > now_ns) {
+      break;
+    }
+    accounts_.erase_oldest();
+  }
+  return lifted;
+}
+
+std::vector<LockInfo> AuthTracker::locks(int64_t now_ns) const {
+  std::vector<LockInfo> out;
+  for (const auto& [until, key] : lock_ends_) {
+    if (until <= now_ns) continue;
+    const Lock* lock = locks_.peek(key, key);
+    out.push_back(LockInfo{lock->account, lock->until_unix, lock->lockouts});
+  }
+  return out;
+}
+
+AuthTracker::TableSizes AuthTracker::sizes() const {
+  TableSizes sizes;
+  sizes.sources = sources_.size();
+  sizes.accounts = accounts_.size();
+  sizes.successes = successes_.size();
+  sizes.authenticated = authenticated_.size();
+  sizes.locks = locks_.size();
+  sizes.source_evictions = sources_.evictions();
+  sizes.account_evictions = accounts_.evictions();
+  sizes.success_evictions = successes_.evictions();
+  sizes.authenticated_evictions = authenticated_.evictions();
+  sizes.lock_evictions = lock_evictions_;
+  return sizes;
+}
+
+}  // namespace hardline::guard

@@ -1,0 +1,128 @@
+#pragma once
+// AuthTracker: authentication failures per source group and per account name in sliding
+// windows, account lockouts with back-off, and who authenticated recently as whom. It decides;
+// Guard bans the sources and announces the lockouts. Every table is a bounded LRU, filled only
+// by authentication attempts: a flood of forged source addresses (which never gets that far,
+// since digest nonces are bound to the address they were sent to) cannot flush it.
+//
+// Account names are never looked up anywhere: a name that exists and one that does not are
+// counted, locked and reported alike.
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/network.h"
+#include "common/siphash.h"
+#include "guard/lru_table.h"
+#include "guard/settings.h"
+
+namespace hardline::guard {
+
+// The times of the last `threshold` failures: "threshold failures within the window" is then
+// exact, whatever the spacing, in threshold x 8 bytes.
+class FailureWindow {
+ public:
+  void reset(uint32_t threshold);
+  // Records a failure at `now_ns`; true when this one and the threshold - 1 before it all fall
+  // within `window_ns` (the oldest less than window_ns ago).
+  bool add(int64_t now_ns, int64_t window_ns);
+  void clear() { count_ = 0; }
+  // The time of the latest failure; 0 when none is recorded.
+  int64_t newest() const;
+
+ private:
+  std::vector<int64_t> times_;  // a ring; next_ is the oldest once it is full
+  uint32_t next_ = 0;
+  uint32_t count_ = 0;
+};
+
+// An account's locked state as reported.
+struct LockInfo {
+  std::string account;  // as first written in a failed attempt, made printable, at most 64 bytes
+  int64_t until_unix = 0;
+  uint32_t lockouts = 0;  // lockouts of this account remembered, this one included
+
+  bool operator==(const LockInfo&) const = default;
+};
+
+class AuthTracker {
+ public:
+  AuthTracker(const Settings& settings, const KeyedHash& hash);
+
+  struct Failure {
+    bool ban_source = false;          // the group reached its threshold (its window is reset)
+    std::optional<LockInfo> locked;   // the account reached its threshold and is now locked
+    std::optional<LockInfo> evicted;  // a lockout that made room in a full table: now lifted
+  };
+  // Counts a failure of `group` (whose hash is `group_hash`) as `account`. Failures for an
+  // account already locked are not counted against it (only against the source).
+  Failure on_failure(const Network& group, uint64_t group_hash, std::string_view account,
+                     int64_t now_ns, int64_t now_unix);
+  void on_success(const Network& group, uint64_t group_hash, std::string_view account,
+                  int64_t now_ns);
+  // Whether `group` authenticated successfully (as anyone) within recent_success.
+  bool recently_authenticated(const Network& group, uint64_t group_hash, int64_t now_ns) const;
+  // Whether `account` is locked at `now_ns` for `group`: locked, and `group` has not
+  // authenticated as it within recent_success.
+  bool locked_for(const Network& group, std::string_view account, int64_t now_ns);
+
+  // Lifts the lockouts that have ended, and drops entries that no longer hold anything (idle
+  // failure windows, old successes and repeat counts). Returns the lockouts lifted.
+  std::vector<LockInfo> expire(int64_t now_ns);
+  // The lockouts in force, soonest ending first.
+  std::vector<LockInfo> locks(int64_t now_ns) const;
+
+  struct TableSizes {
+    uint32_t sources = 0, accounts = 0, successes = 0, authenticated = 0, locks = 0;
+    uint64_t source_evictions = 0, account_evictions = 0, success_evictions = 0,
+             authenticated_evictions = 0, lock_evictions = 0;
+  };
+  TableSizes sizes() const;
+
+ private:
+  struct SourceFailures {
+    FailureWindow failures;
+  };
+  struct Account {
+    FailureWindow failures;
+    uint32_t lockouts = 0;       // remembered lockouts, for the back-off
+    int64_t remember_until = 0;  // until then `lockouts` counts; after it starts again at 0
+  };
+  struct Lock {
+    std::string account;
+    int64_t until_ns = 0;
+    int64_t until_unix = 0;
+    uint32_t lockouts = 0;
+  };
+
+  void lock(uint64_t key, std::string_view account, Account& state, int64_t now_ns,
+            int64_t now_unix, Failure& outcome);
+  const Lock* lock_in_force(uint64_t key, int64_t now_ns) const;
+  LockInfo remove_lock(uint64_t key);
+
+  uint32_t source_threshold_;
+  int64_t source_window_ns_;
+  uint32_t account_threshold_;
+  int64_t account_window_ns_;
+  int64_t lockout_ns_;
+  int64_t max_lockout_ns_;
+  int64_t recent_success_ns_;
+  int64_t repeat_memory_ns_;
+  KeyedHash hash_;
+  std::string scratch_;  // for hashing names without allocating each time
+
+  LruTable<Network, SourceFailures> sources_;
+  LruTable<uint64_t, Account> accounts_;      // keyed by hash_account()
+  LruTable<uint64_t, int64_t> successes_;     // hash_account_at() -> until when it counts
+  LruTable<Network, int64_t> authenticated_;  // source group -> until when it counts
+  LruTable<uint64_t, Lock> locks_;            // evicted by end, never by recency
+  std::set<std::pair<int64_t, uint64_t>> lock_ends_;
+  uint64_t lock_evictions_ = 0;
+};
+
+}  // namespace hardline::guard
