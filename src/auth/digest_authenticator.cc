@@ -164,17 +164,23 @@ DigestAuthenticator::Verdict DigestAuthenticator::verify(
       hash_joined(*algorithm, {ha1, nonce, *d.nc, cnonce, *d.qop, ha2.view()});
   if (ha2.size != size || expected.size != size) return verdict;  // hash unavailable
   const bool match = CRYPTO_memcmp(expected.chars.data(), given.data(), size) == 0;
-  if (!match || !known) return verdict;
+  if (!match || !known) {
+    verdict.nonce_issued = nonces_.issued_to(nonce, source);
+    return verdict;
+  }
 
   switch (nonces_.check_and_consume(nonce, source, nc)) {
     case NonceService::Check::kValid:
       verdict.outcome = Outcome::kAuthenticated;
+      verdict.nonce_issued = true;
       break;
     case NonceService::Check::kStale:
       verdict.outcome = Outcome::kStale;
       break;
-    case NonceService::Check::kInvalid:
     case NonceService::Check::kReplay:
+      verdict.nonce_issued = true;
+      break;
+    case NonceService::Check::kInvalid:
       break;
   }
   return verdict;

@@ -36,6 +36,10 @@ class DigestAuthenticator {
     };
     Outcome outcome = Outcome::kChallenge;
     Algorithm algorithm = Algorithm::kSha256;  // the credentials' algorithm, when it was known
+    // The credentials were computed over a fresh nonce this server issued to this source (known
+    // once their shape checks passed): only then may a failure count against the source, since
+    // anyone can forge a request from a UDP address but not receive our challenges there.
+    bool nonce_issued = false;
   };
 
   // The nonce service must outlive the authenticator; it may be shared by several.

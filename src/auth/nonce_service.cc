@@ -183,19 +183,15 @@ std::string NonceService::issue(const IpAddress& source) {
   return encode(raw);
 }
 
-NonceService::Check NonceService::check_and_consume(std::string_view nonce, const IpAddress& source,
-                                                    uint32_t nc) {
+NonceService::Check NonceService::verify_locked(std::string_view nonce, const IpAddress& source,
+                                                int64_t now, int64_t& issued, uint64_t& id) {
   Raw raw{};
   if (!decode(nonce, raw)) return Check::kInvalid;
   const uint64_t issued_field = get_be(raw.data() + kIssuedAt, 8);
   const auto generation = static_cast<uint32_t>(get_be(raw.data() + kGenerationAt, 4));
-  const uint64_t id = get_be(raw.data() + kRandomAt, kRandomSize);
+  id = get_be(raw.data() + kRandomAt, kRandomSize);
   if (issued_field > uint64_t{INT64_MAX}) return Check::kInvalid;
-  const auto issued = static_cast<int64_t>(issued_field);
-
-  std::lock_guard<std::mutex> lock(mutex_);
-  const int64_t now = now_ms();
-  rotate_if_due(now);
+  issued = static_cast<int64_t>(issued_field);
   const Key* key = nullptr;
   if (generation == 0 || generation > current_.generation) return Check::kInvalid;
   if (generation == current_.generation) {
@@ -208,9 +204,30 @@ NonceService::Check NonceService::check_and_consume(std::string_view nonce, cons
   std::array<uint8_t, kTagSize> tag{};
   if (!sign(*key, raw.data(), source, tag.data())) return Check::kInvalid;
   if (CRYPTO_memcmp(tag.data(), raw.data() + kTagAt, kTagSize) != 0) return Check::kInvalid;
-
   if (issued > now) return Check::kInvalid;
   if (now - issued > settings_.lifetime.count()) return Check::kStale;
+  return Check::kValid;
+}
+
+bool NonceService::issued_to(std::string_view nonce, const IpAddress& source) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const int64_t now = now_ms();
+  rotate_if_due(now);
+  int64_t issued = 0;
+  uint64_t id = 0;
+  return verify_locked(nonce, source, now, issued, id) == Check::kValid;
+}
+
+NonceService::Check NonceService::check_and_consume(std::string_view nonce, const IpAddress& source,
+                                                    uint32_t nc) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const int64_t now = now_ms();
+  rotate_if_due(now);
+  int64_t issued = 0;
+  uint64_t id = 0;
+  if (const Check check = verify_locked(nonce, source, now, issued, id); check != Check::kValid) {
+    return check;
+  }
   if (nc == 0) return Check::kInvalid;
 
   if (Used* used = used_.find(id)) {

@@ -58,6 +58,11 @@ class NonceService {
   // Only kValid records anything. Thread-safe, as is issue().
   Check check_and_consume(std::string_view nonce, const IpAddress& source, uint32_t nc);
 
+  // True when `nonce` is one of ours, issued to `source` and not expired (used or not). Consumes
+  // nothing: the guard asks it before counting a wrong password against a source, so that
+  // forged requests from a spoofed address cannot get that address banned.
+  bool issued_to(std::string_view nonce, const IpAddress& source);
+
   // How many used nonces are remembered now (for metrics and tests).
   size_t tracked() const;
 
@@ -76,6 +81,9 @@ class NonceService {
   };
 
   int64_t now_ms() const;
+  // The signature, source and age checks of a nonce (mutex_ held): kValid, kStale or kInvalid.
+  Check verify_locked(std::string_view nonce, const IpAddress& source, int64_t now, int64_t& issued,
+                      uint64_t& id);
   void rotate_if_due(int64_t now);
   static std::unique_ptr<evp_mac_ctx_st, MacCtxDeleter> new_mac_key();
   bool sign(const Key& key, const uint8_t* fields, const IpAddress& source, uint8_t* tag) const;

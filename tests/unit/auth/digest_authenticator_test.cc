@@ -205,6 +205,27 @@ TEST_F(DigestAuthenticatorTest, NonceIssuedToAnotherSourceIsChallenged) {
   EXPECT_EQ(verify(f, account_).outcome, Outcome::kChallenge);
 }
 
+// Whether a failure may count against its source: only over a fresh nonce we issued to it.
+TEST_F(DigestAuthenticatorTest, SaysWhetherTheNonceWasIssuedToThisSource) {
+  Fields wrong = fresh_fields();
+  wrong.password = "guess";
+  EXPECT_TRUE(verify(wrong, account_).nonce_issued);
+  Fields unknown = fresh_fields();
+  unknown.username = "999";
+  EXPECT_TRUE(verify(unknown, std::nullopt).nonce_issued);  // as for a wrong password
+  Fields right = fresh_fields();
+  EXPECT_TRUE(verify(right, account_).nonce_issued);
+  EXPECT_TRUE(verify(right, account_).nonce_issued);  // a replay: still ours
+  Fields elsewhere = wrong;
+  elsewhere.nonce = nonces_.issue(ip("198.51.100.7"));  // a spoofer's request from our source
+  EXPECT_FALSE(verify(elsewhere, account_).nonce_issued);
+  Fields tampered = wrong;
+  tampered.nonce->back() = tampered.nonce->back() == 'A' ? 'B' : 'A';
+  EXPECT_FALSE(verify(tampered, account_).nonce_issued);
+  clock_.advance(seconds(301));
+  EXPECT_FALSE(verify(wrong, account_).nonce_issued);  // expired
+}
+
 TEST_F(DigestAuthenticatorTest, ForeignOrTamperedNonceIsChallenged) {
   Fields f = fresh_fields();
   f.nonce->back() = f.nonce->back() == 'A' ? 'B' : 'A';
