@@ -6,6 +6,8 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "admin/bans.h"
+#include "guard/config_settings.h"
 #include "sip/chars.h"
 
 namespace hardline::server {
@@ -117,6 +119,8 @@ SipServer::SipServer(asio::io_context& io, const config::Config& config, store::
       authenticator_(nonces_, digest_settings(config)),
       registrar_(clock, store, registrar_settings(config)),
       accounts_(clock, store, {}),
+      store_(store),
+      guard_(guard::settings_from_config(config.guard), clock, this),
       allow_(allow_value(config.sip.methods)),
       tags_(std::random_device{}()),
       timer_(std::make_unique<Timer>(io)) {
@@ -135,6 +139,7 @@ Result<void, std::string> SipServer::start() {
   if (!loaded)
     return tl::unexpected(std::string("cannot load bindings: ") + std::string(loaded.error().what));
   spdlog::info("{} registrations loaded from the store", *loaded);
+  load_bans(true);
   for (const Endpoint& listen : config_.sip.listen) {
     auto bound = transports_.listen(listen);
     if (!bound) return tl::unexpected(bound.error());
@@ -159,6 +164,11 @@ void SipServer::stop() {
 void SipServer::on_message(std::string_view bytes, const Endpoint& source, sip::Framing framing) {
   if (stopped_) return;
   ++counters_.received;
+  // Before anything else: a banned source costs one lookup, a flooding one a bucket.
+  if (guard_.admit(source.address, bytes.size()) != guard::Verdict::kAdmit) {
+    ++counters_.guard_dropped;
+    return;
+  }
   auto parsed = sip::parse_message(bytes, framing, parse_limits_);
   if (!parsed) {
     ++counters_.parse_errors[static_cast<size_t>(parsed.error().code)];
@@ -172,6 +182,13 @@ void SipServer::on_message(std::string_view bytes, const Endpoint& source, sip::
     handle_request(message, source);
   }
   schedule_timer();
+}
+
+bool SipServer::accept_connection(const IpAddress& source) {
+  if (stopped_) return false;
+  if (guard_.admit(source, 0) == guard::Verdict::kAdmit) return true;
+  ++counters_.connections_refused;
+  return false;
 }
 
 void SipServer::on_framing_error(std::string_view buffered, const sip::ParseError& error,
@@ -247,6 +264,16 @@ bool SipServer::is_ours(const sip::Uri& uri) const {
 }
 
 void SipServer::handle_request(const sip::Message& request, const Endpoint& source) {
+  // Scanners and per-method floods are dropped before any state is kept or answer sent.
+  const std::string_view from_text = request.find(sip::HeaderId::kFrom) != nullptr
+                                         ? request.find(sip::HeaderId::kFrom)->value
+                                         : std::string_view{};
+  if (guard_.check_signatures(source.address, request.user_agent.value_or(std::string_view{}),
+                              from_text) != guard::Verdict::kAdmit ||
+      guard_.admit_method(source.address, request.method_text) != guard::Verdict::kAdmit) {
+    ++counters_.guard_dropped;
+    return;
+  }
   const Endpoint target = reply_target(request.vias.front(), source);
   const txn::TransactionLayer::Incoming incoming =
       transactions_.on_request(request, source, target);
@@ -323,6 +350,14 @@ void SipServer::handle_register(const sip::Message& request, txn::ServerTransact
     return;
   }
   const std::string username = sip::unquote(*credentials->digest.username);
+  if (!guard_.may_authenticate(source.address, username)) {
+    // Locked out (someone is guessing this account's password): answered exactly like a wrong
+    // password, and counted like one against this source.
+    ++counters_.auth_failures;
+    guard_.on_auth_failure(source.address, username);
+    challenge(request, id, source, false);
+    return;
+  }
   auto stored = accounts_.find(username);
   if (!stored) {
     ++counters_.store_errors;
@@ -339,10 +374,14 @@ void SipServer::handle_register(const sip::Message& request, txn::ServerTransact
   }
   if (verdict.outcome != Outcome::kAuthenticated) {
     ++counters_.auth_failures;
+    // Only a failure over a nonce we issued to this source counts: anyone can send a request
+    // from a forged UDP address, but only its owner receives our challenges.
+    if (verdict.nonce_issued) guard_.on_auth_failure(source.address, username);
     challenge(request, id, source, false);
     return;
   }
   ++counters_.authenticated;
+  guard_.on_auth_success(source.address, username);
   // The caller proved who they are; they may only register their own address-of-record.
   const sip::Uri& aor = request.to.uri;
   if (!is_ours(aor) || sip::unescape(aor.user) != username) {
@@ -367,7 +406,7 @@ void SipServer::handle_register(const sip::Message& request, txn::ServerTransact
 }
 
 void SipServer::schedule_flush() {
-  if (flush_posted_ || (!registrar_.dirty() && held_.empty())) return;
+  if (flush_posted_ || (!registrar_.dirty() && held_.empty() && bans_to_write_.empty())) return;
   flush_posted_ = true;
   // Runs after the messages already read in this turn of the loop: one transaction for all.
   asio::post(io_, [this] {
@@ -377,6 +416,15 @@ void SipServer::schedule_flush() {
 }
 
 void SipServer::flush() {
+  if (!bans_to_write_.empty()) {
+    // Bans first, in their own transaction: a failure here must not cost anyone a binding.
+    std::vector<store::Ban> bans;
+    bans.swap(bans_to_write_);
+    if (auto put = store_.put_bans_batch(bans); !put) {
+      ++counters_.store_errors;
+      spdlog::error("could not write bans to the store: {}", put.error().what);
+    }
+  }
   bool written = true;
   if (registrar_.dirty()) {
     ++counters_.flushes;
@@ -415,14 +463,96 @@ void SipServer::on_tick() {
   const SteadyTime now = clock_.now();
   if (now >= next_sweep_) {
     transports_.sweep_idle();
+    guard_.expire();
+    load_bans(false);
     next_sweep_ = now + kSweepInterval;
   }
   if (now >= next_purge_) {
+    // Ended bans stay while they still count for the back-off of a repeat offender.
+    const int64_t keep = clock_.unix_seconds() - static_cast<int64_t>(config_.guard.repeat_memory);
+    if (auto purged = store_.purge_expired_bans(keep); !purged) ++counters_.store_errors;
     registrar_.purge_expired();
     schedule_flush();
     next_purge_ = now + kPurgeInterval;
   }
   schedule_timer();
+}
+
+void SipServer::on_event(const guard::Event& event) {
+  using Kind = guard::Event::Kind;
+  store::Ban ban;
+  ban.network = to_string(event.network);
+  ban.created_at = clock_.unix_seconds();
+  ban.until = event.until_unix;
+  ban.reason = event.reason;
+  ban.automatic = event.automatic;
+  ban.repeats = event.repeats;
+  switch (event.kind) {
+    case Kind::kBan:
+      spdlog::warn("{}", admin::ban_added_event(ban));
+      // An operator's bans come from the store (`hardline ban`); the guard's own go there.
+      if (!event.by_operator) {
+        bans_to_write_.push_back(std::move(ban));
+        schedule_flush();
+      }
+      return;
+    case Kind::kUnban:
+      spdlog::warn("{}", admin::ban_removed_event(ban, event.reason));
+      return;
+    case Kind::kAccountLocked:
+      // The account name is not logged: it may be a guess (or a password typed as a name).
+      spdlog::warn("security event: an account's password authentication is locked until {} ({})",
+                   admin::format_utc(event.until_unix), admin::printable(event.reason));
+      return;
+    case Kind::kAccountUnlocked:
+      spdlog::warn("security event: an account's lockout ended ({})",
+                   admin::printable(event.reason));
+      return;
+  }
+}
+
+void SipServer::load_bans(bool startup) {
+  auto version = store_.data_version();
+  if (!version) {
+    ++counters_.store_errors;
+    return;
+  }
+  if (!startup && bans_version_ == *version) return;
+  bans_version_ = *version;
+  auto stored = store_.list_bans();
+  if (!stored) {
+    ++counters_.store_errors;
+    spdlog::error("could not read bans from the store: {}", stored.error().what);
+    return;
+  }
+  if (!startup) ++counters_.ban_reloads;
+  const int64_t now = clock_.unix_seconds();
+  std::vector<guard::BanInfo> in_force = guard_.bans();
+  size_t restored = 0;
+  for (const store::Ban& ban : *stored) {
+    auto network = parse_network(ban.network);
+    if (!network) continue;  // not written by Hardline: ignored
+    guard::BanInfo info{*network, ban.until, ban.reason, ban.automatic, ban.repeats};
+    auto same = std::find_if(in_force.begin(), in_force.end(),
+                             [&](const guard::BanInfo& b) { return b.network == *network; });
+    if (same != in_force.end() && same->until_unix == ban.until) continue;
+    if (guard_.restore_ban(info)) ++restored;
+  }
+  if (startup) {
+    spdlog::info("{} bans in force loaded from the store", restored);
+    return;
+  }
+  // A ban the operator removed (`hardline ban remove`) is lifted here too. Automatic bans not
+  // written yet are still on their way to the store.
+  for (const guard::BanInfo& ban : in_force) {
+    const std::string network = to_string(ban.network);
+    const bool kept = std::any_of(stored->begin(), stored->end(), [&](const store::Ban& b) {
+      return b.network == network && b.until > now;
+    });
+    const bool pending = std::any_of(bans_to_write_.begin(), bans_to_write_.end(),
+                                     [&](const store::Ban& b) { return b.network == network; });
+    if (!kept && !pending) guard_.unban(ban.network, "removed by the operator");
+  }
 }
 
 }  // namespace hardline::server

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <string_view>
@@ -15,6 +16,7 @@
 #include "auth/nonce_service.h"
 #include "common/clock.h"
 #include "config/config.h"
+#include "guard/guard.h"
 #include "registrar/registrar.h"
 #include "server/account_cache.h"
 #include "sip/parser.h"
@@ -46,10 +48,13 @@ struct Counters {
   uint64_t authenticated = 0;
   uint64_t wrong_aor = 0;  // authenticated, but for another user's AOR: 403
   uint64_t store_errors = 0;
-  uint64_t flushes = 0;  // store transactions writing bindings (one per batch of REGISTERs)
+  uint64_t flushes = 0;        // store transactions writing bindings (one per batch of REGISTERs)
+  uint64_t guard_dropped = 0;  // dropped silently by the guard (its counters say why)
+  uint64_t connections_refused = 0;  // TCP connections from banned sources
+  uint64_t ban_reloads = 0;          // bans read again after another process changed them
 };
 
-class SipServer final : public transport::Receiver {
+class SipServer final : public transport::Receiver, private guard::EventSink {
  public:
   SipServer(boost::asio::io_context& io, const config::Config& config, store::Store& store,
             const Clock& clock);
@@ -66,10 +71,12 @@ class SipServer final : public transport::Receiver {
   std::vector<Endpoint> local_endpoints() const { return transports_.local_endpoints(); }
   const Counters& counters() const { return counters_; }
   const registrar::Registrar& registrar() const { return registrar_; }
+  const guard::Guard& guard() const { return guard_; }
 
   void on_message(std::string_view bytes, const Endpoint& source, sip::Framing framing) override;
   void on_framing_error(std::string_view buffered, const sip::ParseError& error,
                         const Endpoint& source) override;
+  bool accept_connection(const IpAddress& source) override;
 
  private:
   class TxnSender final : public txn::Sender {
@@ -82,6 +89,11 @@ class SipServer final : public transport::Receiver {
   };
 
   void handle_request(const sip::Message& request, const Endpoint& source);
+  // The guard's security events: logged, and bans written to the store with the next flush.
+  void on_event(const guard::Event& event) override;
+  // Puts the store's bans into the guard: all of them at start-up, and after another process
+  // (`hardline ban`) changed them, what was added, changed or removed.
+  void load_bans(bool startup);
   void handle_register(const sip::Message& request, txn::ServerTransactionId id,
                        const Endpoint& source);
   void answer_malformed(std::string_view bytes, const sip::ParseError& error,
@@ -113,7 +125,11 @@ class SipServer final : public transport::Receiver {
   auth::DigestAuthenticator authenticator_;
   registrar::Registrar registrar_;
   AccountCache accounts_;
-  std::string allow_;  // the Allow header value: the enabled methods
+  store::Store& store_;
+  guard::Guard guard_;
+  std::vector<store::Ban> bans_to_write_;  // automatic bans not yet in the store
+  std::optional<uint64_t> bans_version_;   // the store's data_version when bans were last read
+  std::string allow_;                      // the Allow header value: the enabled methods
   std::mt19937_64 tags_;
   Counters counters_;
   bool flush_posted_ = false;

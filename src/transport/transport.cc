@@ -289,6 +289,11 @@ struct Transports::State {
     const tcp::endpoint remote = socket.remote_endpoint(ec);
     if (ec) return;
     const IpAddress address = from_asio(remote.address());
+    if (!receiver.accept_connection(address)) {
+      ++counters.connections_refused;
+      socket.close(ec);
+      return;
+    }
     size_t& from_source = per_source[address];
     if (connections.size() >= limits.max_connections ||
         from_source >= limits.max_connections_per_source) {

@@ -32,7 +32,7 @@ struct Counters {
   uint64_t datagrams_too_large = 0;
   uint64_t stream_messages_received = 0;
   uint64_t connections_accepted = 0;
-  uint64_t connections_refused = 0;  // past the total or per-source bound
+  uint64_t connections_refused = 0;  // past the total or per-source bound, or a banned source
   uint64_t connections_idle_closed = 0;
   uint64_t connections_overrun = 0;  // framing error, too large, or output queue full
   uint64_t sent = 0;
@@ -45,6 +45,9 @@ class Receiver {
  public:
   virtual ~Receiver() = default;
   virtual void on_message(std::string_view bytes, const Endpoint& source, sip::Framing framing) = 0;
+  // Asked when a TCP connection arrives, before anything is read: false closes it at once (a
+  // banned source).
+  virtual bool accept_connection(const IpAddress& /*source*/) { return true; }
   // A TCP stream that cannot be framed any more. `buffered` holds what was read; the
   // connection closes once anything sent in reply has been written.
   virtual void on_framing_error(std::string_view buffered, const sip::ParseError& error,
