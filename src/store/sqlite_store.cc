@@ -81,12 +81,11 @@ CREATE TABLE bans (
 );
 CREATE INDEX bans_by_until ON bans(until);
 )sql"},
-    // A refreshed binding is updated in place (found by AOR and contact) rather than deleted and
-    // inserted again; `stamp` marks the rows of the latest set so that the others can go.
+    // A refreshed binding is updated in place (found through the AOR's index: an AOR has a few
+    // rows at most) rather than deleted and inserted again; `stamp` marks the rows of the latest
+    // set so that the others can go.
     Migration{4, R"sql(
 ALTER TABLE bindings ADD COLUMN stamp INTEGER NOT NULL DEFAULT 0;
-CREATE INDEX bindings_by_aor_contact ON bindings(aor, contact);
-DROP INDEX bindings_by_aor;
 )sql"},
 };
 static_assert(kMigrations.back().version == kSqliteSchemaVersion,
