@@ -1,5 +1,7 @@
 #include "server/account_cache.h"
 
+#include <algorithm>
+
 namespace hardline::server {
 
 AccountCache::AccountCache(const Clock& clock, store::Store& store, Settings settings)
@@ -19,16 +21,32 @@ Result<std::optional<auth::StoredCredentials>> AccountCache::find(std::string_vi
   if (extension.size() > store::kMaxExtensionLength) {
     return std::optional<auth::StoredCredentials>{};
   }
-  if (auto it = entries_.find(extension); it != entries_.end()) return it->second;
+  if (auto it = entries_.find(extension); it != entries_.end()) return credentials_of(it->second);
   auto account = store_.find_account(extension);
   if (!account) return tl::unexpected(account.error());
-  std::optional<auth::StoredCredentials> credentials;
+  Entry entry;
+  // An HA1 of an unexpected length (an edited database) is kept as nothing: it never verifies.
   if (*account) {
-    credentials = auth::StoredCredentials{(*account)->ha1_md5, (*account)->ha1_sha256};
+    entry.exists = true;
+    const std::string& md5 = (*account)->ha1_md5;
+    const std::string& sha256 = (*account)->ha1_sha256;
+    if (md5.size() <= entry.md5.size()) {
+      std::copy(md5.begin(), md5.end(), entry.md5.begin());
+      entry.md5_size = static_cast<uint8_t>(md5.size());
+    }
+    if (sha256.size() <= entry.sha256.size()) {
+      std::copy(sha256.begin(), sha256.end(), entry.sha256.begin());
+      entry.sha256_size = static_cast<uint8_t>(sha256.size());
+    }
   }
   if (entries_.size() >= settings_.max_entries) entries_.clear();
-  entries_.emplace(std::string(extension), credentials);
-  return credentials;
+  return credentials_of(entries_.emplace(std::string(extension), entry).first->second);
+}
+
+std::optional<auth::StoredCredentials> AccountCache::credentials_of(const Entry& entry) {
+  if (!entry.exists) return std::nullopt;
+  return auth::StoredCredentials{std::string(entry.md5.data(), entry.md5_size),
+                                 std::string(entry.sha256.data(), entry.sha256_size)};
 }
 
 }  // namespace hardline::server

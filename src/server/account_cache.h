@@ -6,7 +6,9 @@
 // password or a removed account takes effect within that time. Unknown extensions are cached
 // too (a scanner's guesses cost one read each), and the whole cache is bounded: past
 // `max_entries` it starts again empty.
+#include <array>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -41,9 +43,19 @@ class AccountCache {
   store::Store& store_;
   Settings settings_;
   // Keyed hash: the names come from the network, so they must not be able to pile into a bucket.
-  std::unordered_map<std::string, std::optional<auth::StoredCredentials>, KeyedHash,
-                     std::equal_to<>>
-      entries_{0, KeyedHash::random()};
+  // One entry per extension asked about, in place (no heap blocks for the HA1 texts): a few
+  // hundred bytes per registered phone is what the registrar's memory budget can spare.
+  struct Entry {
+    std::array<char, 32> md5{};
+    std::array<char, 64> sha256{};
+    uint8_t md5_size = 0;
+    uint8_t sha256_size = 0;
+    bool exists = false;
+  };
+  static std::optional<auth::StoredCredentials> credentials_of(const Entry& entry);
+
+  std::unordered_map<std::string, Entry, KeyedHash, std::equal_to<>> entries_{0,
+                                                                              KeyedHash::random()};
   std::optional<uint64_t> version_;
   SteadyTime checked_{};
 };
