@@ -54,6 +54,14 @@ bench-register: bootstrap
 	@cmake --build $(BUILD) -j $(JOBS) --target hardline
 	python3 bench/register/bench.py --hardline $(BUILD)/hardline $(BENCH_REGISTER_ARGS)
 
+# A SIPp flood from 127.0.0.2 at rising rates while 1,000 real users register from 127.0.0.1:
+# bench/flood/README.md. Options go in BENCH_FLOOD_ARGS.
+.PHONY: bench-flood
+bench-flood: bootstrap
+	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS) --target hardline
+	python3 bench/flood/flood.py --hardline $(BUILD)/hardline $(BENCH_FLOOD_ARGS)
+
 format:
 	git ls-files '*.cc' '*.h' | xargs clang-format -i
 

@@ -32,7 +32,16 @@ Result<void, std::string> serve(const config::Config& config) {
   spdlog::info("serving domain {}", config.sip.domain);
   io.run();
   server.stop();
-  spdlog::info("stopped");
+  const Counters& counters = server.counters();
+  const guard::Counters guarded = server.guard().counters();
+  spdlog::info(
+      "stopped after {} messages: {} dropped by the guard (banned source {}, packet rate {}, "
+      "byte rate {}, method rate {}, scanner {}), {} bans ({} automatic), {} lockouts, {} "
+      "authentication failures",
+      counters.received, counters.guard_dropped, guarded.dropped_banned,
+      guarded.dropped_packet_rate, guarded.dropped_byte_rate, guarded.dropped_method_rate,
+      guarded.scanner_hits, guarded.bans_automatic + guarded.bans_manual, guarded.bans_automatic,
+      guarded.lockouts, counters.auth_failures);
   return {};
 }
 

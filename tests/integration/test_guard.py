@@ -139,6 +139,54 @@ class ScannerTest(PeerTest):
             phone.close()
 
 
+class NoEnumerationTest(PeerTest):
+    """Every method, about an account that exists and one that does not: the same answer, and
+    the same retransmission of it."""
+    settings = {}
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        add_users(cls.deployment, ["400"])
+        cls.deployment.start()
+
+    def request(self, client, method, user, branch):
+        lines = [
+            f"{method} sip:{user}@{DOMAIN} SIP/2.0",
+            f"Via: SIP/2.0/UDP 127.0.0.1:{client.local_port};branch={branch};rport",
+            "Max-Forwards: 70",
+            f"From: <sip:someone@{DOMAIN}>;tag=abc123",
+            f"To: <sip:{user}@{DOMAIN}>",
+            f"Call-ID: {branch}@test",
+            f"CSeq: 1 {method}",
+            f"Contact: <sip:someone@127.0.0.1:{client.local_port}>",
+        ]
+        if method == "SUBSCRIBE":
+            lines.append("Event: presence")
+        lines.append("Content-Length: 0")
+        return "\r\n".join(lines) + "\r\n\r\n"
+
+    def test_existing_and_missing_accounts_get_identical_answers(self):
+        client = SipClient(self.deployment.port, source="127.0.0.60")
+        try:
+            for method in ("REGISTER", "INVITE", "SUBSCRIBE", "OPTIONS", "MESSAGE"):
+                shapes = []
+                for user in ("400", "499"):
+                    branch = "z9hG4bK" + method.lower() + user
+                    message = self.request(client, method, user, branch)
+                    client.send(message)
+                    first = client.receive()
+                    client.send(message)  # a retransmission: the same answer again
+                    again = client.receive()
+                    shapes.append((peers.response_shape(first.text),
+                                   peers.response_shape(again.text)))
+                with self.subTest(method=method):
+                    self.assertEqual(shapes[0], shapes[1])
+                    self.assertEqual(shapes[0][0], shapes[0][1])
+        finally:
+            client.close()
+
+
 class BanOnRunningServerTest(PeerTest):
     settings = {}
 
