@@ -117,12 +117,12 @@ class TransactionLayer {
     IpAddress source;        // as counted against max_per_source
     bool rfc2543 = false;    // matched by the RFC 2543 fallback
     bool completed = false;  // non-INVITE, final response sent: see max_completed
-    std::string key;         // as indexed in server_index_
+    std::string key{};       // as indexed in server_index_
     uint64_t hash = 0;       // of key
   };
   struct ClientRecord {
     ClientMachine machine;
-    std::string key;  // as indexed in client_index_
+    std::string key{};  // as indexed in client_index_
     uint64_t hash = 0;
   };
 
