@@ -487,35 +487,26 @@ Result<void> SqliteStore::replace_in_transaction(std::string_view aor,
   // with a stamp no row of this AOR has; then the rows without it (the AOR's old bindings that
   // are not in the set) are deleted.
   const int64_t stamp = ++stamp_;
+  // The UPDATE and the INSERT take the same ten values, in the same order.
+  auto write = [&](sqlite3_stmt* statement, const Binding& binding) {
+    Run run(statement);
+    return run.text(aor)
+        .text(binding.contact)
+        .text(binding.call_id)
+        .integer(binding.cseq)
+        .integer(binding.expires_at)
+        .integer(binding.registered_at)
+        .text(binding.source)
+        .integer(binding.q)
+        .text(binding.instance)
+        .integer(stamp)
+        .step();
+  };
   for (const Binding& binding : bindings) {
-    {
-      Run run(update_binding_.get());
-      const int rc = run.text(aor)
-                         .text(binding.contact)
-                         .text(binding.call_id)
-                         .integer(binding.cseq)
-                         .integer(binding.expires_at)
-                         .integer(binding.registered_at)
-                         .text(binding.source)
-                         .integer(binding.q)
-                         .text(binding.instance)
-                         .integer(stamp)
-                         .step();
-      if (rc != SQLITE_DONE) return db_error(rc);
-      if (sqlite3_changes(db_.get()) > 0) continue;
-    }
-    Run run(insert_binding_.get());
-    const int rc = run.text(aor)
-                       .text(binding.contact)
-                       .text(binding.call_id)
-                       .integer(binding.cseq)
-                       .integer(binding.expires_at)
-                       .integer(binding.registered_at)
-                       .text(binding.source)
-                       .integer(binding.q)
-                       .text(binding.instance)
-                       .integer(stamp)
-                       .step();
+    int rc = write(update_binding_.get(), binding);
+    if (rc != SQLITE_DONE) return db_error(rc);
+    if (sqlite3_changes(db_.get()) > 0) continue;
+    rc = write(insert_binding_.get(), binding);
     // A failed statement is undone on its own; the transaction stays usable. The AOR has no
     // account, so its other bindings would fail the same way.
     if (rc == SQLITE_CONSTRAINT_FOREIGNKEY) {
