@@ -5,6 +5,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "admin/bans.h"
 #include "guard/config_settings.h"
@@ -527,31 +529,33 @@ void SipServer::load_bans(bool startup) {
   }
   if (!startup) ++counters_.ban_reloads;
   const int64_t now = clock_.unix_seconds();
-  std::vector<guard::BanInfo> in_force = guard_.bans();
+  // Up to max_bans on either side, many of them an attacker's doing: matched through hash
+  // tables, never pair by pair.
+  std::unordered_map<std::string, int64_t> in_force;  // network -> until
+  for (const guard::BanInfo& ban : guard_.bans())
+    in_force.emplace(to_string(ban.network), ban.until_unix);
+  std::unordered_set<std::string> keep;  // in the store and in force, or not written yet
+  for (const store::Ban& ban : bans_to_write_) keep.insert(ban.network);
   size_t restored = 0;
   for (const store::Ban& ban : *stored) {
+    if (ban.until > now) keep.insert(ban.network);
     auto network = parse_network(ban.network);
     if (!network) continue;  // not written by Hardline: ignored
+    if (auto same = in_force.find(ban.network);
+        same != in_force.end() && same->second == ban.until) {
+      continue;
+    }
     guard::BanInfo info{*network, ban.until, ban.reason, ban.automatic, ban.repeats};
-    auto same = std::find_if(in_force.begin(), in_force.end(),
-                             [&](const guard::BanInfo& b) { return b.network == *network; });
-    if (same != in_force.end() && same->until_unix == ban.until) continue;
     if (guard_.restore_ban(info)) ++restored;
   }
   if (startup) {
     spdlog::info("{} bans in force loaded from the store", restored);
     return;
   }
-  // A ban the operator removed (`hardline ban remove`) is lifted here too. Automatic bans not
-  // written yet are still on their way to the store.
-  for (const guard::BanInfo& ban : in_force) {
-    const std::string network = to_string(ban.network);
-    const bool kept = std::any_of(stored->begin(), stored->end(), [&](const store::Ban& b) {
-      return b.network == network && b.until > now;
-    });
-    const bool pending = std::any_of(bans_to_write_.begin(), bans_to_write_.end(),
-                                     [&](const store::Ban& b) { return b.network == network; });
-    if (!kept && !pending) guard_.unban(ban.network, "removed by the operator");
+  // A ban the operator removed (`hardline ban remove`) is lifted here too.
+  for (const auto& [network, until] : in_force) {
+    if (keep.contains(network)) continue;
+    if (auto parsed = parse_network(network)) guard_.unban(*parsed, "removed by the operator");
   }
 }
 
