@@ -267,9 +267,8 @@ bool SipServer::is_ours(const sip::Uri& uri) const {
 
 void SipServer::handle_request(const sip::Message& request, const Endpoint& source) {
   // Scanners and per-method floods are dropped before any state is kept or answer sent.
-  const std::string_view from_text = request.find(sip::HeaderId::kFrom) != nullptr
-                                         ? request.find(sip::HeaderId::kFrom)->value
-                                         : std::string_view{};
+  const sip::Header* from = request.find(sip::HeaderId::kFrom);
+  const std::string_view from_text = from != nullptr ? from->value : std::string_view{};
   if (guard_.check_signatures(source.address, request.user_agent.value_or(std::string_view{}),
                               from_text) != guard::Verdict::kAdmit ||
       guard_.admit_method(source.address, request.method_text) != guard::Verdict::kAdmit) {
