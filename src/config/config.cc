@@ -14,6 +14,7 @@
 #include <system_error>
 #include <utility>
 
+#include "config/checker.h"
 #include "sip/uri.h"
 
 namespace hardline::config {
@@ -29,10 +30,7 @@ std::string ConfigError::to_string() const {
   return where + ": " + message;
 }
 
-namespace {
-
-// A config file is a few kilobytes; anything far larger is a mistake (the wrong file).
-constexpr uintmax_t kMaxFileSize = 1 << 20;
+namespace detail {
 
 // Text from the file quoted in a message: short, and with control bytes replaced so that an
 // error can never carry a line break or an escape sequence to a terminal or a log.
@@ -92,60 +90,12 @@ bool has_version_number(std::string_view text) {
   return false;
 }
 
-constexpr std::array<std::string_view, 5> kLogLevels = {"trace", "debug", "info", "warn", "error"};
-
+namespace {
 bool is_allowed_method(sip::Method method) {
   // Every method Hardline knows by name; an extension method cannot be enabled.
   return method != sip::Method::kOther;
 }
-
-// What one table accepts: each key with the function that reads its value.
-struct KeyReader {
-  std::string_view key;
-  std::function<void(const toml::node&)> read;
-};
-
-// Walks the parsed document against the known tables and keys, filling a Config and collecting
-// every error with its position; the caller reports the first in file order.
-class Checker {
- public:
-  Checker(std::string file, Config& config) : file_(std::move(file)), config_(config) {}
-
-  void check(const toml::table& root);
-  std::vector<ConfigError>& errors() { return errors_; }
-
- private:
-  void error(const toml::source_region& where, std::string message) {
-    errors_.push_back(ConfigError{file_, where.begin.line, where.begin.column, std::move(message)});
-  }
-
-  // Reports unknown keys and calls the reader of each known key present.
-  void read_table(const toml::table& table, std::string_view name,
-                  std::span<const KeyReader> readers);
-
-  std::optional<std::string> string(const toml::node& node, std::string_view name,
-                                    std::string_view example);
-  std::optional<uint32_t> integer(const toml::node& node, std::string_view name, uint32_t min,
-                                  uint32_t max);
-  std::optional<bool> boolean(const toml::node& node, std::string_view name);
-  // Each element of a string array with its node (for its position); nullopt on a wrong type.
-  std::optional<std::vector<std::pair<std::string, const toml::node*>>> strings(
-      const toml::node& node, std::string_view name, std::string_view example);
-
-  void read_sip(const toml::table& table, const toml::source_region& where);
-  void read_auth(const toml::table& table);
-  void read_registrar(const toml::table& table);
-  void read_transport(const toml::table& table);
-  void read_transactions(const toml::table& table);
-  void read_guard(const toml::table& table);
-  void read_trusted(const std::string& text, const toml::node& element);
-  void read_store(const toml::table& table);
-  void read_log(const toml::table& table);
-
-  std::string file_;
-  Config& config_;
-  std::vector<ConfigError> errors_;
-};
+}  // namespace
 
 void Checker::read_table(const toml::table& table, std::string_view name,
                          std::span<const KeyReader> readers) {
@@ -759,6 +709,10 @@ void Checker::check(const toml::table& root) {
   }
 }
 
+}  // namespace detail
+
+namespace {
+
 std::filesystem::path absolute_path(const std::filesystem::path& path) {
   std::error_code ignored;
   std::filesystem::path absolute = std::filesystem::absolute(path, ignored);
@@ -781,7 +735,7 @@ Result<Config, ConfigError> parse_config(std::string_view text, const std::files
                         "; fix the syntax here (strings need double quotes, tables are written "
                         "[name] on a line of their own)"});
   }
-  Checker checker(file, config);
+  detail::Checker checker(file, config);
   checker.check(root);
   auto& errors = checker.errors();
   if (!errors.empty()) {
@@ -815,7 +769,7 @@ Result<Config, ConfigError> load_config(const std::filesystem::path& path) {
     return failure("the config path is not a regular file: give the path of the TOML file");
   }
   const uintmax_t size = std::filesystem::file_size(path, ec);
-  if (ec || size > kMaxFileSize) {
+  if (ec || size > detail::kMaxFileSize) {
     return failure("the config file is larger than 1 MiB: check that this is the right file");
   }
   std::ifstream in(path, std::ios::binary);

@@ -1,0 +1,88 @@
+#pragma once
+// Internal to src/config: the checker that walks a parsed TOML document against the known
+// tables and keys. Each table's reader is a member; readers of newer tables live in files of
+// their own (<table>_section.cc) so that the config grows without one file growing.
+
+#include <toml++/toml.h>
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "config/config.h"
+
+namespace hardline::config::detail {
+
+// A config file is a few kilobytes; anything far larger is a mistake (the wrong file).
+constexpr uintmax_t kMaxFileSize = 1 << 20;
+
+// Text from the file quoted in a message: short, and with control bytes replaced so that an
+// error can never carry a line break or an escape sequence to a terminal or a log.
+std::string printable(std::string_view text);
+std::string in_quotes(std::string_view text);
+// "a string", "an integer", ... for messages.
+std::string_view type_name(const toml::node& node);
+// A host name (RFC 1123), an IPv4 address or a bracketed IPv6 address, as a SIP URI's host.
+bool is_valid_host(std::string_view text);
+// "2.4", "v1.0.3": a version number tells a scanner which exploits to try.
+bool has_version_number(std::string_view text);
+
+constexpr std::array<std::string_view, 5> kLogLevels = {"trace", "debug", "info", "warn", "error"};
+
+// What one table accepts: each key with the function that reads its value.
+struct KeyReader {
+  std::string_view key;
+  std::function<void(const toml::node&)> read;
+};
+
+// Walks the parsed document against the known tables and keys, filling a Config and collecting
+// every error with its position; the caller reports the first in file order.
+class Checker {
+ public:
+  Checker(std::string file, Config& config) : file_(std::move(file)), config_(config) {}
+
+  void check(const toml::table& root);
+  std::vector<ConfigError>& errors() { return errors_; }
+
+ private:
+  void error(const toml::source_region& where, std::string message) {
+    errors_.push_back(ConfigError{file_, where.begin.line, where.begin.column, std::move(message)});
+  }
+
+  // Reports unknown keys and calls the reader of each known key present.
+  void read_table(const toml::table& table, std::string_view name,
+                  std::span<const KeyReader> readers);
+
+  std::optional<std::string> string(const toml::node& node, std::string_view name,
+                                    std::string_view example);
+  std::optional<uint32_t> integer(const toml::node& node, std::string_view name, uint32_t min,
+                                  uint32_t max);
+  std::optional<bool> boolean(const toml::node& node, std::string_view name);
+  // Each element of a string array with its node (for its position); nullopt on a wrong type.
+  std::optional<std::vector<std::pair<std::string, const toml::node*>>> strings(
+      const toml::node& node, std::string_view name, std::string_view example);
+
+  void read_sip(const toml::table& table, const toml::source_region& where);
+  void read_auth(const toml::table& table);
+  void read_registrar(const toml::table& table);
+  void read_transport(const toml::table& table);
+  void read_transactions(const toml::table& table);
+  void read_guard(const toml::table& table);
+  void read_trusted(const std::string& text, const toml::node& element);
+  void read_store(const toml::table& table);
+  void read_log(const toml::table& table);
+  // Newer tables: one file each.
+
+  std::string file_;
+  Config& config_;
+  std::vector<ConfigError> errors_;
+};
+
+
+}  // namespace hardline::config::detail
