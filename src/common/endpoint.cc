@@ -27,6 +27,16 @@ std::optional<IpAddress> parse_ip_address(std::string_view text) {
   return std::nullopt;
 }
 
+bool is_loopback(const IpAddress& address) {
+  if (!address.v6) return address.bytes[0] == 127;
+  static constexpr std::array<uint8_t, 16> kOne{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+  if (address.bytes == kOne) return true;
+  for (size_t i = 0; i < 10; ++i) {
+    if (address.bytes[i] != 0) return false;
+  }
+  return address.bytes[10] == 0xff && address.bytes[11] == 0xff && address.bytes[12] == 127;
+}
+
 std::string to_string(const IpAddress& address) {
   char buffer[INET6_ADDRSTRLEN] = {};
   inet_ntop(address.v6 ? AF_INET6 : AF_INET, address.bytes.data(), buffer, sizeof buffer);

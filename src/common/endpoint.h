@@ -26,6 +26,8 @@ struct IpAddress {
 // "192.0.2.1", "::1", "[::1]" (brackets accepted); nothing else.
 std::optional<IpAddress> parse_ip_address(std::string_view text);
 std::string to_string(const IpAddress& address);  // IPv6 without brackets
+// 127.0.0.0/8, ::1 and ::ffff:127.0.0.0/104: addresses only this host can reach.
+bool is_loopback(const IpAddress& address);
 
 struct Endpoint {
   Protocol protocol = Protocol::kUdp;

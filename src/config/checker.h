@@ -78,11 +78,13 @@ class Checker {
   void read_store(const toml::table& table);
   void read_log(const toml::table& table);
   // Newer tables: one file each.
+  void read_system(const toml::table& table);   // operations_sections.cc
+  void read_admin(const toml::table& table);    // operations_sections.cc
+  void read_privacy(const toml::table& table);  // operations_sections.cc
 
   std::string file_;
   Config& config_;
   std::vector<ConfigError> errors_;
 };
-
 
 }  // namespace hardline::config::detail

@@ -19,6 +19,18 @@
 
 namespace hardline::config {
 
+std::string_view privacy_mode_name(Config::PrivacyMode mode) {
+  switch (mode) {
+    case Config::PrivacyMode::kStats:
+      return "stats";
+    case Config::PrivacyMode::kSecurity:
+      return "security";
+    case Config::PrivacyMode::kDebug:
+      return "debug";
+  }
+  return "stats";
+}
+
 std::string_view digest_algorithm_name(DigestAlgorithm algorithm) {
   return algorithm == DigestAlgorithm::kMd5 ? "MD5" : "SHA-256";
 }
@@ -665,9 +677,15 @@ void Checker::check(const toml::table& root) {
       {"guard", &Checker::read_guard},
       {"store", &Checker::read_store},
       {"log", &Checker::read_log},
+      {"system", &Checker::read_system},
+      {"admin", &Checker::read_admin},
+      {"privacy", &Checker::read_privacy},
   };
-  const std::string known =
-      "[sip], [auth], [registrar], [transport], [transactions], [guard], [store] and [log]";
+  std::string known = "[sip]";
+  for (size_t i = 0; i < std::size(kTables); ++i) {
+    known += i + 1 == std::size(kTables) ? " and [" : ", [";
+    known += std::string(kTables[i].first) + "]";
+  }
   bool has_sip = false;
   for (const auto& [key, node] : root) {
     const std::string_view name = key.str();
@@ -747,8 +765,13 @@ Result<Config, ConfigError> parse_config(std::string_view text, const std::files
         errors.begin(), errors.end(),
         [&key](const ConfigError& a, const ConfigError& b) { return key(a) < key(b); }));
   }
-  if (config.store.database.is_relative()) {
-    config.store.database = (config.file.parent_path() / config.store.database).lexically_normal();
+  const std::filesystem::path directory = config.file.parent_path();
+  for (std::filesystem::path* relative :
+       {&config.store.database, &config.admin.tls_certificate, &config.admin.tls_key,
+        &config.admin.token_file, &config.admin.access_log}) {
+    if (!relative->empty() && relative->is_relative()) {
+      *relative = (directory / *relative).lexically_normal();
+    }
   }
   return config;
 }

@@ -121,8 +121,54 @@ struct Config {
     bool operator==(const Log&) const = default;
   } log;
 
+  // How `hardline serve` confines itself when started as root (src/os): it binds its sockets,
+  // optionally chroots into the database's directory, sets resource limits, switches to
+  // user:group, drops every capability, sets no_new_privs and installs a seccomp allow-list.
+  struct System {
+    std::string user = "hardline";
+    std::string group = "hardline";
+    bool chroot = true;                     // into the directory of store.database
+    uint32_t max_open_files = 65536;        // RLIMIT_NOFILE, 64..1048576
+    uint32_t max_processes = 64;            // RLIMIT_NPROC (threads count), 4..65536
+    uint32_t max_address_space_mib = 4096;  // RLIMIT_AS, 0 = no limit, else 256..1048576
+
+    bool operator==(const System&) const = default;
+  } system;
+
+  // The HTTP admin API, /metrics and /health (src/admin). Paths are relative to this file's
+  // directory until loading makes them absolute.
+  struct Admin {
+    bool enabled = true;
+    Endpoint listen{Protocol::kTcp, IpAddress{{127, 0, 0, 1}, false}, 8088,
+                    0};                     // loopback
+                                            // unless allow_remote
+    bool allow_remote = false;              // a non-loopback listen needs this and TLS
+    std::filesystem::path tls_certificate;  // PEM; both or neither
+    std::filesystem::path tls_key;
+    std::filesystem::path token_file = "admin-token.hash";  // argon2id hash of the bearer token
+    std::filesystem::path access_log = "admin-access.log";  // every admin request, never the token
+
+    bool operator==(const Admin&) const = default;
+  } admin;
+
+  // What may be logged or stored about people (checklist LOG-1..LOG-3).
+  enum class PrivacyMode : uint8_t {
+    kStats,     // counters only: no numbers, names, caller addresses or call records anywhere
+    kSecurity,  // plus security events with their source address; still no numbers or names
+    kDebug,     // everything; needs retention_days
+  };
+  struct Privacy {
+    PrivacyMode mode = PrivacyMode::kStats;
+    uint32_t retention_days = 0;  // stored records older than this are purged; 0 = keep none
+                                  // beyond what the service needs (required >= 1 for debug)
+
+    bool operator==(const Privacy&) const = default;
+  } privacy;
+
   bool operator==(const Config&) const = default;
 };
+
+std::string_view privacy_mode_name(Config::PrivacyMode mode);  // "stats", "security", "debug"
 
 struct ConfigError {
   std::string file;

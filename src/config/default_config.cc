@@ -196,6 +196,42 @@ std::string default_config_text(std::string_view domain, const std::vector<Endpo
   comment("trace, debug, info, warn or error. Logs carry no phone numbers, names or caller");
   comment("addresses.");
   setting("level", toml_string(defaults.log.level));
+
+  table("privacy");
+  comment("What may be logged or kept about people (docs/operations.md, \"Privacy\"):");
+  comment("\"stats\": counters only, no numbers, names, caller addresses or call records;");
+  comment("\"security\": security events (bans, lockouts) with their source address;");
+  comment("\"debug\": everything, only with retention_days set.");
+  setting("mode", toml_string(privacy_mode_name(defaults.privacy.mode)));
+  comment("Days after which stored records about people are purged (0: none are kept).");
+  setting("retention_days", number(defaults.privacy.retention_days));
+
+  table("system");
+  comment("Started as root, `hardline serve` binds its sockets, then confines itself: chroot");
+  comment("into the database's directory, resource limits, this user and group, no capabilities,");
+  comment("no_new_privs and a system-call allow-list. `hardline init --system` creates them.");
+  setting("user", toml_string(defaults.system.user));
+  setting("group", toml_string(defaults.system.group));
+  setting("chroot", boolean(defaults.system.chroot));
+  comment("Resource limits: open files, processes and threads, address space in MiB (0: none).");
+  setting("max_open_files", number(defaults.system.max_open_files));
+  setting("max_processes", number(defaults.system.max_processes));
+  setting("max_address_space_mib", number(defaults.system.max_address_space_mib));
+
+  table("admin");
+  comment("The HTTP admin API, /metrics and /health. Keep it on loopback (reach it through SSH);");
+  comment("another address needs allow_remote = true and TLS. Requests need the bearer token");
+  comment("`hardline init` showed once; only its argon2id hash is kept, in token_file.");
+  setting("enabled", boolean(defaults.admin.enabled));
+  setting("listen", toml_string(host_port(defaults.admin.listen)));
+  setting("allow_remote", boolean(defaults.admin.allow_remote));
+  comment("PEM certificate and key for HTTPS; both or neither (\"\" = none).");
+  setting("tls_certificate", toml_string(defaults.admin.tls_certificate.string()));
+  setting("tls_key", toml_string(defaults.admin.tls_key.string()));
+  setting("token_file", toml_string(defaults.admin.token_file.string()));
+  comment("Every admin request, accepted or refused: time, source, endpoint, result (never the");
+  comment("token). Relative paths are relative to the directory of this file.");
+  setting("access_log", toml_string(defaults.admin.access_log.string()));
   return text;
 }
 

@@ -49,5 +49,19 @@ TEST(IpAddress, ParsesBothFamiliesAndOrders) {
   EXPECT_FALSE(parse_ip_address(std::string(100, '1')));
 }
 
+TEST(IsLoopback, OnlyAddressesOfThisHost) {
+  const std::pair<const char*, bool> cases[] = {
+      {"127.0.0.1", true},        {"127.255.0.9", true}, {"::1", true},
+      {"::ffff:127.0.0.1", true}, {"128.0.0.1", false},  {"10.0.0.1", false},
+      {"0.0.0.0", false},         {"::", false},         {"::2", false},
+      {"::ffff:10.0.0.1", false}, {"fe80::1", false},    {"2001:db8::1", false},
+  };
+  for (const auto& [text, loopback] : cases) {
+    auto address = parse_ip_address(text);
+    ASSERT_TRUE(address) << text;
+    EXPECT_EQ(is_loopback(*address), loopback) << text;
+  }
+}
+
 }  // namespace
 }  // namespace hardline

@@ -43,7 +43,14 @@ TEST(DefaultConfigText, ParsesBackToTheDefaults) {
   expected.sip.domain = "pbx.example.org";
   expected.sip.listen = listen;
   expected.store.database = "/etc/hardline/hardline.db";
+  expected.admin.token_file = "/etc/hardline/admin-token.hash";
+  expected.admin.access_log = "/etc/hardline/admin-access.log";
   EXPECT_EQ(*parsed, expected);
+  EXPECT_EQ(parsed->privacy.mode, Config::PrivacyMode::kStats);
+  EXPECT_EQ(parsed->system.user, "hardline");
+  EXPECT_TRUE(parsed->system.chroot);
+  EXPECT_EQ(host_port(parsed->admin.listen), "127.0.0.1:8088");
+  EXPECT_FALSE(parsed->admin.allow_remote);
   // Spelled out as well, so that a wrong default in the struct itself shows up here.
   EXPECT_TRUE(parsed->sip.aliases.empty());
   EXPECT_EQ(parsed->sip.server_header, "");
@@ -127,6 +134,12 @@ const std::vector<std::pair<std::string, std::vector<std::string>>> kAllKeys = {
       "max_bans"}},
     {"store", {"database"}},
     {"log", {"level"}},
+    {"privacy", {"mode", "retention_days"}},
+    {"system",
+     {"user", "group", "chroot", "max_open_files", "max_processes", "max_address_space_mib"}},
+    {"admin",
+     {"enabled", "listen", "allow_remote", "tls_certificate", "tls_key", "token_file",
+      "access_log"}},
 };
 
 TEST(DefaultConfigText, MentionsEveryKeyWithAComment) {
@@ -160,8 +173,8 @@ TEST(DefaultConfigText, KnowsExactlyTheKeysTheLoaderKnows) {
   for (const auto& [table, keys] : kAllKeys) {
     for (const std::string& key : keys) {
       std::string text = "[sip]\n";
-      if (key != "domain") text += "domain = \"pbx.example.org\"\n";
-      if (key != "listen") text += "listen = [\"udp:192.0.2.10:5060\"]\n";
+      if (table != "sip" || key != "domain") text += "domain = \"pbx.example.org\"\n";
+      if (table != "sip" || key != "listen") text += "listen = [\"udp:192.0.2.10:5060\"]\n";
       if (table != "sip") text += "[" + table + "]\n";
       text += key + " = {}\n";
       auto parsed = parse_config(text, kFile);
@@ -190,6 +203,28 @@ struct BadCase {
   uint32_t line;
   const char* message;  // a substring of the error's message
 };
+
+TEST(ParseConfig, AcceptsTheOperationsTables) {
+  auto parsed = parse_config(kMinimal +
+                                 "[admin]\nlisten = \"[2001:db8::1]:9443\"\nallow_remote = true\n"
+                                 "tls_certificate = \"/etc/ssl/a.crt\"\ntls_key = \"a.key\"\n"
+                                 "[privacy]\nmode = \"debug\"\nretention_days = 7\n"
+                                 "[system]\nuser = \"pbx\"\nchroot = false\n"
+                                 "max_address_space_mib = 0\n",
+                             kFile);
+  ASSERT_TRUE(parsed) << describe(parsed);
+  EXPECT_EQ(host_port(parsed->admin.listen), "[2001:db8::1]:9443");
+  EXPECT_EQ(parsed->admin.tls_certificate, "/etc/ssl/a.crt");
+  EXPECT_EQ(parsed->admin.tls_key, "/etc/hardline/a.key");
+  EXPECT_EQ(parsed->privacy.mode, Config::PrivacyMode::kDebug);
+  EXPECT_EQ(parsed->privacy.retention_days, 7U);
+  EXPECT_EQ(parsed->system.user, "pbx");
+  EXPECT_FALSE(parsed->system.chroot);
+  EXPECT_EQ(parsed->system.max_address_space_mib, 0U);
+  // Loopback in either family needs nothing more.
+  EXPECT_TRUE(parse_config(kMinimal + "[admin]\nlisten = \"[::1]:8088\"\n", kFile));
+  EXPECT_TRUE(parse_config(kMinimal + "[admin]\nlisten = \"127.0.0.2:8088\"\n", kFile));
+}
 
 TEST(ParseConfig, RefusesEachMistakeAtItsLine) {
   const BadCase cases[] = {
@@ -315,6 +350,25 @@ TEST(ParseConfig, RefusesEachMistakeAtItsLine) {
        5, "guard.scanner_signatures lists 'iwar' twice (case does not matter)"},
       {"guard: a table that is a value", "guard = true\n" + kMinimal, 1,
        "guard must be a table, not a boolean"},
+      {"system: root", kMinimal + "[system]\nuser = \"root\"\n", 5,
+       "system.user = \"root\" would keep the server running as root"},
+      {"system: bad name", kMinimal + "[system]\ngroup = \"Hard Line\"\n", 5,
+       "system.group 'Hard Line' is not a system account name"},
+      {"system: tiny address space", kMinimal + "[system]\nmax_address_space_mib = 16\n", 5,
+       "use 0 (no limit) or at least 256"},
+      {"admin: public without allow_remote", kMinimal + "[admin]\nlisten = \"192.0.2.10:8088\"\n",
+       5, "admin.listen 192.0.2.10:8088 is not a loopback address"},
+      {"admin: public without TLS",
+       kMinimal + "[admin]\nallow_remote = true\nlisten = \"[2001:db8::1]:8088\"\n", 6,
+       "has no TLS"},
+      {"admin: bad listen", kMinimal + "[admin]\nlisten = \"localhost\"\n", 5,
+       "admin.listen 'localhost' is not ADDRESS:PORT"},
+      {"admin: key without certificate", kMinimal + "[admin]\n\ntls_key = \"a.key\"\n", 4,
+       "names only one of tls_certificate and tls_key"},
+      {"privacy: unknown mode", kMinimal + "[privacy]\nmode = \"none\"\n", 5,
+       "privacy.mode 'none' is not a privacy mode"},
+      {"privacy: debug without retention", kMinimal + "[privacy]\nmode = \"debug\"\n", 5,
+       "needs a limit: set retention_days"},
       {"TOML syntax: bare word", kMinimal + "[auth]\nnonce_lifetime = yes\n", 5,
        "TOML syntax error"},
       {"TOML syntax: duplicate key", kMinimal + "domain = \"b.example\"\n", 4, "TOML syntax error"},
