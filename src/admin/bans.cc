@@ -262,13 +262,14 @@ std::string printable(std::string_view text) {
   return out;
 }
 
-std::string ban_added_event(const store::Ban& ban) {
-  return "security event: ban added " + printable(ban.network) + " until " + format_utc(ban.until) +
-         " (" + describe(ban) + ")";
+std::string ban_added_event(const store::Ban& ban, bool with_address) {
+  return "security event: ban added " + (with_address ? printable(ban.network) : "for a source") +
+         " until " + format_utc(ban.until) + " (" + describe(ban) + ")";
 }
 
-std::string ban_removed_event(const store::Ban& ban, std::string_view why) {
-  std::string line = "security event: ban removed " + printable(ban.network) + " (" +
+std::string ban_removed_event(const store::Ban& ban, std::string_view why, bool with_address) {
+  std::string line = "security event: ban removed " +
+                     (with_address ? printable(ban.network) : "for a source") + " (" +
                      (ban.automatic ? "automatic" : "manual") + " until " + format_utc(ban.until) +
                      ": " + (ban.reason.empty() ? "no reason given" : printable(ban.reason));
   if (!why.empty()) line += "; removed: " + printable(why);

@@ -67,8 +67,10 @@ Result<std::vector<store::Ban>, std::string> list_bans(store::Store& store, int6
 //   removed: false positive)
 // Any character check_ban_reason would refuse is shown as '?', so a reason read back from the
 // store cannot forge a log line either.
-std::string ban_added_event(const store::Ban& ban);
-std::string ban_removed_event(const store::Ban& ban, std::string_view why);
+// `with_address` false (privacy mode "stats") leaves the banned network out of the line.
+std::string ban_added_event(const store::Ban& ban, bool with_address = true);
+std::string ban_removed_event(const store::Ban& ban, std::string_view why,
+                              bool with_address = true);
 // `text` made safe for one line of a log or a terminal the same way: what check_ban_reason
 // refuses becomes '?', and more than kMaxBanReasonLength characters end in "...".
 std::string printable(std::string_view text);

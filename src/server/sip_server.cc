@@ -113,6 +113,8 @@ SipServer::SipServer(asio::io_context& io, const config::Config& config, store::
                      const Clock& clock)
     : io_(io),
       config_(config),
+      log_addresses_(config.privacy.mode != config::Config::PrivacyMode::kStats),
+      log_requests_(config.privacy.mode == config::Config::PrivacyMode::kDebug),
       clock_(clock),
       transports_(io, clock, transport_limits(config), *this),
       sender_(transports_),
@@ -291,6 +293,7 @@ void SipServer::handle_request(const sip::Message& request, const Endpoint& sour
       return;  // a retransmission, or an ACK: the transaction layer has dealt with it
   }
   const txn::ServerTransactionId id = incoming.id;
+  if (log_requests_) log_request(request, source);
   if (request.method == sip::Method::kOther || sip::method_name(request.method).empty()) {
     ++counters_.not_implemented;
     respond(request, id, source, 501, "Not Implemented", {{"Allow", allow_}});
@@ -331,6 +334,18 @@ void SipServer::handle_request(const sip::Message& request, const Endpoint& sour
       respond(request, id, source, 501, "Not Implemented", {{"Allow", allow_}});
       return;
   }
+}
+
+void SipServer::log_request(const sip::Message& request, const Endpoint& source) const {
+  // privacy.mode = "debug" only: the operator chose to see numbers and addresses, for a limited
+  // time (retention_days). Header text is quoted printable-only: it comes from the network.
+  const sip::Header* from = request.find(sip::HeaderId::kFrom);
+  const sip::Header* to = request.find(sip::HeaderId::kTo);
+  spdlog::info("debug record: {} from {} Request-URI user '{}' From {} To {} Call-ID {}",
+               admin::printable(request.method_text), host_port(source),
+               admin::printable(request.request_uri.user),
+               admin::printable(from != nullptr ? from->value : ""),
+               admin::printable(to != nullptr ? to->value : ""), admin::printable(request.call_id));
 }
 
 void SipServer::challenge(const sip::Message& request, txn::ServerTransactionId id,
@@ -490,7 +505,7 @@ void SipServer::on_event(const guard::Event& event) {
   ban.repeats = event.repeats;
   switch (event.kind) {
     case Kind::kBan:
-      spdlog::warn("{}", admin::ban_added_event(ban));
+      spdlog::warn("{}", admin::ban_added_event(ban, log_addresses_));
       // An operator's bans come from the store (`hardline ban`); the guard's own go there.
       if (!event.by_operator) {
         bans_to_write_.push_back(std::move(ban));
@@ -498,7 +513,7 @@ void SipServer::on_event(const guard::Event& event) {
       }
       return;
     case Kind::kUnban:
-      spdlog::warn("{}", admin::ban_removed_event(ban, event.reason));
+      spdlog::warn("{}", admin::ban_removed_event(ban, event.reason, log_addresses_));
       return;
     case Kind::kAccountLocked:
       // The account name is not logged: it may be a guess (or a password typed as a name).

@@ -110,12 +110,17 @@ class SipServer final : public transport::Receiver, private guard::EventSink {
   bool method_enabled(sip::Method method) const;
   void schedule_timer();
   void on_tick();
+  void log_request(const sip::Message& request, const Endpoint& source) const;
   void schedule_flush();
   // Writes the changed bindings, then sends the responses that waited for them.
   void flush();
 
   boost::asio::io_context& io_;
   const config::Config& config_;
+  // privacy.mode: "security" and "debug" name sources in security events; only "debug" logs
+  // each request with its numbers and addresses.
+  const bool log_addresses_;
+  const bool log_requests_;
   const Clock& clock_;
   sip::Limits parse_limits_;
   transport::Transports transports_;

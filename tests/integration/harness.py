@@ -15,6 +15,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import tomllib
 from concurrent.futures import ThreadPoolExecutor
 
 HARDLINE = os.environ.get("HARDLINE_BIN", "build/hardline")
@@ -49,6 +50,11 @@ def tool(name):
     if path is None:
         raise AssertionError(f"{name} is not installed: run scripts/bootstrap")
     return path
+
+
+# An IPv4 address, or an IPv6 address of at least three groups (timestamps like 07:40:41 have
+# only digits and two colons and are not matched).
+ADDRESS = re.compile(r"\b\d{1,3}(\.\d{1,3}){3}\b|\b[0-9a-fA-F]{0,4}(:[0-9a-fA-F]{0,4}){3,7}\b|::1\b")
 
 
 class Deployment:
@@ -132,7 +138,28 @@ class Deployment:
         assert code == 0, f"serve exited {code}: {self.read_log()}"
         return elapsed
 
+    def privacy_mode(self):
+        with open(self.config, "rb") as f:
+            return tomllib.load(f).get("privacy", {}).get("mode", "stats")
+
+    def check_log_privacy(self):
+        """Every scenario doubles as a privacy test (checklist LOG-1, LOG-2): no password ever
+        reaches the log, and under privacy.mode = "stats" no address does either, except the
+        server's own in its "listening on" lines."""
+        if not os.path.exists(self.log_path):
+            return
+        text = self.read_log()
+        for extension, password in self.passwords.items():
+            assert password not in text, f"the password of {extension} is in the log"
+        if self.privacy_mode() != "stats":
+            return
+        for line in text.splitlines():
+            if "listening on" in line:
+                continue
+            assert not ADDRESS.search(line), f"an address in a log line under \"stats\": {line}"
+
     def close(self):
+        self.check_log_privacy()
         if self.process is not None:
             self.process.kill()
             self.process.wait()

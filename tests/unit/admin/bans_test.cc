@@ -192,6 +192,10 @@ TEST_F(BanStoreTest, AddStoresAManualBan) {
   EXPECT_EQ(stored(), std::vector<store::Ban>{expected});
   EXPECT_EQ(ban_added_event(*ban),
             "security event: ban added 192.0.2.7/32 until 2026-11-25T12:00:00Z (manual: scanner)");
+  // privacy.mode = "stats": the same event without the address.
+  EXPECT_EQ(ban_added_event(*ban, false),
+            "security event: ban added for a source until 2026-11-25T12:00:00Z (manual: scanner)");
+  EXPECT_EQ(ban_removed_event(*ban, "", false).find("192.0.2.7"), std::string::npos);
 
   auto v6 = add_ban(*store_, net("2001:db8:1:2::/64"), kNow, kMaxBanDuration, "");
   ASSERT_TRUE(v6) << v6.error();
