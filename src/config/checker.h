@@ -78,11 +78,11 @@ class Checker {
   void read_store(const toml::table& table);
   void read_log(const toml::table& table);
   // Newer tables: one file each.
+  void read_calls(const toml::table& table);  // calls_section.cc
 
   std::string file_;
   Config& config_;
   std::vector<ConfigError> errors_;
 };
-
 
 }  // namespace hardline::config::detail

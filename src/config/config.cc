@@ -658,16 +658,14 @@ void Checker::read_log(const toml::table& table) {
 void Checker::check(const toml::table& root) {
   using TableReader = void (Checker::*)(const toml::table&);
   static constexpr std::pair<std::string_view, TableReader> kTables[] = {
-      {"auth", &Checker::read_auth},
-      {"registrar", &Checker::read_registrar},
-      {"transport", &Checker::read_transport},
-      {"transactions", &Checker::read_transactions},
-      {"guard", &Checker::read_guard},
-      {"store", &Checker::read_store},
-      {"log", &Checker::read_log},
+      {"auth", &Checker::read_auth},           {"registrar", &Checker::read_registrar},
+      {"transport", &Checker::read_transport}, {"transactions", &Checker::read_transactions},
+      {"calls", &Checker::read_calls},         {"guard", &Checker::read_guard},
+      {"store", &Checker::read_store},         {"log", &Checker::read_log},
   };
   const std::string known =
-      "[sip], [auth], [registrar], [transport], [transactions], [guard], [store] and [log]";
+      "[sip], [auth], [registrar], [transport], [transactions], [calls], [guard], [store] and "
+      "[log]";
   bool has_sip = false;
   for (const auto& [key, node] : root) {
     const std::string_view name = key.str();
