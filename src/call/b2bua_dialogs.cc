@@ -91,8 +91,7 @@ void B2bua::on_retransmit(Call& call, Side side) {
   // Over TCP the 2xx is not sent again, but the ACK is still waited for.
   if (d.peer.protocol != Protocol::kTcp) network_.send(d.peer, pending.response);
   pending.interval = std::min(2 * pending.interval, settings_.t2);
-  const Millis left =
-      std::chrono::duration_cast<Millis>(pending.give_up - clock_.now()) + Millis{1};
+  const Millis left = std::chrono::duration_cast<Millis>(pending.give_up - clock_.now());
   arm(pending.timer, std::min(pending.interval, left), call.id,
       side == Side::kCaller ? Timer::kRetransmitCaller : Timer::kRetransmitCallee);
 }
