@@ -326,6 +326,12 @@ void B2bua::fail_relays(Call& call) {
 
 void B2bua::hang_up(Call& call, std::optional<Side> except) {
   if (call.state != State::kAnswered && call.state != State::kConfirmed) return;
+  // A 2xx still waiting for the caller's ACK: the callee gets its ACK before the BYE, or it
+  // would go on retransmitting the 2xx.
+  const PendingAck& unacked = call.pending[static_cast<size_t>(Side::kCaller)];
+  if (unacked.cseq != 0 && unacked.other_cseq != 0 && except != Side::kCallee) {
+    send_ack(dialog_of(call, Side::kCallee), Side::kCallee, unacked.other_cseq, nullptr, call.id);
+  }
   for (Side side : {Side::kCaller, Side::kCallee}) {
     if (side != except) send_bye(call, side);
   }

@@ -143,6 +143,10 @@ TEST_F(B2buaTest, TheTwoHundredIsRetransmittedUntilAckedThenTheCallEnds) {
   ASSERT_FALSE(to_callee.empty());
   EXPECT_EQ(to_caller.front().at, 32000ms);
   EXPECT_EQ(to_callee.front().at, 32000ms);
+  // The callee's 2xx is ACKed before its BYE, so that it stops retransmitting.
+  const auto acks = h.sent_to(kPhoneA, "ACK ");
+  ASSERT_EQ(acks.size(), 1u);
+  EXPECT_EQ(acks.front().at, 32000ms);
   EXPECT_EQ(h.b2bua.counters().ack_timeouts, 1u);
   EXPECT_EQ(h.b2bua.active(), 0u);
 }
