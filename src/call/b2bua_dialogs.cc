@@ -83,8 +83,7 @@ void B2bua::on_retransmit(Call& call, Side side) {
   if (clock_.now() >= pending.give_up) {
     // No ACK for our 2xx (RFC 3261 §13.3.1.4): the dialog is over.
     ++counters_.ack_timeouts;
-    pending = PendingAck{};
-    hang_up(call, std::nullopt);
+    hang_up(call, std::nullopt);  // clears what is pending
     return;
   }
   const Dialog& d = dialog_of(call, side);
