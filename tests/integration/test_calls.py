@@ -10,10 +10,13 @@ SIPp 3.6.1 answers only an MD5 challenge that comes first, so the deployment off
 """
 import os
 import re
+import socket
 import subprocess
 import tempfile
 import time
 import unittest
+
+from concurrent.futures import ThreadPoolExecutor
 
 from harness import DOMAIN, Deployment, SipClient, add_users, free_port, tool
 from test_peers import DATA
@@ -52,6 +55,23 @@ def head(message):
 def header(message, name):
     values = re.findall(rf"(?im)^{re.escape(name)}\s*:\s*(.*)$", head(message))
     return values[0].strip() if values else None
+
+
+def read_stream_message(client, timeout=10):
+    """One request or response from a SipClient's TCP connection, as text with LF line ends."""
+    client.sock.settimeout(timeout)
+    while True:
+        end = client.buffer.find(b"\r\n\r\n")
+        if end >= 0:
+            length = int(re.search(rb"(?im)^content-length:\s*(\d+)", client.buffer[:end]).group(1))
+            total = end + 4 + length
+            if len(client.buffer) >= total:
+                message, client.buffer = client.buffer[:total], client.buffer[total:]
+                return message.decode().replace("\r\n", "\n")
+        chunk = client.sock.recv(65535)
+        if not chunk:
+            raise ConnectionError("connection closed")
+        client.buffer += chunk
 
 
 def first(found, start):
@@ -204,6 +224,35 @@ class CallTest(unittest.TestCase):
         self.assertTrue(bye.startswith(f"BYE sip:1000@{CALLER_ADDRESS}:"), bye)
         # The callee's BYE was answered by Hardline.
         self.assertTrue(first(messages(callee.trace), "SIP/2.0 200"))
+
+    def test_callee_over_tcp_and_its_connection_lost(self):
+        """A phone registered over TCP is reached on the connection it registered on; when that
+        connection closes during the call, the caller gets a BYE."""
+        phone = SipClient(self.deployment.port, transport="tcp", source=CALLEE_ADDRESS)
+        self.addCleanup(phone.close)
+        reply = phone.register_with_auth("1001", self.deployment.passwords["1001"], "MD5")
+        self.assertEqual(reply.status, 200, reply.text)
+        with ThreadPoolExecutor(1) as pool:
+            caller = pool.submit(self.call, "call_uac_wait_bye.xml")
+            invite = read_stream_message(phone)
+            self.assertTrue(invite.startswith("INVITE sip:1001@"), invite)
+            self.assertIn("SIP/2.0/TCP", header(invite, "Via"))
+            self.assertRegex(header(invite, "Contact"), r"^<sip:127\.0\.0\.1:\d+;transport=tcp>$")
+            lines = [line for line in head(invite).split("\n")[1:]
+                     if re.match(r"(?i)(via|from|to|call-id|cseq):", line)]
+            lines = [line + ";tag=tcpphone" if line.lower().startswith("to:") else line
+                     for line in lines]
+            ok = ("SIP/2.0 200 OK\r\n" + "\r\n".join(lines) +
+                  f"\r\nContact: <sip:1001@{CALLEE_ADDRESS}:{phone.local_port};transport=tcp>"
+                  "\r\nContent-Length: 0\r\n\r\n")
+            phone.send(ok)
+            ack = read_stream_message(phone)
+            self.assertTrue(ack.startswith("ACK "), ack)
+            phone.sock.shutdown(socket.SHUT_RDWR)
+            phone.close()
+            result = caller.result(timeout=40)
+        self.assertEqual(result.returncode, 0, read(result.errors)[-2000:])
+        self.assertTrue(first(messages(result.trace), "BYE"))
 
     # Identity (RT-6).
 
