@@ -64,7 +64,7 @@ std::optional<uint64_t> tag_key(std::string_view tag) {
     if (c >= '0' && c <= '9') {
       digit = static_cast<uint64_t>(c - '0');
     } else if (c >= 'a' && c <= 'f') {
-      digit = static_cast<uint64_t>(c - 'a' + 10);
+      digit = static_cast<uint64_t>(c - 'a') + 10;
     } else {
       return std::nullopt;
     }

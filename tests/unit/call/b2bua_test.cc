@@ -458,7 +458,7 @@ TEST_F(B2buaTest, CallsAreBoundedInTotalAndPerAccount) {
 }
 
 TEST_F(B2buaTest, AnAnsweredCallEndsAtItsMaximumDuration) {
-  h.route_to = [this](const RouteRequest& request) {
+  h.route_to = [](const RouteRequest& request) {
     RouteDecision d;
     d.kind = RouteDecision::Kind::kLocal;
     d.account = std::string(request.dialled);
