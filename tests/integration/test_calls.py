@@ -336,5 +336,59 @@ class CallTest(unittest.TestCase):
             client.close()
 
 
+class DialogCreatingRequestsTest(unittest.TestCase):
+    """SUBSCRIBE and MESSAGE, once enabled, are challenged like INVITE: 407, with answers of the
+    same shape for an account that exists and one that does not."""
+    settings = {"sip": {"methods": '["REGISTER", "INVITE", "ACK", "BYE", "CANCEL", "SUBSCRIBE", '
+                                   '"MESSAGE"]'}}
+
+    @classmethod
+    def setUpClass(cls):
+        cls.deployment = Deployment(settings=cls.settings)
+        add_users(cls.deployment, ["1000"])
+        cls.deployment.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            cls.deployment.stop()
+        finally:
+            cls.deployment.close()
+
+    def request(self, client, method, user, branch, authorization=None):
+        lines = [f"{method} sip:1001@{DOMAIN} SIP/2.0",
+                 f"Via: SIP/2.0/UDP 127.0.0.1:{client.local_port};branch={branch};rport",
+                 "Max-Forwards: 70", f"From: <sip:{user}@{DOMAIN}>;tag=t{branch[-6:]}",
+                 f"To: <sip:1001@{DOMAIN}>", f"Call-ID: {branch}@test", f"CSeq: 1 {method}",
+                 f"Contact: <sip:{user}@127.0.0.1:{client.local_port}>"]
+        if method == "SUBSCRIBE":
+            lines.append("Event: presence")
+        if authorization:
+            lines.append(f"Proxy-Authorization: {authorization}")
+        lines.append("Content-Length: 0")
+        client.send("\r\n".join(lines) + "\r\n\r\n")
+        return client.receive()
+
+    def test_challenged_alike_for_existing_and_missing_accounts(self):
+        client = SipClient(self.deployment.port, source="127.0.0.70")
+        self.addCleanup(client.close)
+        for method in ("SUBSCRIBE", "MESSAGE"):
+            with self.subTest(method=method):
+                shapes = []
+                for user in ("1000", "1999"):
+                    reply = self.request(client, method, user, f"z9hG4bK{method}{user}")
+                    self.assertEqual(reply.status, 407)
+                    shapes.append((reply.status, reply.names(),
+                                   [len(v) for v in reply.all("Proxy-Authenticate")]))
+                self.assertEqual(shapes[0], shapes[1])
+                # With the right credentials: authenticated, and then not served yet.
+                challenge = {k.lower(): v for k, v in re.findall(
+                    r'(\w+)="?([^",]*)"?', reply.all("Proxy-Authenticate")[0].partition(" ")[2])}
+                auth = SipClient.authorization(challenge, "1000", self.deployment.passwords["1000"],
+                                               method=method, uri=f"sip:1001@{DOMAIN}")
+                reply = self.request(client, method, "1000", f"z9hG4bK{method}auth", auth)
+                self.assertEqual(reply.status, 501, reply.text)
+
+
 if __name__ == "__main__":
     unittest.main()

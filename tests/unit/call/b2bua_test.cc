@@ -221,6 +221,32 @@ TEST_F(B2buaTest, ReInviteIsRelayedAndAckedEndToEnd) {
   EXPECT_EQ(h.b2bua.active(), 1u);
 }
 
+TEST_F(B2buaTest, UpdateIsRelayedAndAnsweredWithoutAck) {
+  const std::string out = answer();
+  const std::string to = caller_to();
+  h.request(caller_request({}, "ACK", 7, to, "z9hG4bK-ack-1"), kCaller);
+  const std::string offer = "v=0\r\no=- 9 9 IN IP4 198.51.100.7\r\n";
+  h.request(caller_request({}, "UPDATE", 8, to, "z9hG4bK-upd", offer), kCaller);
+  const std::string update = h.last_to(kPhoneA, "UPDATE sip:1001@203.0.113.5:5070 SIP/2.0");
+  EXPECT_EQ(header_of(update, "CSeq"), "2 UPDATE");
+  EXPECT_EQ(header_of(update, "Contact"), "<sip:192.0.2.1:5060;transport=udp>");
+  EXPECT_EQ(body_of(update), offer);
+  h.response(response_to(update, 200, {}, {}, kAnswerSdp), kPhoneA);
+  const std::string ok = h.last_to(kCaller, "SIP/2.0 200 OK");
+  EXPECT_EQ(header_of(ok, "CSeq"), "8 UPDATE");
+  EXPECT_EQ(body_of(ok), kAnswerSdp);
+  // A failure is relayed as it is; an out-of-order request gets 500 without reaching the callee.
+  h.request(caller_request({}, "UPDATE", 9, to, "z9hG4bK-upd2", offer), kCaller);
+  h.response(response_to(h.last_to(kPhoneA, "UPDATE "), 488), kPhoneA);
+  EXPECT_EQ(h.sent_to(kCaller, "SIP/2.0 488 Not Acceptable Here").size(), 1u);
+  h.request(caller_request({}, "UPDATE", 9, to, "z9hG4bK-upd3", offer), kCaller);
+  EXPECT_EQ(h.sent_to(kCaller, "SIP/2.0 500").size(), 1u);
+  EXPECT_EQ(h.sent_to(kPhoneA, "UPDATE ").size(), 2u);
+  h.run_until(5000ms);
+  EXPECT_EQ(h.sent_to(kCaller, "SIP/2.0 200 OK").size(), 2u);  // the 200 to the INVITE, ACKed
+  EXPECT_EQ(h.b2bua.active(), 1u);
+}
+
 TEST_F(B2buaTest, ForksRingEveryContactAndTheFirstAnswerWins) {
   h.register_contact("1001", kPhoneB);
   h.request(Invite{}.build(), kCaller);
