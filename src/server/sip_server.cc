@@ -165,7 +165,8 @@ Result<void, std::string> SipServer::start() {
     auto bound = transports_.listen(listen);
     if (!bound) return tl::unexpected(bound.error());
   }
-  for (const Endpoint& local : transports_.local_endpoints()) {
+  local_endpoints_ = transports_.local_endpoints();
+  for (const Endpoint& local : local_endpoints_) {
     spdlog::info("listening on {}", to_spec(local));
     // A wildcard address cannot go in a Via or Contact: the domain stands in for it.
     const bool wildcard = local.address == IpAddress{} || local.address == IpAddress{{}, true};
@@ -237,9 +238,8 @@ std::string SipServer::local_address(const Endpoint& peer) const {
     return locals[peer.connection - 1];
   }
   // The first listening address of the peer's family and protocol.
-  const std::vector<Endpoint> endpoints = transports_.local_endpoints();
   size_t index = 0;
-  for (const Endpoint& local : endpoints) {
+  for (const Endpoint& local : local_endpoints_) {
     if (local.protocol != peer.protocol) continue;
     if (local.address.v6 == peer.address.v6 && index < locals.size()) return locals[index];
     ++index;

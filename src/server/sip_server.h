@@ -164,7 +164,8 @@ class SipServer final : public transport::Receiver,
   // only way to reach a phone registered over TCP is the connection it registered on.
   std::unordered_map<std::string, uint64_t, KeyedHash, std::equal_to<>> tcp_bindings_{
       0, KeyedHash::random()};
-  std::vector<std::string> udp_locals_;  // "host:port" of each UDP socket, in socket order
+  std::vector<Endpoint> local_endpoints_;  // as bound, in the order listened
+  std::vector<std::string> udp_locals_;    // "host:port" of each UDP socket, in socket order
   std::vector<std::string> tcp_locals_;
   std::vector<store::Ban> bans_to_write_;  // automatic bans not yet in the store
   std::optional<uint64_t> bans_version_;   // the store's data_version when bans were last read
