@@ -73,3 +73,11 @@ clean:
 
 format-check: bootstrap
 	git ls-files '*.cc' '*.h' | xargs clang-format --dry-run --Werror
+
+# Authenticated calls at rising rates through Hardline's B2BUA and through Kamailio as a
+# stateful proxy (SIPp UAC and UAS): bench/calls/README.md. Options go in BENCH_CALLS_ARGS.
+.PHONY: bench-calls
+bench-calls: bootstrap
+	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS) --target hardline
+	python3 bench/calls/bench.py --hardline $(BUILD)/hardline $(BENCH_CALLS_ARGS)

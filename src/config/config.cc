@@ -674,6 +674,7 @@ void Checker::check(const toml::table& root) {
       {"registrar", &Checker::read_registrar},
       {"transport", &Checker::read_transport},
       {"transactions", &Checker::read_transactions},
+      {"calls", &Checker::read_calls},
       {"guard", &Checker::read_guard},
       {"store", &Checker::read_store},
       {"log", &Checker::read_log},

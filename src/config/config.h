@@ -68,6 +68,18 @@ struct Config {
     bool operator==(const Transactions&) const = default;
   } transactions;
 
+  // Calls through the B2BUA (src/call maps this to its Settings). Durations in seconds.
+  struct Calls {
+    uint32_t ring_timeout = 60;           // unanswered this long: CANCEL, 480 (5..600)
+    uint32_t max_duration = 14400;        // answered this long: BYE both sides (60..604800)
+    uint32_t max_calls = 10000;           // live calls in total (1..1000000)
+    uint32_t max_calls_per_account = 10;  // live calls per account (1..10000)
+    uint32_t max_forks = 10;              // contacts rung at once for one call (1..100)
+    uint32_t max_hops = 5;                // X-Hardline-Hops above this: 482 (1..100)
+
+    bool operator==(const Calls&) const = default;
+  } calls;
+
   // Flood protection, brute-force lockout and scanner bans (src/guard maps this to its
   // Settings; the defaults are the same and a test keeps them so). Durations in seconds.
   struct Guard {

@@ -124,6 +124,21 @@ std::string default_config_text(std::string_view domain, const std::vector<Endpo
   comment("each); past this the oldest is forgotten early. Neither limit above counts them.");
   setting("max_completed", number(defaults.transactions.max_completed));
 
+  table("calls");
+  comment("Calls through the B2BUA. Durations are in seconds.");
+  comment("How long a call may ring unanswered before it is cancelled (480 to the caller).");
+  setting("ring_timeout", number(defaults.calls.ring_timeout));
+  comment("How long an answered call may last before both sides get a BYE.");
+  setting("max_duration", number(defaults.calls.max_duration));
+  comment("Calls at once, in total and per account; beyond either, 503 with Retry-After.");
+  setting("max_calls", number(defaults.calls.max_calls));
+  setting("max_calls_per_account", number(defaults.calls.max_calls_per_account));
+  comment("Registered contacts of the callee rung at once for one call.");
+  setting("max_forks", number(defaults.calls.max_forks));
+  comment("Times a call may come back through Hardline instances (X-Hardline-Hops, sent only");
+  comment("to trusted peers) before it is refused with 482 Loop Detected.");
+  setting("max_hops", number(defaults.calls.max_hops));
+
   table("guard");
   const Config::Guard& guard = defaults.guard;
   auto boolean = [](bool value) { return std::string(value ? "true" : "false"); };

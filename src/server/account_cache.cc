@@ -12,7 +12,10 @@ Result<std::optional<auth::StoredCredentials>> AccountCache::find(std::string_vi
   if (!version_ || now - checked_ >= settings_.recheck) {
     auto version = store_.data_version();
     if (!version) return tl::unexpected(version.error());
-    if (version_ != *version) entries_.clear();
+    if (version_ != *version) {
+      entries_.clear();
+      names_.clear();
+    }
     version_ = *version;
     checked_ = now;
   }
@@ -39,8 +42,17 @@ Result<std::optional<auth::StoredCredentials>> AccountCache::find(std::string_vi
       entry.sha256_size = static_cast<uint8_t>(sha256.size());
     }
   }
-  if (entries_.size() >= settings_.max_entries) entries_.clear();
+  if (entries_.size() >= settings_.max_entries) {
+    entries_.clear();
+    names_.clear();
+  }
+  if (*account && !(*account)->name.empty()) names_.emplace(extension, (*account)->name);
   return credentials_of(entries_.emplace(std::string(extension), entry).first->second);
+}
+
+std::string_view AccountCache::display_name(std::string_view extension) const {
+  auto it = names_.find(extension);
+  return it != names_.end() ? std::string_view(it->second) : std::string_view{};
 }
 
 std::optional<auth::StoredCredentials> AccountCache::credentials_of(const Entry& entry) {

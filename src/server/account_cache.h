@@ -36,6 +36,10 @@ class AccountCache {
   // when the store cannot be read.
   Result<std::optional<auth::StoredCredentials>> find(std::string_view extension);
 
+  // The display name of an account find() has just answered for, or empty (none, or not
+  // cached). Kept apart from the credentials: most accounts have none and then cost nothing.
+  std::string_view display_name(std::string_view extension) const;
+
   size_t size() const { return entries_.size(); }
 
  private:
@@ -56,6 +60,8 @@ class AccountCache {
 
   std::unordered_map<std::string, Entry, KeyedHash, std::equal_to<>> entries_{0,
                                                                               KeyedHash::random()};
+  std::unordered_map<std::string, std::string, KeyedHash, std::equal_to<>> names_{
+      0, KeyedHash::random()};
   std::optional<uint64_t> version_;
   SteadyTime checked_{};
 };

@@ -42,6 +42,14 @@ Result<void, std::string> serve(const config::Config& config) {
       guarded.dropped_packet_rate, guarded.dropped_byte_rate, guarded.dropped_method_rate,
       guarded.scanner_hits, guarded.bans_automatic + guarded.bans_manual, guarded.bans_automatic,
       guarded.lockouts, counters.auth_failures);
+  const call::Counters& calls = server.calls().counters();
+  spdlog::info(
+      "calls: {} started, {} answered, {} ended after an answer; unanswered: {} refused by "
+      "routing, {} unavailable, {} busy, {} declined, {} no answer, {} timed out, {} cancelled, "
+      "{} other; {} refused when full, {} loops",
+      calls.started, calls.answered, calls.ended, calls.rejected, calls.unavailable, calls.busy,
+      calls.declined, calls.no_answer, calls.timed_out, calls.cancelled, calls.other_failure,
+      calls.overloaded, calls.loops);
   return {};
 }
 

@@ -98,6 +98,19 @@ registrar::Settings registrar_settings(const config::Config& config) {
   return settings;
 }
 
+call::Settings call_settings(const config::Config& config) {
+  call::Settings settings;
+  settings.domain = config.sip.domain;
+  settings.server_header = config.sip.server_header;
+  settings.ring_timeout = Millis(int64_t{config.calls.ring_timeout} * 1000);
+  settings.max_duration = Millis(int64_t{config.calls.max_duration} * 1000);
+  settings.max_calls = config.calls.max_calls;
+  settings.max_calls_per_account = config.calls.max_calls_per_account;
+  settings.max_forks = config.calls.max_forks;
+  settings.max_hops = config.calls.max_hops;
+  return settings;
+}
+
 std::string allow_value(const std::vector<sip::Method>& methods) {
   std::string out;
   for (sip::Method method : methods) {
@@ -125,6 +138,12 @@ SipServer::SipServer(asio::io_context& io, const config::Config& config, store::
       accounts_(clock, store, {}),
       store_(store),
       guard_(guard::settings_from_config(config.guard), clock, this),
+      default_router_([this](std::string_view extension) -> Result<bool> {
+        auto found = accounts_.find(extension);
+        if (!found) return tl::unexpected(found.error());
+        return found->has_value();
+      }),
+      calls_(clock, transactions_, *this, *this, default_router_, call_settings(config)),
       allow_(allow_value(config.sip.methods)),
       tags_(std::random_device{}()),
       timer_(std::make_unique<Timer>(io)) {
@@ -148,8 +167,14 @@ Result<void, std::string> SipServer::start() {
     auto bound = transports_.listen(listen);
     if (!bound) return tl::unexpected(bound.error());
   }
-  for (const Endpoint& local : transports_.local_endpoints()) {
+  local_endpoints_ = transports_.local_endpoints();
+  for (const Endpoint& local : local_endpoints_) {
     spdlog::info("listening on {}", to_spec(local));
+    // A wildcard address cannot go in a Via or Contact: the domain stands in for it.
+    const bool wildcard = local.address == IpAddress{} || local.address == IpAddress{{}, true};
+    std::string address =
+        wildcard ? config_.sip.domain + ":" + std::to_string(local.port) : host_port(local);
+    (local.protocol == Protocol::kUdp ? udp_locals_ : tcp_locals_).push_back(std::move(address));
   }
   next_sweep_ = clock_.now() + kSweepInterval;
   next_purge_ = clock_.now() + kPurgeInterval;
@@ -159,6 +184,7 @@ Result<void, std::string> SipServer::start() {
 
 void SipServer::stop() {
   if (stopped_) return;
+  calls_.end_all();  // BYE and CANCEL while the sockets are still open
   stopped_ = true;
   flush();  // answers what was held, while the sockets are still open
   transports_.close();
@@ -181,7 +207,9 @@ void SipServer::on_message(std::string_view bytes, const Endpoint& source, sip::
   }
   const sip::Message& message = *parsed;
   if (!message.is_request) {
-    if (!transactions_.on_response(message, source)) ++counters_.stray_responses;
+    if (!transactions_.on_response(message, source) && !calls_.on_stray_response(message)) {
+      ++counters_.stray_responses;
+    }
   } else {
     handle_request(message, source);
   }
@@ -193,6 +221,47 @@ bool SipServer::accept_connection(const IpAddress& source) {
   if (guard_.admit(source, 0) == guard::Verdict::kAdmit) return true;
   ++counters_.connections_refused;
   return false;
+}
+
+void SipServer::on_connection_closed(const Endpoint& peer) {
+  if (stopped_) return;
+  // A phone registered over this connection can no longer be reached through it.
+  for (auto it = tcp_bindings_.begin(); it != tcp_bindings_.end();) {
+    it = it->second == peer.connection ? tcp_bindings_.erase(it) : std::next(it);
+  }
+  calls_.on_connection_closed(peer);
+  schedule_timer();
+}
+
+std::string SipServer::local_address(const Endpoint& peer) const {
+  const std::vector<std::string>& locals =
+      peer.protocol == Protocol::kUdp ? udp_locals_ : tcp_locals_;
+  if (peer.protocol == Protocol::kUdp && peer.connection >= 1 && peer.connection <= locals.size()) {
+    return locals[peer.connection - 1];
+  }
+  // The first listening address of the peer's family and protocol.
+  size_t index = 0;
+  for (const Endpoint& local : local_endpoints_) {
+    if (local.protocol != peer.protocol) continue;
+    if (local.address.v6 == peer.address.v6 && index < locals.size()) return locals[index];
+    ++index;
+  }
+  return locals.empty() ? config_.sip.domain : locals.front();
+}
+
+std::vector<call::Contact> SipServer::contacts(std::string_view account) {
+  std::vector<call::Contact> out;
+  for (const store::Binding& binding : registrar_.lookup(account)) {
+    auto peer = parse_endpoint_spec(binding.source);
+    if (!peer) continue;
+    if (peer->protocol == Protocol::kTcp) {
+      auto connection = tcp_bindings_.find(binding.source);
+      if (connection == tcp_bindings_.end()) continue;  // its connection is gone
+      peer->connection = connection->second;
+    }
+    out.push_back(call::Contact{binding.contact, *peer});
+  }
+  return out;
 }
 
 void SipServer::on_framing_error(std::string_view buffered, const sip::ParseError& error,
@@ -289,8 +358,11 @@ void SipServer::handle_request(const sip::Message& request, const Endpoint& sour
                                               503, "Service Unavailable", {{"Retry-After", "5"}}));
       return;
     }
+    case txn::TransactionLayer::Disposition::kAckWithoutTransaction:
+      calls_.on_ack(request);  // the ACK of a 2xx belongs to a call, if to anything
+      return;
     default:
-      return;  // a retransmission, or an ACK: the transaction layer has dealt with it
+      return;  // a retransmission, or an ACK the transaction layer has dealt with
   }
   const txn::ServerTransactionId id = incoming.id;
   if (log_requests_) log_request(request, source);
@@ -324,10 +396,32 @@ void SipServer::handle_request(const sip::Message& request, const Endpoint& sour
     case sip::Method::kRegister:
       handle_register(request, id, source);
       return;
-    case sip::Method::kBye:
+    case sip::Method::kInvite:
+      if (request.to.tag()) {
+        calls_.on_in_dialog(request, id, source);  // a re-INVITE
+      } else {
+        handle_invite(request, id, source, target);
+      }
+      return;
     case sip::Method::kCancel:
-      // No dialogs or INVITE transactions exist until calls arrive.
-      respond(request, id, source, 481, "Call/Transaction Does Not Exist");
+      handle_cancel(request, id, source);
+      return;
+    case sip::Method::kBye:
+    case sip::Method::kUpdate:
+    case sip::Method::kInfo:
+      if (request.to.tag()) {
+        calls_.on_in_dialog(request, id, source);
+      } else {
+        respond(request, id, source, 481, "Call/Transaction Does Not Exist");
+      }
+      return;
+    case sip::Method::kSubscribe:
+    case sip::Method::kMessage:
+      // Dialog-creating or standalone requests Hardline does not serve yet: whoever sends one
+      // authenticates first, so that the answer says nothing about the account named.
+      if (!request.to.tag() && !authenticate(request, id, source, true)) return;
+      ++counters_.not_implemented;
+      respond(request, id, source, 501, "Not Implemented", {{"Allow", allow_}});
       return;
     default:
       ++counters_.not_implemented;
@@ -349,55 +443,96 @@ void SipServer::log_request(const sip::Message& request, const Endpoint& source)
 }
 
 void SipServer::challenge(const sip::Message& request, txn::ServerTransactionId id,
-                          const Endpoint& source, bool stale) {
+                          const Endpoint& source, bool stale, bool proxy) {
   std::vector<std::string> values = authenticator_.challenges(source.address, stale);
   std::vector<sip::ResponseHeader> headers;
   headers.reserve(values.size());
-  for (const std::string& value : values) headers.push_back({"WWW-Authenticate", value});
-  respond(request, id, source, 401, "Unauthorized", std::move(headers));
+  const std::string_view name = proxy ? "Proxy-Authenticate" : "WWW-Authenticate";
+  for (const std::string& value : values) headers.push_back({name, value});
+  if (proxy) {
+    respond(request, id, source, 407, "Proxy Authentication Required", std::move(headers));
+  } else {
+    respond(request, id, source, 401, "Unauthorized", std::move(headers));
+  }
 }
 
-void SipServer::handle_register(const sip::Message& request, txn::ServerTransactionId id,
-                                const Endpoint& source) {
-  const sip::AuthHeader* credentials = authenticator_.select(request.authorizations);
+std::optional<std::string> SipServer::authenticate(const sip::Message& request,
+                                                   txn::ServerTransactionId id,
+                                                   const Endpoint& source, bool proxy) {
+  const sip::AuthHeader* credentials =
+      authenticator_.select(proxy ? request.proxy_authorizations : request.authorizations);
   if (credentials == nullptr || !credentials->digest.username) {
     ++counters_.challenges;
-    challenge(request, id, source, false);
-    return;
+    challenge(request, id, source, false, proxy);
+    return std::nullopt;
   }
-  const std::string username = sip::unquote(*credentials->digest.username);
+  std::string username = sip::unquote(*credentials->digest.username);
   if (!guard_.may_authenticate(source.address, username)) {
     // Locked out (someone is guessing this account's password): answered exactly like a wrong
     // password, and counted like one against this source.
     ++counters_.auth_failures;
     guard_.on_auth_failure(source.address, username);
-    challenge(request, id, source, false);
-    return;
+    challenge(request, id, source, false, proxy);
+    return std::nullopt;
   }
   auto stored = accounts_.find(username);
   if (!stored) {
     ++counters_.store_errors;
     respond(request, id, source, 500, "Server Internal Error", {{"Retry-After", "5"}});
-    return;
+    return std::nullopt;
   }
   const auto verdict = authenticator_.verify(*credentials, sip::method_name(request.method),
                                              request.request_uri.text, *stored, source.address);
   using Outcome = auth::DigestAuthenticator::Verdict::Outcome;
   if (verdict.outcome == Outcome::kStale) {
     ++counters_.stale_nonces;
-    challenge(request, id, source, true);
-    return;
+    challenge(request, id, source, true, proxy);
+    return std::nullopt;
   }
   if (verdict.outcome != Outcome::kAuthenticated) {
     ++counters_.auth_failures;
     // Only a failure over a nonce we issued to this source counts: anyone can send a request
     // from a forged UDP address, but only its owner receives our challenges.
     if (verdict.nonce_issued) guard_.on_auth_failure(source.address, username);
-    challenge(request, id, source, false);
-    return;
+    challenge(request, id, source, false, proxy);
+    return std::nullopt;
   }
   ++counters_.authenticated;
   guard_.on_auth_success(source.address, username);
+  return username;
+}
+
+void SipServer::handle_invite(const sip::Message& request, txn::ServerTransactionId id,
+                              const Endpoint& source, const Endpoint& reply_to) {
+  if (router_->trusted_source(source)) {
+    calls_.on_invite(request, id, source, reply_to, call::Caller{});
+    return;
+  }
+  const std::optional<std::string> account = authenticate(request, id, source, true);
+  if (!account) return;
+  calls_.on_invite(request, id, source, reply_to,
+                   call::Caller{*account, accounts_.display_name(*account)});
+}
+
+void SipServer::handle_cancel(const sip::Message& request, txn::ServerTransactionId id,
+                              const Endpoint& source) {
+  const std::optional<txn::ServerTransactionId> invite =
+      transactions_.find_invite_for_cancel(request);
+  if (!invite) {
+    respond(request, id, source, 481, "Call/Transaction Does Not Exist");
+    return;
+  }
+  // The CANCEL itself is answered at once (RFC 3261 §9.2); the INVITE gets 487 if it was
+  // still ringing.
+  respond(request, id, source, 200, "OK");
+  calls_.on_cancel(*invite);
+}
+
+void SipServer::handle_register(const sip::Message& request, txn::ServerTransactionId id,
+                                const Endpoint& source) {
+  const std::optional<std::string> authenticated = authenticate(request, id, source, false);
+  if (!authenticated) return;
+  const std::string& username = *authenticated;
   // The caller proved who they are; they may only register their own address-of-record.
   const sip::Uri& aor = request.to.uri;
   if (!is_ours(aor) || sip::unescape(aor.user) != username) {
@@ -406,6 +541,9 @@ void SipServer::handle_register(const sip::Message& request, txn::ServerTransact
     return;
   }
   registrar::Reply reply = registrar_.apply(request, username, source);
+  if (source.protocol == Protocol::kTcp && reply.status == 200) {
+    tcp_bindings_.insert_or_assign(to_spec(source), source.connection);
+  }
   std::vector<sip::ResponseHeader> headers;
   headers.reserve(reply.headers.size());
   for (const auto& [name, value] : reply.headers) headers.push_back({name, value});
@@ -466,6 +604,7 @@ void SipServer::schedule_timer() {
   if (stopped_) return;
   SteadyTime next = next_sweep_;
   if (auto deadline = transactions_.next_deadline(); deadline && *deadline < next) next = *deadline;
+  if (auto deadline = calls_.next_deadline(); deadline && *deadline < next) next = *deadline;
   if (timer_->timer.expiry() == next) return;
   timer_->timer.expires_at(next);
   timer_->timer.async_wait([this](const boost::system::error_code& ec) {
@@ -476,6 +615,7 @@ void SipServer::schedule_timer() {
 
 void SipServer::on_tick() {
   transactions_.run_timers();
+  calls_.run_timers();
   const SteadyTime now = clock_.now();
   if (now >= next_sweep_) {
     transports_.sweep_idle();

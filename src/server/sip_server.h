@@ -10,11 +10,15 @@
 #include <random>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "auth/digest_authenticator.h"
 #include "auth/nonce_service.h"
+#include "call/b2bua.h"
+#include "call/router.h"
 #include "common/clock.h"
+#include "common/siphash.h"
 #include "config/config.h"
 #include "guard/guard.h"
 #include "registrar/registrar.h"
@@ -54,7 +58,10 @@ struct Counters {
   uint64_t ban_reloads = 0;          // bans read again after another process changed them
 };
 
-class SipServer final : public transport::Receiver, private guard::EventSink {
+class SipServer final : public transport::Receiver,
+                        private guard::EventSink,
+                        private call::Network,
+                        private call::Locator {
  public:
   SipServer(boost::asio::io_context& io, const config::Config& config, store::Store& store,
             const Clock& clock);
@@ -72,11 +79,20 @@ class SipServer final : public transport::Receiver, private guard::EventSink {
   const Counters& counters() const { return counters_; }
   const registrar::Registrar& registrar() const { return registrar_; }
   const guard::Guard& guard() const { return guard_; }
+  const call::B2bua& calls() const { return calls_; }
+
+  // Replaces the default router (authenticated calls between local accounts only), e.g. with the
+  // dialplan's. Before start(); the router must outlive the server.
+  void set_router(call::Router& router) {
+    router_ = &router;
+    calls_.set_router(router);
+  }
 
   void on_message(std::string_view bytes, const Endpoint& source, sip::Framing framing) override;
   void on_framing_error(std::string_view buffered, const sip::ParseError& error,
                         const Endpoint& source) override;
   bool accept_connection(const IpAddress& source) override;
+  void on_connection_closed(const Endpoint& peer) override;
 
  private:
   class TxnSender final : public txn::Sender {
@@ -96,13 +112,27 @@ class SipServer final : public transport::Receiver, private guard::EventSink {
   void load_bans(bool startup);
   void handle_register(const sip::Message& request, txn::ServerTransactionId id,
                        const Endpoint& source);
+  void handle_invite(const sip::Message& request, txn::ServerTransactionId id,
+                     const Endpoint& source, const Endpoint& reply_to);
+  void handle_cancel(const sip::Message& request, txn::ServerTransactionId id,
+                     const Endpoint& source);
+  // Digest authentication of a request (RFC 3261 §22): REGISTER against Authorization with 401,
+  // dialog-creating requests against Proxy-Authorization with 407 (`proxy`). The account name
+  // when the credentials verify; otherwise the request has been answered (a challenge, a 500)
+  // and nullopt is returned. The guard's lockout and failure counting apply alike.
+  std::optional<std::string> authenticate(const sip::Message& request, txn::ServerTransactionId id,
+                                          const Endpoint& source, bool proxy);
+  // call::Network and call::Locator, for the B2BUA.
+  void send(const Endpoint& to, std::string_view bytes) override { transports_.send(to, bytes); }
+  std::string local_address(const Endpoint& peer) const override;
+  std::vector<call::Contact> contacts(std::string_view account) override;
   void answer_malformed(std::string_view bytes, const sip::ParseError& error,
                         const Endpoint& source);
   void respond(const sip::Message& request, txn::ServerTransactionId id, const Endpoint& source,
                uint16_t status, std::string_view reason,
                std::vector<sip::ResponseHeader> headers = {});
   void challenge(const sip::Message& request, txn::ServerTransactionId id, const Endpoint& source,
-                 bool stale);
+                 bool stale, bool proxy);
   std::string response_bytes(const sip::ResponseBasis& basis, const sip::Via& top,
                              const Endpoint& source, uint16_t status, std::string_view reason,
                              std::vector<sip::ResponseHeader> headers);
@@ -132,6 +162,16 @@ class SipServer final : public transport::Receiver, private guard::EventSink {
   AccountCache accounts_;
   store::Store& store_;
   guard::Guard guard_;
+  call::LocalRouter default_router_;
+  call::Router* router_ = &default_router_;
+  call::B2bua calls_;
+  // TCP connections that registered a binding, by the binding's source ("tcp:ADDR:PORT"): the
+  // only way to reach a phone registered over TCP is the connection it registered on.
+  std::unordered_map<std::string, uint64_t, KeyedHash, std::equal_to<>> tcp_bindings_{
+      0, KeyedHash::random()};
+  std::vector<Endpoint> local_endpoints_;  // as bound, in the order listened
+  std::vector<std::string> udp_locals_;    // "host:port" of each UDP socket, in socket order
+  std::vector<std::string> tcp_locals_;
   std::vector<store::Ban> bans_to_write_;  // automatic bans not yet in the store
   std::optional<uint64_t> bans_version_;   // the store's data_version when bans were last read
   std::string allow_;                      // the Allow header value: the enabled methods

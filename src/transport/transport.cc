@@ -410,7 +410,9 @@ struct Transports::State {
     connection.socket.close(ec);
     auto source = per_source.find(connection.peer.address);
     if (source != per_source.end() && --source->second == 0) per_source.erase(source);
-    connections.erase(connection.peer.connection);  // may destroy `connection`: do this last
+    const Endpoint peer = connection.peer;
+    connections.erase(peer.connection);  // may destroy `connection`
+    if (!stopped) receiver.on_connection_closed(peer);
   }
 };
 

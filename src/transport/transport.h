@@ -52,6 +52,9 @@ class Receiver {
   // connection closes once anything sent in reply has been written.
   virtual void on_framing_error(std::string_view buffered, const sip::ParseError& error,
                                 const Endpoint& source) = 0;
+  // A TCP connection closed (by the peer, an error, a limit or idleness), not at shutdown.
+  // `peer` names it as messages from it did. Nothing can be sent on it any more.
+  virtual void on_connection_closed(const Endpoint& /*peer*/) {}
 };
 
 class Transports {

@@ -58,6 +58,15 @@ class SlotTable {
 
   size_t size() const { return size_; }
 
+  // Calls f(id, value) for every value, in slot order. f must not add or erase values.
+  template <class F>
+  void for_each(F&& f) {
+    for (size_t index = 0; index < slots_.size(); ++index) {
+      Slot& slot = slots_[index];
+      if (slot.value) f((static_cast<uint64_t>(slot.generation) << 32) | index, *slot.value);
+    }
+  }
+
  private:
   struct Slot {
     uint32_t generation = 1;

@@ -70,6 +70,12 @@ TEST(DefaultConfigText, ParsesBackToTheDefaults) {
   EXPECT_EQ(parsed->transactions.max_total, 50000U);
   EXPECT_EQ(parsed->transactions.max_per_source, 500U);
   EXPECT_EQ(parsed->transactions.max_completed, 20000U);
+  EXPECT_EQ(parsed->calls.ring_timeout, 60U);
+  EXPECT_EQ(parsed->calls.max_duration, 14400U);
+  EXPECT_EQ(parsed->calls.max_calls, 10000U);
+  EXPECT_EQ(parsed->calls.max_calls_per_account, 10U);
+  EXPECT_EQ(parsed->calls.max_forks, 10U);
+  EXPECT_EQ(parsed->calls.max_hops, 5U);
   EXPECT_EQ(parsed->log.level, "info");
   const Config::Guard& guard = parsed->guard;
   EXPECT_TRUE(guard.enabled);
@@ -101,6 +107,9 @@ const std::vector<std::pair<std::string, std::vector<std::string>>> kAllKeys = {
      {"max_message_size", "tcp_idle_timeout", "max_tcp_connections",
       "max_tcp_connections_per_source"}},
     {"transactions", {"max_total", "max_per_source", "max_completed"}},
+    {"calls",
+     {"ring_timeout", "max_duration", "max_calls", "max_calls_per_account", "max_forks",
+      "max_hops"}},
     {"guard",
      {"enabled",
       "trusted",
@@ -273,6 +282,10 @@ TEST(ParseConfig, RefusesEachMistakeAtItsLine) {
        "registrar.min_expires (600) is above registrar.max_expires (300)"},
       {"max below default min", kMinimal + "[registrar]\nmax_expires = 30\n", 5,
        "is above registrar.max_expires (30)"},
+      {"ring timeout too short", kMinimal + "[calls]\nring_timeout = 1\n", 5,
+       "calls.ring_timeout = 1 is out of range: use a whole number from 5 to 600"},
+      {"unknown calls key", kMinimal + "[calls]\nring_time = 10\n", 5,
+       "unknown key 'ring_time' in [calls]"},
       {"per-source above total",
        kMinimal + "[transactions]\nmax_total = 100\nmax_per_source = 500\n", 6,
        "transactions.max_per_source (500) is above transactions.max_total (100)"},
@@ -436,6 +449,13 @@ max_tcp_connections_per_source = 10
 max_total = 10
 max_per_source = 1
 max_completed = 7
+[calls]
+ring_timeout = 30
+max_duration = 3600
+max_calls = 500
+max_calls_per_account = 2
+max_forks = 3
+max_hops = 2
 [guard]
 enabled = false
 trusted = ["192.0.2.0/24", "2001:db8:1::/48", "198.51.100.7", "[2001:db8::5]"]
@@ -494,6 +514,12 @@ level = "warn"
   EXPECT_EQ(config.transactions.max_total, 10U);
   EXPECT_EQ(config.transactions.max_per_source, 1U);
   EXPECT_EQ(config.transactions.max_completed, 7U);
+  EXPECT_EQ(config.calls.ring_timeout, 30U);
+  EXPECT_EQ(config.calls.max_duration, 3600U);
+  EXPECT_EQ(config.calls.max_calls, 500U);
+  EXPECT_EQ(config.calls.max_calls_per_account, 2U);
+  EXPECT_EQ(config.calls.max_forks, 3U);
+  EXPECT_EQ(config.calls.max_hops, 2U);
   EXPECT_EQ(config.store.database, "/var/lib/hardline/hardline.db");
   EXPECT_EQ(config.log.level, "warn");
   const Config::Guard& guard = config.guard;
