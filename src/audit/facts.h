@@ -31,8 +31,8 @@ struct AccountFacts {
   std::string name;
   bool exists = false;
   uint32_t uid = 0;
-  uint32_t gid = 0;             // primary group
-  std::vector<uint32_t> groups; // every group the account is in, the primary one included
+  uint32_t gid = 0;              // primary group
+  std::vector<uint32_t> groups;  // every group the account is in, the primary one included
   std::string shell;
 };
 
@@ -47,8 +47,10 @@ struct ProcessFacts {
   int pid = 0;
   ProcessStatus status;
   ProcessLimits limits;
-  std::string root;            // where /proc/PID/root points: "/" unless chrooted
-  std::string apparmor_label;  // /proc/PID/attr/current; empty when unknown
+  std::string root;             // where /proc/PID/root points: "/" unless chrooted
+  bool read_only_root = false;  // "/" is mounted read-only in its mount namespace (systemd's
+                                // ProtectSystem=strict)
+  std::string apparmor_label;   // /proc/PID/attr/current; empty when unknown
 };
 
 struct ListeningSocket {
@@ -64,9 +66,9 @@ struct AppArmorFacts {
 };
 
 struct FirewallFacts {
-  bool listed = false;       // at least one listing could be read
-  std::string sources;       // "nft", "nft, ip6tables-save", ...
-  std::string errors;        // why a tool could not list (missing, not root, ...)
+  bool listed = false;  // at least one listing could be read
+  std::string sources;  // "nft", "nft, ip6tables-save", ...
+  std::string errors;   // why a tool could not list (missing, not root, ...)
   Ruleset ruleset;
 };
 
@@ -94,7 +96,7 @@ struct LoginAccount {
 };
 
 struct Facts {
-  int64_t now = 0;  // unix seconds
+  int64_t now = 0;    // unix seconds
   bool root = false;  // the audit ran as root (some facts need it)
   std::string version;
 
@@ -109,7 +111,7 @@ struct Facts {
   std::optional<CertificateFacts> admin_certificate;
   BackupFacts backup;
   std::vector<LoginAccount> login_accounts;  // /etc/passwd entries with a login shell
-  std::string virtualization;  // systemd-detect-virt: "none", "kvm", "docker", ...; "" unknown
+  std::string virtualization;   // systemd-detect-virt: "none", "kvm", "docker", ...; "" unknown
   std::string data_filesystem;  // the device and type the database lives on
   bool data_encrypted = false;  // that device is a dm-crypt mapping
   bool audit_timer_installed = false;

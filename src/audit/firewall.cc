@@ -64,7 +64,8 @@ bool collect_ports(const Json& value, const NamedSets& sets, const std::string& 
   }
   if (value.is_array()) {
     bool any = false;
-    for (const Json& element : value) any = collect_ports(element, sets, table_key, out, depth + 1) || any;
+    for (const Json& element : value)
+      any = collect_ports(element, sets, table_key, out, depth + 1) || any;
     return any;
   }
   if (!value.is_object()) return false;

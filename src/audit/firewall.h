@@ -30,14 +30,14 @@ struct PortRange {
 };
 
 struct AcceptRule {
-  bool v4 = true;   // which families the rule can match
+  bool v4 = true;  // which families the rule can match
   bool v6 = true;
   bool udp = true;  // which transports its port match applies to
   bool tcp = true;
-  std::vector<PortRange> ports;  // destination ports; empty: the rule matches no port
-  bool loopback_only = false;    // iif lo
-  bool established_only = false; // ct state established,related
-  bool other_conditions = false; // matches the audit does not interpret (source, icmp type, ...)
+  std::vector<PortRange> ports;   // destination ports; empty: the rule matches no port
+  bool loopback_only = false;     // iif lo
+  bool established_only = false;  // ct state established,related
+  bool other_conditions = false;  // matches the audit does not interpret (source, icmp type, ...)
 
   bool operator==(const AcceptRule&) const = default;
 };
@@ -46,7 +46,7 @@ struct InputChain {
   std::string name;  // "inet hardline input", "iptables filter INPUT"
   bool v4 = false;   // families whose packets traverse it
   bool v6 = false;
-  bool drops_by_default = false;  // policy drop, or a final unconditional drop/reject
+  bool drops_by_default = false;    // policy drop, or a final unconditional drop/reject
   bool accepts_everything = false;  // an unconditional accept before the end
   std::vector<AcceptRule> accepts;
 

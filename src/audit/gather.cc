@@ -169,6 +169,21 @@ bool same_file(const fs::path& a, const fs::path& b) {
   return fs::weakly_canonical(a, error) == fs::weakly_canonical(b, error);
 }
 
+// Whether the process's "/" is mounted read-only (mountinfo: mount point "/", options "ro,...").
+bool root_read_only(int pid) {
+  auto mountinfo = read_text(proc_path(pid, "mountinfo"));
+  if (!mountinfo) return false;
+  std::stringstream stream(*mountinfo);
+  bool read_only = false;
+  for (std::string line; std::getline(stream, line);) {
+    std::stringstream parts(line);
+    std::string id, parent, device, root, mount_point, options;
+    parts >> id >> parent >> device >> root >> mount_point >> options;
+    if (mount_point == "/") read_only = options == "ro" || options.rfind("ro,", 0) == 0;
+  }
+  return read_only;  // the last mount on "/" is the one the process sees
+}
+
 std::optional<ProcessFacts> serve_process(const config::Config& config) {
   const int self = getpid();
   for (int pid : process_ids()) {
@@ -180,6 +195,7 @@ std::optional<ProcessFacts> serve_process(const config::Config& config) {
     process.status = parse_proc_status(read_text(proc_path(pid, "status")).value_or(""));
     process.limits = parse_proc_limits(read_text(proc_path(pid, "limits")).value_or(""));
     process.root = read_link(proc_path(pid, "root"));
+    process.read_only_root = root_read_only(pid);
     std::string label = read_text(proc_path(pid, "attr/current")).value_or("");
     while (!label.empty() && (label.back() == '\n' || label.back() == '\0')) label.pop_back();
     process.apparmor_label = label;
@@ -283,14 +299,12 @@ FirewallFacts firewall_facts() {
     add(std::move(*parsed));
     sources.emplace_back("nft");
   }
-  // iptables-save lists the same rules as nft's "ip filter" table when iptables is the nftables
-  // variant, and the legacy (x_tables) rules otherwise.
+  // With the nftables variant of iptables, iptables-save lists the rules of nft's "ip filter"
+  // and "ip6 filter" tables, which nft shows partly as opaque xt expressions: for those tables
+  // the iptables-save reading replaces nft's. With the legacy variant the rules are not in nft.
   const std::pair<const char*, Family> tools[] = {{"iptables-save", Family::kIpv4},
                                                   {"ip6tables-save", Family::kIpv6}};
   for (const auto& [tool, family] : tools) {
-    const bool covered = family == Family::kIpv4 ? facts.ruleset.has_ip_filter
-                                                 : facts.ruleset.has_ip6_filter;
-    if (covered) continue;
     CommandOutput output = run_command({tool});
     if (!output.ran) {
       errors.push_back(std::string(tool) + " is not installed");
@@ -301,11 +315,13 @@ FirewallFacts firewall_facts() {
                        first_line(output.err.empty() ? output.out : output.err));
       continue;
     }
-    if (auto parsed = parse_iptables_save(output.out, family)) {
-      const bool any = !parsed->chains.empty();
-      add(std::move(*parsed));
-      if (any) sources.emplace_back(tool);
-    }
+    auto parsed = parse_iptables_save(output.out, family);
+    if (!parsed || parsed->chains.empty()) continue;
+    const std::string replaced = family == Family::kIpv4 ? "ip filter INPUT" : "ip6 filter INPUT";
+    std::erase_if(facts.ruleset.chains,
+                  [&](const InputChain& chain) { return chain.name == replaced; });
+    add(std::move(*parsed));
+    sources.emplace_back(tool);
   }
   facts.listed = !sources.empty() || (nft.ran && nft.status == 0);
   if (sources.empty() && facts.listed) sources.emplace_back("nft");
@@ -387,9 +403,8 @@ std::vector<LoginAccount> login_accounts() {
         shell == "/bin/sync") {
       continue;
     }
-    accounts.push_back(
-        LoginAccount{fields[0], static_cast<uint32_t>(std::strtoul(fields[2].c_str(), nullptr, 10)),
-                     shell});
+    accounts.push_back(LoginAccount{
+        fields[0], static_cast<uint32_t>(std::strtoul(fields[2].c_str(), nullptr, 10)), shell});
   }
   return accounts;
 }
@@ -412,8 +427,8 @@ void data_filesystem(const fs::path& path, Facts& facts) {
     auto dash = std::find(fields.begin(), fields.end(), "-");
     if (fields.size() < 5 || dash == fields.end() || dash + 2 >= fields.end()) continue;
     const std::string& mount_point = fields[4];
-    const bool prefixes = target == mount_point || mount_point == "/" ||
-                          target.rfind(mount_point + "/", 0) == 0;
+    const bool prefixes =
+        target == mount_point || mount_point == "/" || target.rfind(mount_point + "/", 0) == 0;
     if (!prefixes || mount_point.size() < best) continue;
     best = mount_point.size();
     type = *(dash + 1);
@@ -547,9 +562,10 @@ Facts gather_facts(const config::Config& config, const GatherOptions& options) {
     if (facts.virtualization.empty()) facts.virtualization = "none";
   }
   data_filesystem(database.parent_path(), facts);
-  for (const char* directory : {"/etc/systemd/system", "/lib/systemd/system",
-                                "/usr/lib/systemd/system"}) {
-    if (path_exists(fs::path(directory) / "hardline-audit.timer")) facts.audit_timer_installed = true;
+  for (const char* directory :
+       {"/etc/systemd/system", "/lib/systemd/system", "/usr/lib/systemd/system"}) {
+    if (path_exists(fs::path(directory) / "hardline-audit.timer"))
+      facts.audit_timer_installed = true;
   }
   facts.audit_timer_enabled =
       path_exists("/etc/systemd/system/timers.target.wants/hardline-audit.timer");

@@ -114,8 +114,10 @@ std::string join(const std::vector<std::string>& parts, std::string_view separat
 }
 
 std::string not_root_note(const Facts& facts) {
-  return facts.root ? std::string() : std::string(" (the audit did not run as root, so this may be "
-                                                  "incomplete: run it with sudo)");
+  return facts.root ? std::string()
+                    : std::string(
+                          " (the audit did not run as root, so this may be "
+                          "incomplete: run it with sudo)");
 }
 
 }  // namespace detail

@@ -8,19 +8,18 @@ namespace hardline::audit {
 namespace {
 
 using detail::describe;
-using detail::finding;
 using detail::find_file;
+using detail::finding;
 using detail::join;
 
 // The files FS-1 and FS-2 are about: what the service reads but must never change.
-constexpr const char* kReadOnlyRoles[] = {kRoleConfig,           kRoleConfigDirectory,
-                                          kRoleProgram,          kRoleProgramDirectory,
-                                          kRoleTokenFile,        kRoleTlsCertificate,
-                                          kRoleTlsKey};
+constexpr const char* kReadOnlyRoles[] = {
+    kRoleConfig,    kRoleConfigDirectory, kRoleProgram, kRoleProgramDirectory,
+    kRoleTokenFile, kRoleTlsCertificate,  kRoleTlsKey};
 // The files FS-3 is about: secrets or personal data; others may not touch them at all.
-constexpr const char* kSecretRoles[] = {kRoleDatabase,    kRoleDatabaseWal,   kRoleDatabaseShm,
-                                        kRoleDataDirectory, kRoleTokenFile,   kRoleTlsKey,
-                                        kRoleAccessLog,   kRoleBackupDirectory};
+constexpr const char* kSecretRoles[] = {kRoleDatabase,      kRoleDatabaseWal,    kRoleDatabaseShm,
+                                        kRoleDataDirectory, kRoleTokenFile,      kRoleTlsKey,
+                                        kRoleAccessLog,     kRoleBackupDirectory};
 
 std::string chmod_fix(const FileFacts& file, const char* mode) {
   return "chmod " + std::string(mode) + " " + file.path.string();
@@ -39,15 +38,17 @@ Finding fs_1(const config::Config& config, const Facts& facts) {
     }
   }
   if (!problems.empty()) {
-    return finding("FS-1", "owner of program and config files", Status::kFail,
-                   join(problems) + ": the server could change what it runs and obeys",
-                   join(fixes, "; ") + " (root owns them; group " + config.system.group +
-                       " may read)");
+    return finding(
+        "FS-1", "owner of program and config files", Status::kFail,
+        join(problems) + ": the server could change what it runs and obeys",
+        join(fixes, "; ") + " (root owns them; group " + config.system.group + " may read)");
   }
   if (!user.exists) {
     return finding("FS-1", "owner of program and config files", Status::kWarn,
-                   "system.user " + config.system.user + " does not exist, so ownership cannot "
-                   "be compared with it; " + join(checked),
+                   "system.user " + config.system.user +
+                       " does not exist, so ownership cannot "
+                       "be compared with it; " +
+                       join(checked),
                    "create the service account (`hardline init --system`)");
   }
   return finding("FS-1", "owner of program and config files", Status::kPass,
@@ -58,8 +59,8 @@ Finding fs_2(const Facts& facts) {
   const AccountFacts& user = facts.service_user;
   const FileFacts* config_dir = find_file(facts, kRoleConfigDirectory);
   const FileFacts* data_dir = find_file(facts, kRoleDataDirectory);
-  const bool shared_directory = config_dir != nullptr && data_dir != nullptr &&
-                                config_dir->path == data_dir->path;
+  const bool shared_directory =
+      config_dir != nullptr && data_dir != nullptr && config_dir->path == data_dir->path;
   std::vector<std::string> fails, warns, fixes;
   for (const char* role : kReadOnlyRoles) {
     const FileFacts* file = find_file(facts, role);
@@ -139,13 +140,13 @@ std::vector<Finding> fs_3(const config::Config& config, const Facts& facts) {
   }
   if (const FileFacts* file = find_file(facts, kRoleConfig); file != nullptr && file->exists) {
     if ((file->mode & 0004U) != 0) {
-      out.push_back(finding("FS-3", "config not readable by others", Status::kWarn,
-                            describe(*file) + " is readable by everyone on this host",
-                            "chmod 0640 " + file->path.string() + " (root:" + config.system.group +
-                                ")"));
+      out.push_back(
+          finding("FS-3", "config not readable by others", Status::kWarn,
+                  describe(*file) + " is readable by everyone on this host",
+                  "chmod 0640 " + file->path.string() + " (root:" + config.system.group + ")"));
     } else {
-      out.push_back(finding("FS-3", "config not readable by others", Status::kPass,
-                            describe(*file)));
+      out.push_back(
+          finding("FS-3", "config not readable by others", Status::kPass, describe(*file)));
     }
   }
   return out;

@@ -57,8 +57,7 @@ Finding mp_1(const Facts& facts) {
                    "run `hardline audit` as root");
   }
   if (process.status.uid == 0) {
-    return finding("MP-1", check, Status::kFail, pid_text(process) + " runs as root",
-                   kSandboxFix);
+    return finding("MP-1", check, Status::kFail, pid_text(process) + " runs as root", kSandboxFix);
   }
   const uint64_t extra = process.status.cap_effective & ~kCapNetBindService;
   if (extra != 0) {
@@ -68,8 +67,8 @@ Finding mp_1(const Facts& facts) {
                    kSandboxFix);
   }
   return finding("MP-1", check, Status::kPass,
-                 pid_text(process) + ": uid " + std::to_string(process.status.uid) +
-                     ", CapEff " + hex(process.status.cap_effective) +
+                 pid_text(process) + ": uid " + std::to_string(process.status.uid) + ", CapEff " +
+                     hex(process.status.cap_effective) +
                      (process.status.cap_effective == 0 ? " (none)" : " (CAP_NET_BIND_SERVICE)"));
 }
 
@@ -96,6 +95,12 @@ Finding os_2(const config::Config& config, const Facts& facts) {
       return finding("OS-2", "chroot", Status::kPass,
                      pid_text(process) + " is confined to " + process.root);
     }
+    if (!process.root.empty() && process.read_only_root) {
+      return finding("OS-2", "chroot", Status::kPass,
+                     pid_text(process) +
+                         " sees the file system read-only (mounted so in its "
+                         "namespace, as systemd's ProtectSystem=strict does)");
+    }
     if (!process.root.empty()) {
       return finding(
           "OS-2", "chroot", Status::kWarn,
@@ -113,7 +118,8 @@ Finding os_2(const config::Config& config, const Facts& facts) {
     return finding("OS-2", "chroot", Status::kWarn,
                    "system.chroot = false: serve sees the whole file system",
                    "set system.chroot = true in [system] (serve started as root then confines "
-                   "itself to " + directory + "), or run it with packaging/hardline.service");
+                   "itself to " +
+                       directory + "), or run it with packaging/hardline.service");
   }
   return finding("OS-2", "chroot", Status::kPass,
                  "system.chroot = true: serve started as root confines itself to " + directory);
@@ -125,7 +131,8 @@ std::vector<Finding> os_3(const config::Config& config, const Facts& facts) {
   const GroupFacts& group = facts.service_group;
   const std::string create_fix =
       "create the account: `hardline init --system`, or `useradd --system --user-group "
-      "--no-create-home --shell /usr/sbin/nologin " + config.system.user + "`";
+      "--no-create-home --shell /usr/sbin/nologin " +
+      config.system.user + "`";
   if (!user.exists) {
     out.push_back(finding("OS-3", "dedicated user", Status::kFail,
                           "system.user " + config.system.user + " does not exist on this host",
@@ -150,10 +157,9 @@ std::vector<Finding> os_3(const config::Config& config, const Facts& facts) {
                           "groupadd --system " + config.system.group));
   } else {
     out.push_back(finding("OS-3", "dedicated user", Status::kPass,
-                          "user " + user.name + " (uid " + std::to_string(user.uid) +
-                              ", shell " + (user.shell.empty() ? "none" : user.shell) +
-                              "), group " + group.name + " (gid " + std::to_string(group.gid) +
-                              ")"));
+                          "user " + user.name + " (uid " + std::to_string(user.uid) + ", shell " +
+                              (user.shell.empty() ? "none" : user.shell) + "), group " +
+                              group.name + " (gid " + std::to_string(group.gid) + ")"));
   }
   if (facts.process && facts.process->status.complete) {
     const ProcessFacts& process = *facts.process;
@@ -164,8 +170,8 @@ std::vector<Finding> os_3(const config::Config& config, const Facts& facts) {
       out.push_back(finding("OS-3", "service process user", Status::kFail, runs_as, kSandboxFix));
     } else if (user.exists && process.status.uid == user.uid &&
                (!group.exists || process.status.gid == group.gid)) {
-      out.push_back(finding("OS-3", "service process user", Status::kPass,
-                            runs_as + " (" + user.name + ")"));
+      out.push_back(
+          finding("OS-3", "service process user", Status::kPass, runs_as + " (" + user.name + ")"));
     } else {
       out.push_back(finding("OS-3", "service process user", Status::kWarn,
                             runs_as + ", not system.user " + config.system.user, kSandboxFix));
@@ -194,9 +200,8 @@ std::vector<Finding> os_4(const config::Config& config, const Facts& facts) {
     const ProcessLimits& limits = facts.process->limits;
     const std::string found =
         pid_text(*facts.process) + ": open files " + limit_text(limits.open_files) +
-        ", processes " + limit_text(limits.processes) + ", core " +
-        limit_text(limits.core_bytes) + ", address space " +
-        limit_text(limits.address_space_bytes, 1024ULL * 1024ULL) +
+        ", processes " + limit_text(limits.processes) + ", core " + limit_text(limits.core_bytes) +
+        ", address space " + limit_text(limits.address_space_bytes, 1024ULL * 1024ULL) +
         (limits.address_space_bytes == kUnlimited ? "" : " MiB");
     std::vector<std::string> problems;
     if (limits.core_bytes != 0) problems.push_back("core files allowed (they would hold secrets)");
@@ -239,25 +244,24 @@ std::vector<Finding> os_5(const Facts& facts) {
                           "profile hardline loaded in " + apparmor.profile_mode + " mode",
                           "aa-enforce /etc/apparmor.d/usr.bin.hardline"));
   } else {
-    out.push_back(finding("OS-5", "AppArmor profile", Status::kWarn,
-                          "AppArmor is enabled but no hardline profile is loaded" +
-                              (apparmor.error.empty() ? std::string() : " (" + apparmor.error + ")"),
-                          load_fix));
+    out.push_back(
+        finding("OS-5", "AppArmor profile", Status::kWarn,
+                "AppArmor is enabled but no hardline profile is loaded" +
+                    (apparmor.error.empty() ? std::string() : " (" + apparmor.error + ")"),
+                load_fix));
   }
   if (facts.process) {
     const ProcessFacts& process = *facts.process;
-    const std::string state = pid_text(process) + ": NoNewPrivs " +
-                              (process.status.no_new_privs ? "1" : "0") + ", Seccomp " +
-                              std::to_string(process.status.seccomp) +
-                              (process.apparmor_label.empty()
-                                   ? std::string()
-                                   : ", AppArmor " + process.apparmor_label);
+    const std::string state =
+        pid_text(process) + ": NoNewPrivs " + (process.status.no_new_privs ? "1" : "0") +
+        ", Seccomp " + std::to_string(process.status.seccomp) +
+        (process.apparmor_label.empty() ? std::string() : ", AppArmor " + process.apparmor_label);
     if (!process.status.complete) {
       out.push_back(finding("OS-5", "process sandbox", Status::kWarn,
                             state + detail::not_root_note(facts), "run `hardline audit` as root"));
     } else if (!process.status.no_new_privs || process.status.seccomp != 2) {
-      out.push_back(finding("OS-5", "process sandbox", Status::kWarn,
-                            state + ": not sandboxed", kSandboxFix));
+      out.push_back(finding("OS-5", "process sandbox", Status::kWarn, state + ": not sandboxed",
+                            kSandboxFix));
     } else if (apparmor.profile_mode == "enforce" &&
                process.apparmor_label.starts_with("unconfined")) {
       out.push_back(finding("OS-5", "process sandbox", Status::kWarn,
@@ -272,14 +276,14 @@ std::vector<Finding> os_5(const Facts& facts) {
 
 Finding os_6(const config::Config& config, const Facts& facts) {
   if (!facts.sockets_read) {
-    return finding("OS-6", "other listening servers", Status::kWarn,
-                   "/proc/net could not be read", "run `hardline audit` as root on the host");
+    return finding("OS-6", "other listening servers", Status::kWarn, "/proc/net could not be read",
+                   "run `hardline audit` as root on the host");
   }
   std::vector<std::string> others;
   size_t loopback = 0;
   for (const ListeningSocket& listening : facts.sockets) {
-    const bool ours = listening.process == "hardline" ||
-                      (facts.process && listening.pid == facts.process->pid);
+    const bool ours =
+        listening.process == "hardline" || (facts.process && listening.pid == facts.process->pid);
     if (ours) continue;
     if (is_loopback(listening.socket.address)) {
       ++loopback;
@@ -287,22 +291,23 @@ Finding os_6(const config::Config& config, const Facts& facts) {
     }
     Endpoint endpoint{listening.socket.protocol, listening.socket.address, listening.socket.port,
                       0};
-    std::string who = listening.pid != 0 ? listening.process + " (pid " +
-                                               std::to_string(listening.pid) + ")"
-                                         : std::string("unknown process");
-    std::string entry = who + " " + std::string(protocol_name(endpoint.protocol)) + " " +
-                        host_port(endpoint);
+    std::string who = listening.pid != 0
+                          ? listening.process + " (pid " + std::to_string(listening.pid) + ")"
+                          : std::string("unknown process");
+    std::string entry =
+        who + " " + std::string(protocol_name(endpoint.protocol)) + " " + host_port(endpoint);
     if (std::find(others.begin(), others.end(), entry) == others.end()) others.push_back(entry);
   }
   const std::string ignored =
-      loopback == 0 ? std::string()
-                    : " (" + std::to_string(loopback) +
-                          " socket(s) on loopback only are not counted: no one else can reach them)";
+      loopback == 0
+          ? std::string()
+          : " (" + std::to_string(loopback) +
+                " socket(s) on loopback only are not counted: no one else can reach them)";
   (void)config;
   if (others.empty()) {
-    return finding("OS-6", "other listening servers", Status::kPass,
-                   "no other server listens on a network address" + ignored +
-                       detail::not_root_note(facts));
+    return finding(
+        "OS-6", "other listening servers", Status::kPass,
+        "no other server listens on a network address" + ignored + detail::not_root_note(facts));
   }
   return finding("OS-6", "other listening servers", Status::kWarn,
                  "listening besides hardline: " + join(others, ", ") + ignored,
@@ -313,8 +318,8 @@ Finding os_6(const config::Config& config, const Facts& facts) {
 Finding os_7(const Facts& facts) {
   std::vector<std::string> names;
   for (const LoginAccount& account : facts.login_accounts) {
-    names.push_back(account.name + " (uid " + std::to_string(account.uid) + ", " +
-                    account.shell + ")");
+    names.push_back(account.name + " (uid " + std::to_string(account.uid) + ", " + account.shell +
+                    ")");
   }
   return finding("OS-7", "accounts that can log in", Status::kManual,
                  names.empty() ? std::string("no account in /etc/passwd has a login shell")

@@ -64,8 +64,10 @@ Finding firewall_for(const config::Config& config, const Facts& facts, Family fa
   std::string evidence = join(dropping, ", ") + " drop by default";
   std::vector<std::string> warnings;
   if (!missing.empty()) {
-    warnings.push_back("SIP " + join(missing, ", ") + " not accepted, so phones cannot reach "
-                       "Hardline over " + std::string(family_name(family)));
+    warnings.push_back("SIP " + join(missing, ", ") +
+                       " not accepted, so phones cannot reach "
+                       "Hardline over " +
+                       std::string(family_name(family)));
   }
   if (config.admin.enabled &&
       port_accepted(ruleset, family, Protocol::kTcp, config.admin.listen.port)) {
@@ -88,11 +90,12 @@ Finding firewall_for(const config::Config& config, const Facts& facts, Family fa
 
 std::vector<Finding> net_1(const config::Config& config, const Facts& facts) {
   if (!facts.firewall.listed) {
-    return {finding("NET-1", "firewall", Status::kWarn,
-                    "the firewall could not be listed: " + facts.firewall.errors +
-                        detail::not_root_note(facts),
-                    std::string("run `hardline audit` as root with nftables installed "
-                                "(`apt install nftables`); ") + kFirewallFix)};
+    return {finding(
+        "NET-1", "firewall", Status::kWarn,
+        "the firewall could not be listed: " + facts.firewall.errors + detail::not_root_note(facts),
+        std::string("run `hardline audit` as root with nftables installed "
+                    "(`apt install nftables`); ") +
+            kFirewallFix)};
   }
   std::vector<Finding> out;
   for (Family family : {Family::kIpv4, Family::kIpv6}) {
@@ -112,13 +115,12 @@ std::vector<Finding> net_2(const config::Config& config) {
                           "set enabled = true in [guard] (the default)"));
     return out;
   }
-  out.push_back(finding("NET-2", "flood protection", Status::kPass,
-                        "guard on: " + std::to_string(guard.packet_rate) +
-                            " packets/s per source, ban after " +
-                            std::to_string(guard.abuse_drops) + " drops in " +
-                            std::to_string(guard.abuse_window) + " s, lockout after " +
-                            std::to_string(guard.account_auth_failures) +
-                            " failed logins per account"));
+  out.push_back(
+      finding("NET-2", "flood protection", Status::kPass,
+              "guard on: " + std::to_string(guard.packet_rate) +
+                  " packets/s per source, ban after " + std::to_string(guard.abuse_drops) +
+                  " drops in " + std::to_string(guard.abuse_window) + " s, lockout after " +
+                  std::to_string(guard.account_auth_failures) + " failed logins per account"));
   if (!guard.ban_scanners) {
     out.push_back(finding("NET-2", "scanner bans", Status::kWarn,
                           "guard.ban_scanners = false: known SIP scanners are not banned",
@@ -130,10 +132,10 @@ std::vector<Finding> net_2(const config::Config& config) {
     if (network.prefix < limit) wide.push_back(to_string(network));
   }
   if (!wide.empty()) {
-    out.push_back(finding("NET-2", "trusted networks", Status::kWarn,
-                          "guard.trusted holds very wide networks, exempt from every ban: " +
-                              join(wide, ", "),
-                          "list only your own networks in guard.trusted"));
+    out.push_back(finding(
+        "NET-2", "trusted networks", Status::kWarn,
+        "guard.trusted holds very wide networks, exempt from every ban: " + join(wide, ", "),
+        "list only your own networks in guard.trusted"));
   }
   return out;
 }

@@ -25,8 +25,7 @@ std::string method_list(const std::vector<sip::Method>& methods) {
 std::vector<Finding> sip_rules(const config::Config& config) {
   std::vector<Finding> out;
   const std::vector<sip::Method> needed{sip::Method::kRegister, sip::Method::kInvite,
-                                        sip::Method::kAck, sip::Method::kBye,
-                                        sip::Method::kCancel};
+                                        sip::Method::kAck, sip::Method::kBye, sip::Method::kCancel};
   std::vector<sip::Method> extra;
   for (sip::Method method : config.sip.methods) {
     if (std::find(needed.begin(), needed.end(), method) == needed.end()) extra.push_back(method);
@@ -35,21 +34,19 @@ std::vector<Finding> sip_rules(const config::Config& config) {
     out.push_back(finding("SIP-1", "methods enabled", Status::kPass,
                           "sip.methods: " + method_list(config.sip.methods)));
   } else {
-    out.push_back(finding("SIP-1", "methods enabled", Status::kWarn,
-                          "sip.methods enables " + method_list(extra) +
-                              " beyond REGISTER INVITE ACK BYE CANCEL" +
-                              (std::find(extra.begin(), extra.end(), sip::Method::kOptions) !=
-                                       extra.end()
-                                   ? " (OPTIONS answers scanners probing for SIP servers)"
-                                   : ""),
-                          "remove what your phones do not need from sip.methods"));
+    out.push_back(finding(
+        "SIP-1", "methods enabled", Status::kWarn,
+        "sip.methods enables " + method_list(extra) + " beyond REGISTER INVITE ACK BYE CANCEL" +
+            (std::find(extra.begin(), extra.end(), sip::Method::kOptions) != extra.end()
+                 ? " (OPTIONS answers scanners probing for SIP servers)"
+                 : ""),
+        "remove what your phones do not need from sip.methods"));
   }
-  const bool presence = std::any_of(config.sip.methods.begin(), config.sip.methods.end(),
-                                    [](sip::Method method) {
-                                      return method == sip::Method::kSubscribe ||
-                                             method == sip::Method::kNotify ||
-                                             method == sip::Method::kPublish;
-                                    });
+  const bool presence =
+      std::any_of(config.sip.methods.begin(), config.sip.methods.end(), [](sip::Method method) {
+        return method == sip::Method::kSubscribe || method == sip::Method::kNotify ||
+               method == sip::Method::kPublish;
+      });
   if (presence) {
     out.push_back(finding("SIP-2", "subscribe/notify", Status::kWarn,
                           "SUBSCRIBE, NOTIFY or PUBLISH is enabled in sip.methods",
@@ -197,8 +194,8 @@ std::vector<Finding> encryption_rules(const Facts& facts) {
 std::vector<Finding> logging_rules(const config::Config& config, const Facts& facts) {
   std::vector<Finding> out;
   const config::Config::Privacy& privacy = config.privacy;
-  const std::string mode = "privacy.mode = \"" + std::string(config::privacy_mode_name(privacy.mode)) +
-                           "\"";
+  const std::string mode =
+      "privacy.mode = \"" + std::string(config::privacy_mode_name(privacy.mode)) + "\"";
   switch (privacy.mode) {
     case config::Config::PrivacyMode::kStats:
       out.push_back(finding("LOG-1", "logging mode", Status::kPass,
@@ -215,8 +212,10 @@ std::vector<Finding> logging_rules(const config::Config& config, const Facts& fa
       break;
     case config::Config::PrivacyMode::kDebug:
       out.push_back(finding("LOG-1", "logging mode", Status::kWarn,
-                            mode + ": numbers, names, addresses and call records are logged "
-                                   "(kept " + std::to_string(privacy.retention_days) + " days)",
+                            mode +
+                                ": numbers, names, addresses and call records are logged "
+                                "(kept " +
+                                std::to_string(privacy.retention_days) + " days)",
                             "set mode = \"stats\" in [privacy] once debugging is over"));
       out.push_back(finding("LOG-2", "statistics only", Status::kWarn,
                             mode + ": records about people, not only statistics",
@@ -250,9 +249,9 @@ std::vector<Finding> logging_rules(const config::Config& config, const Facts& fa
 std::vector<Finding> operations_rules(const config::Config& config, const Facts& facts) {
   std::vector<Finding> out;
   if (config.admin.enabled) {
-    out.push_back(finding("MON-1", "metrics", Status::kPass,
-                          "/metrics (Prometheus) and /health on " +
-                              host_port(config.admin.listen)));
+    out.push_back(
+        finding("MON-1", "metrics", Status::kPass,
+                "/metrics (Prometheus) and /health on " + host_port(config.admin.listen)));
   } else {
     out.push_back(finding("MON-1", "metrics", Status::kWarn,
                           "admin.enabled = false: no /metrics or /health to monitor",
@@ -277,18 +276,18 @@ std::vector<Finding> operations_rules(const config::Config& config, const Facts&
       " \".backup /var/backups/hardline/hardline-$(date +%F).db\"` plus the config and token "
       "hash (docs/operations.md, \"Backup\")";
   if (!backup.error.empty()) {
-    out.push_back(finding("DR-1", "backup age", Status::kWarn,
-                          backup.directory.string() + ": " + backup.error +
-                              detail::not_root_note(facts),
-                          backup_fix));
+    out.push_back(
+        finding("DR-1", "backup age", Status::kWarn,
+                backup.directory.string() + ": " + backup.error + detail::not_root_note(facts),
+                backup_fix));
   } else if (!backup.exists || backup.files == 0) {
     out.push_back(finding("DR-1", "backup age", Status::kWarn,
                           "no backup in " + backup.directory.string(), backup_fix));
   } else {
     const int64_t age = facts.now - backup.newest_time;
-    const std::string found = "newest of " + std::to_string(backup.files) + " backup(s): " +
-                              backup.newest.string() + ", " + std::to_string(age / 3600) +
-                              " hour(s) old";
+    const std::string found = "newest of " + std::to_string(backup.files) +
+                              " backup(s): " + backup.newest.string() + ", " +
+                              std::to_string(age / 3600) + " hour(s) old";
     if (age > kBackupMaxAgeDays * kDay) {
       out.push_back(finding("DR-1", "backup age", Status::kWarn, found, backup_fix));
     } else {
@@ -321,16 +320,15 @@ std::vector<Finding> service_rules(const config::Config& config, const Facts& fa
   for (auto&& part : {sip_rules(config), routing_rules(), password_rules(config)}) {
     out.insert(out.end(), part.begin(), part.end());
   }
-  out.push_back(finding("UP-1", "version", Status::kManual,
-                        "Hardline " + facts.version,
+  out.push_back(finding("UP-1", "version", Status::kManual, "Hardline " + facts.version,
                         "compare with the newest release of the project and read its changes; "
                         "subscribe to its release announcements"));
   out.push_back(finding("UP-2", "upgrade notes", Status::kManual,
                         "how to build, install and upgrade is in docs/operations.md",
                         "keep a copy of docs/operations.md with your own notes where your team "
                         "finds them; try an upgrade on a copy of the deployment first"));
-  for (auto&& part : {encryption_rules(facts), logging_rules(config, facts),
-                      operations_rules(config, facts)}) {
+  for (auto&& part :
+       {encryption_rules(facts), logging_rules(config, facts), operations_rules(config, facts)}) {
     out.insert(out.end(), part.begin(), part.end());
   }
   return out;

@@ -26,8 +26,9 @@ void add_audit_command(CLI::App& app, int& exit_code) {
       "root. Exit 0 when nothing fails, 1 when something does, 2 for a bad config.");
   audit->add_option("-c,--config", options->config, kConfigOptionHelp);
   audit->add_flag("--json", options->json, "One JSON document: checks, summary, exit status");
-  audit->add_option("--backup-dir", options->backup_dir,
-                    "Where the backups are (DR-1: the newest file's age)")
+  audit
+      ->add_option("--backup-dir", options->backup_dir,
+                   "Where the backups are (DR-1: the newest file's age)")
       ->capture_default_str();
   audit->callback([options, &exit_code] {
     auto config = load_config_or_report(options->config);
