@@ -14,7 +14,8 @@ PACKAGING = os.path.join(ROOT, "packaging")
 NFT_FILE = os.path.join(PACKAGING, "nftables", "hardline.nft")
 PROFILE = os.path.join(PACKAGING, "apparmor", "usr.bin.hardline")
 UNITS = [os.path.join(PACKAGING, name)
-         for name in ("hardline.service", "hardline-audit.service", "hardline-audit.timer")]
+         for name in ("hardline.service", "hardline-audit.service", "hardline-audit.timer",
+                      "hardline-backup.service", "hardline-backup.timer")]
 OPERATIONS = os.path.join(ROOT, "docs", "operations.md")
 
 
