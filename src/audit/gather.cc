@@ -470,8 +470,9 @@ CommandOutput run_command(const std::vector<std::string>& argv) {
     close(out_pipe[1]);
     return output;
   }
-  std::vector<char*> args;
   std::vector<std::string> copies(argv);
+  std::vector<char*> args;
+  args.reserve(copies.size() + 1);
   for (std::string& arg : copies) args.push_back(arg.data());
   args.push_back(nullptr);
   const pid_t pid = fork();

@@ -18,6 +18,7 @@ constexpr int64_t kBackupMaxAgeDays = 2;
 
 std::string method_list(const std::vector<sip::Method>& methods) {
   std::vector<std::string> names;
+  names.reserve(methods.size());
   for (sip::Method method : methods) names.emplace_back(sip::method_name(method));
   return join(names, " ");
 }
