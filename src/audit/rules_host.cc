@@ -309,11 +309,11 @@ Finding os_6(const config::Config& config, const Facts& facts) {
         "OS-6", "other listening servers", Status::kPass,
         "no other server listens on a network address" + ignored + detail::not_root_note(facts));
   }
-  return finding("OS-6", "other listening servers", Status::kWarn,
-                 "listening besides hardline: " + join(others, ", ") + ignored +
-                     detail::not_root_note(facts),
-                 "stop and disable what this host does not need (`systemctl disable --now "
-                 "UNIT`); keep SSH, if needed, reachable only from a management network or VPN");
+  return finding(
+      "OS-6", "other listening servers", Status::kWarn,
+      "listening besides hardline: " + join(others, ", ") + ignored + detail::not_root_note(facts),
+      "stop and disable what this host does not need (`systemctl disable --now "
+      "UNIT`); keep SSH, if needed, reachable only from a management network or VPN");
 }
 
 Finding os_7(const Facts& facts) {
