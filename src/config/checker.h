@@ -81,7 +81,7 @@ class Checker {
   void read_system(const toml::table& table);   // operations_sections.cc
   void read_admin(const toml::table& table);    // operations_sections.cc
   void read_privacy(const toml::table& table);  // operations_sections.cc
-  void read_calls(const toml::table& table);  // calls_section.cc
+  void read_calls(const toml::table& table);    // calls_section.cc
 
   std::string file_;
   Config& config_;

@@ -670,16 +670,11 @@ void Checker::read_log(const toml::table& table) {
 void Checker::check(const toml::table& root) {
   using TableReader = void (Checker::*)(const toml::table&);
   static constexpr std::pair<std::string_view, TableReader> kTables[] = {
-      {"auth", &Checker::read_auth},
-      {"registrar", &Checker::read_registrar},
-      {"transport", &Checker::read_transport},
-      {"transactions", &Checker::read_transactions},
-      {"calls", &Checker::read_calls},
-      {"guard", &Checker::read_guard},
-      {"store", &Checker::read_store},
-      {"log", &Checker::read_log},
-      {"system", &Checker::read_system},
-      {"admin", &Checker::read_admin},
+      {"auth", &Checker::read_auth},           {"registrar", &Checker::read_registrar},
+      {"transport", &Checker::read_transport}, {"transactions", &Checker::read_transactions},
+      {"calls", &Checker::read_calls},         {"guard", &Checker::read_guard},
+      {"store", &Checker::read_store},         {"log", &Checker::read_log},
+      {"system", &Checker::read_system},       {"admin", &Checker::read_admin},
       {"privacy", &Checker::read_privacy},
   };
   std::string known = "[sip]";
