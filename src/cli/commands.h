@@ -16,5 +16,7 @@ void add_sip_command(CLI::App& app, int& exit_code);
 void add_deployment_commands(CLI::App& app, int& exit_code);
 // ban add|remove|list
 void add_ban_command(CLI::App& app, int& exit_code);
+// dialplan check|explain|test|graph
+void add_dialplan_command(CLI::App& app, int& exit_code);
 
 }  // namespace hardline::cli
