@@ -61,7 +61,7 @@ class Parser {
 
   NodePtr parse() {
     NodePtr node = alternation(0);
-    if (!node || pos_ != text_.size()) return nullptr;
+    if (!node || invalid_ || pos_ != text_.size()) return nullptr;
     return node;
   }
 
@@ -143,7 +143,10 @@ class Parser {
       }
     }
     if (p >= text_.size() || text_[p] != '}') return false;
-    if (min > kMaxRepeat || max > kMaxRepeat || (max != -1 && max < min)) return false;
+    if (min > kMaxRepeat || max > kMaxRepeat || (max != -1 && max < min)) {
+      invalid_ = true;  // RE2 refuses it; never read it as a literal
+      return false;
+    }
     pos_ = p + 1;
     return true;
   }
@@ -337,6 +340,7 @@ class Parser {
 
   std::string_view text_;
   size_t pos_ = 0;
+  bool invalid_ = false;
 };
 
 }  // namespace
