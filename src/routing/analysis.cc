@@ -118,7 +118,8 @@ std::vector<Finding> check_dialplan(const config::Config& config,
         report(Severity::kError,
                named + " can never decide a call: every number it matches is matched first by " +
                    (culprits.size() == 1 ? "rule " : "rules ") + names +
-                   ", which admit every caller it admits; move it above " +
+                   (culprits.size() == 1 ? ", which admits" : ", which admit") +
+                   " every caller it admits; move it above " +
                    (culprits.size() == 1 ? "that rule" : "them") +
                    ", narrow the earlier pattern, or remove it");
       }

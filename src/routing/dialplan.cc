@@ -221,7 +221,13 @@ Decision Dialplan::evaluate(const CallRequest& request, const IsLocalAccount& is
                             bool explain) const {
   std::vector<std::string> trace;
   auto note = [&](std::string line) {
-    if (explain) trace.push_back(std::move(line));
+    if (!explain) return;
+    // Rewritten numbers carry bytes of the dialled one: no control byte reaches a terminal.
+    for (char& c : line) {
+      const auto byte = static_cast<unsigned char>(c);
+      if (byte < 0x20 || byte == 0x7f) c = '?';
+    }
+    trace.push_back(std::move(line));
   };
   auto finish = [&](Decision decision) {
     decision.trace = std::move(trace);

@@ -152,7 +152,10 @@ std::string explain_text(const Dialplan& dialplan, const CallRequest& request,
       who = "anonymous (not authenticated, no trunk at this address)";
       break;
   }
-  std::string out = "number:    " + std::string(request.number) + "\ncaller:    " + who + "\n";
+  std::string number(request.number);
+  for (char& c : number) c = c == '\n' ? '?' : c;
+  for (char& c : who) c = c == '\n' ? '?' : c;
+  std::string out = "number:    " + number + "\ncaller:    " + who + "\n";
   if (request.source) {
     std::vector<std::string> categories = dialplan.categories_of(*request.source);
     out += "source:    " + to_string(*request.source) +
@@ -170,7 +173,13 @@ std::string explain_text(const Dialplan& dialplan, const CallRequest& request,
   if (decision.max_duration != 0) {
     out += ", at most " + std::to_string(decision.max_duration) + " s";
   }
-  return out + "\n";
+  out += "\n";
+  // The number and the caller's name come from outside: no control byte reaches a terminal.
+  for (char& c : out) {
+    const auto byte = static_cast<unsigned char>(c);
+    if ((byte < 0x20 && c != '\n') || byte == 0x7f) c = '?';
+  }
+  return out;
 }
 
 std::optional<GraphFormat> parse_graph_format(std::string_view text) {
