@@ -217,8 +217,9 @@ void Checker::read_trunk(const toml::table& table) {
              }
              continue;
            }
-           auto category = std::find_if(config_.sources.begin(), config_.sources.end(),
-                                        [&](const SourceCategory& c) { return c.name == text; });
+           auto category =
+               std::find_if(config_.sources.begin(), config_.sources.end(),
+                            [&name = text](const SourceCategory& c) { return c.name == name; });
            if (category == config_.sources.end()) {
              error(element->source(),
                    "trunk.sources entry " + in_quotes(text) +

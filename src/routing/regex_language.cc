@@ -130,7 +130,8 @@ class Parser {
       while (p < text_.size() && text_[p] >= '0' && text_[p] <= '9' && p - start < 5) {
         out = out * 10 + (text_[p++] - '0');
       }
-      return p > start;
+      // Like RE2, a number with a leading zero ("{03}") is no count: the braces are literal.
+      return p > start && !(p - start > 1 && text_[start] == '0');
     };
     if (!number(min)) return false;
     max = min;

@@ -114,6 +114,9 @@ TEST(Language, SubsetDecidesInclusion) {
       {"[12]*", {"(1|2)*"}, true},
       {"9{3,5}", {"9{3}", "9{4,}"}, true},
       {"9{2,5}", {"9{3}", "9{4,}"}, false},
+      // RE2 reads a count with a leading zero as literal text (found by fuzz_dialplan).
+      {"a{03,}", {"a\\{03,\\}"}, true},
+      {"aaa", {"a{03,}"}, false},
   };
   for (const Case& c : cases) {
     auto later = Language::parse(c.later);
