@@ -212,17 +212,18 @@ std::string graph(const Dialplan& dialplan, GraphFormat format) {
     for (size_t i = 0; i < rules.size(); ++i) {
       const config::Rule& rule = rules[i];
       const std::string id = "r" + std::to_string(i + 1);
-      const std::string next = i + 1 < rules.size() ? "r" + std::to_string(i + 2) : "default";
+      const std::string next = i + 1 < rules.size() ? "r" + std::to_string(i + 2) : "fallback";
       out += "  " + id + "{\"" + std::to_string(i + 1) + ". " + mermaid_text(rule.name) + "<br/>" +
              mermaid_text(rule.match) + "<br/>" + mermaid_text(describe_conditions(rule)) + "\"}\n";
       out += "  " + id + " -- yes --> a" + std::to_string(i + 1) + "[\"" +
              mermaid_text(describe_action(rule)) + "\"]\n";
       out += "  " + id + " -- no --> " + next + "\n";
     }
-    if (rules.empty()) out += "  r1{{\"no rules\"}} --> default\n";
-    out += "  default{\"default<br/>" + mermaid_text(kDefaultWho) + "?\"}\n";
-    out += "  default -- yes --> dlocal[\"" + mermaid_text(kDefaultLocal) + "\"]\n";
-    out += "  default -- no --> dreject[\"" + mermaid_text(kDefaultReject) + "\"]\n";
+    // "default" and "end" are Mermaid keywords: the built-in default's node is "fallback".
+    if (rules.empty()) out += "  r1{{\"no rules\"}} --> fallback\n";
+    out += "  fallback{\"default<br/>" + mermaid_text(kDefaultWho) + "?\"}\n";
+    out += "  fallback -- yes --> dlocal[\"" + mermaid_text(kDefaultLocal) + "\"]\n";
+    out += "  fallback -- no --> dreject[\"" + mermaid_text(kDefaultReject) + "\"]\n";
     return out;
   }
   out =
