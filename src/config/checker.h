@@ -93,8 +93,6 @@ class Checker {
 
   std::string file_;
   Config& config_;
-  // Whether the file being read is the included dialplan file.
-  bool included_ = false;
   std::vector<ConfigError> errors_;
 };
 

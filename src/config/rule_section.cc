@@ -312,7 +312,6 @@ void Checker::read_rule(const toml::table& table) {
 }
 
 void Checker::check_included(const toml::table& root) {
-  included_ = true;
   // References point backwards: sources before trunks, trunks before rules.
   if (const auto* sources = root.get_as<toml::table>("sources")) read_sources(*sources);
   if (const toml::node* trunks = root.get("trunk")) read_trunks(*trunks);

@@ -3,12 +3,6 @@
 #include <chrono>
 
 namespace hardline::routing {
-namespace {
-
-constexpr std::chrono::seconds kHour{3600};
-
-}  // namespace
-
 std::string_view brake_name(Brake brake) {
   switch (brake) {
     case Brake::kConcurrent:
@@ -24,17 +18,32 @@ std::string_view brake_name(Brake brake) {
 Brakes::Brakes(const Clock& clock, size_t max_entries)
     : clock_(clock), max_entries_(max_entries == 0 ? 1 : max_entries) {}
 
-void Brakes::forget_old(Entry& entry, SteadyTime now) const {
-  while (!entry.starts.empty() && now - entry.starts.front() >= kHour) entry.starts.pop_front();
+int64_t Brakes::minute_now() const {
+  return std::chrono::duration_cast<std::chrono::minutes>(clock_.now().time_since_epoch()).count();
+}
+
+uint32_t Brakes::advance(Entry& entry, int64_t minute) {
+  const int64_t passed = minute - entry.minute;
+  if (passed >= static_cast<int64_t>(kBuckets)) {
+    entry.starts.fill(0);
+  } else {
+    for (int64_t m = entry.minute + 1; m <= minute; ++m) {
+      entry.starts[static_cast<size_t>(m % static_cast<int64_t>(kBuckets))] = 0;
+    }
+  }
+  if (passed > 0) entry.minute = minute;
+  uint32_t count = 0;
+  for (uint16_t started : entry.starts) count += started;
+  return count;
 }
 
 void Brakes::sweep(SteadyTime now) {
   if (swept_ && now - last_sweep_ < std::chrono::seconds(1)) return;
   swept_ = true;
   last_sweep_ = now;
+  const int64_t minute = minute_now();
   for (auto it = entries_.begin(); it != entries_.end();) {
-    forget_old(it->second, now);
-    if (it->second.running == 0 && it->second.starts.empty()) {
+    if (it->second.running == 0 && advance(it->second, minute) == 0) {
       it = entries_.erase(it);
     } else {
       ++it;
@@ -46,6 +55,7 @@ Result<BrakeTicket, Brake> Brakes::try_start(std::string_view caller, uint32_t r
                                              const BrakeLimits& limits) {
   if (limits.max_concurrent == 0 && limits.max_per_hour == 0) return BrakeTicket{};
   const SteadyTime now = clock_.now();
+  const int64_t minute = minute_now();
   std::string key(caller);
   key += '\0';
   key += std::to_string(rule);
@@ -56,20 +66,21 @@ Result<BrakeTicket, Brake> Brakes::try_start(std::string_view caller, uint32_t r
       ++tripped_[static_cast<size_t>(Brake::kCapacity)];
       return tl::unexpected(Brake::kCapacity);
     }
-    found = entries_.emplace(key, Entry{}).first;
+    found = entries_.emplace(key, Entry{0, minute, {}}).first;
   }
   Entry& entry = found->second;
-  forget_old(entry, now);
+  const uint32_t started = advance(entry, minute);
   if (limits.max_concurrent != 0 && entry.running >= limits.max_concurrent) {
     ++tripped_[static_cast<size_t>(Brake::kConcurrent)];
     return tl::unexpected(Brake::kConcurrent);
   }
-  if (limits.max_per_hour != 0 && entry.starts.size() >= limits.max_per_hour) {
+  if (limits.max_per_hour != 0 && started >= limits.max_per_hour) {
     ++tripped_[static_cast<size_t>(Brake::kPerHour)];
     return tl::unexpected(Brake::kPerHour);
   }
   ++entry.running;
-  if (limits.max_per_hour != 0) entry.starts.push_back(now);
+  uint16_t& bucket = entry.starts[static_cast<size_t>(minute % static_cast<int64_t>(kBuckets))];
+  if (bucket < UINT16_MAX) ++bucket;
   return BrakeTicket{std::move(key)};
 }
 

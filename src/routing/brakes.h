@@ -3,15 +3,14 @@
 // it may start per hour. A tripped brake refuses the call; the caller of try_start() counts it
 // and reports it as a security event (routing does no I/O).
 //
-// Memory is bounded: one entry per (caller, rule) with a brake, holding the caller's running
-// count and the start times of its last hour (at most the rule's max_per_hour of them). When
-// `max_entries` are in use, entries with no running call and no start in the last hour are
-// dropped; when none can be dropped the call is refused (kCapacity) rather than let through
-// uncounted. Time comes from the injected clock.
+// Memory is bounded: one entry per (caller, rule) with a brake, about 200 bytes whatever the
+// limits (the hour is counted in 61 one-minute buckets, so a call counts against max_per_hour
+// for 60 to 61 minutes: never less than an hour). When `max_entries` are in use, entries with
+// no running call and no start in the last hour are dropped; when none can be dropped the call
+// is refused (kCapacity) rather than let through uncounted. Time comes from the injected clock.
 
 #include <array>
 #include <cstdint>
-#include <deque>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -49,11 +48,15 @@ class Brakes {
   uint64_t tripped(Brake brake) const { return tripped_[static_cast<size_t>(brake)]; }
 
  private:
+  static constexpr size_t kBuckets = 61;  // this minute and the 60 before it
   struct Entry {
     uint32_t running = 0;
-    std::deque<SteadyTime> starts;  // within the last hour, oldest first
+    int64_t minute = 0;                       // the minute of the newest bucket
+    std::array<uint16_t, kBuckets> starts{};  // calls started in each minute
   };
-  void forget_old(Entry& entry, SteadyTime now) const;
+  // Moves the entry's window to `minute`, forgetting what fell out of it; returns the count.
+  static uint32_t advance(Entry& entry, int64_t minute);
+  int64_t minute_now() const;
   // Drops idle entries; at most once a second, since it walks them all.
   void sweep(SteadyTime now);
 

@@ -9,7 +9,6 @@ namespace hardline::routing {
 namespace {
 
 using std::chrono::minutes;
-using std::chrono::seconds;
 
 TEST(Brakes, ConcurrentCallsPerCallerAndRule) {
   ManualClock clock;
@@ -45,14 +44,17 @@ TEST(Brakes, CallsPerHourIsASlidingWindowOnTheInjectedClock) {
   auto refused = brakes.try_start("1000", 0, three_an_hour);
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error(), Brake::kPerHour);
-  // 60 minutes after the first call, one place is free again; then the window is full again.
-  clock.advance(minutes(30));
+  // A start counts for at least an hour (minute buckets: 60 to 61 minutes), never less.
+  clock.advance(minutes(30));  // 60 minutes after the first start
+  EXPECT_FALSE(brakes.try_start("1000", 0, three_an_hour));
+  clock.advance(minutes(1));  // 61 minutes: the first start is forgotten
   EXPECT_TRUE(brakes.try_start("1000", 0, three_an_hour));
   EXPECT_FALSE(brakes.try_start("1000", 0, three_an_hour));
-  clock.advance(minutes(10) - seconds(1));
-  EXPECT_FALSE(brakes.try_start("1000", 0, three_an_hour));
-  clock.advance(seconds(1));
+  clock.advance(minutes(10));  // the second start is forgotten
   EXPECT_TRUE(brakes.try_start("1000", 0, three_an_hour));
+  // A long silence forgets everything.
+  clock.advance(std::chrono::hours(5));
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(brakes.try_start("1000", 0, three_an_hour)) << i;
   EXPECT_EQ(brakes.tripped(Brake::kPerHour), 3U);
 }
 
