@@ -99,6 +99,14 @@ class Checker {
 // The whole of a small regular file (at most kMaxFileSize), or why not (with the fix).
 Result<std::string, std::string> read_small_file(const std::filesystem::path& path);
 
+// Joins strings, string views and literals into one string without temporaries.
+template <class... Parts>
+std::string concat(const Parts&... parts) {
+  std::string out;
+  (out.append(parts), ...);
+  return out;
+}
+
 // Names of sources, trunks, rules and groups: 1 to 32 letters, digits, '-', '_', '.'.
 bool valid_name(std::string_view name);
 // Checks what entries refer to by name (a rule's trunk and source categories) once every file

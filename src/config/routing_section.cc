@@ -83,8 +83,8 @@ void Checker::read_sources(const toml::table& table) {
     if (!values) continue;
     SourceCategory category{name, {}, Origin{file_, key.source().begin.line}};
     if (values->empty()) {
-      error(node.source(), where + " is empty: list its networks, e.g. " + name +
-                               " = [\"10.0.0.0/8\", \"fd00::/8\"], or remove it");
+      error(node.source(), concat(where, " is empty: list its networks, e.g. ", name,
+                                  " = [\"10.0.0.0/8\", \"fd00::/8\"], or remove it"));
     }
     for (const auto& [text, element] : *values) {
       auto network = parse_network(text);

@@ -362,9 +362,9 @@ std::vector<ConfigError> check_routing_references(const Config& config) {
       const bool known = std::any_of(config.sources.begin(), config.sources.end(),
                                      [&](const SourceCategory& c) { return c.name == source; });
       if (!known) {
-        report(rule.where, named + " names source category " + in_quotes(source) +
-                               ", which [sources] does not define: fix the name or add e.g. " +
-                               source + " = [\"10.0.0.0/8\"] under [sources]");
+        report(rule.where, concat(named, " names source category ", in_quotes(source),
+                                  ", which [sources] does not define: fix the name or add e.g. ",
+                                  source, " = [\"10.0.0.0/8\"] under [sources]"));
       }
     }
     const bool open_to_accounts = rule.callers.accounts && rule.groups.empty();

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "routing/regex_language.h"
+#include "routing/text.h"
 
 namespace hardline::routing {
 namespace {
@@ -71,6 +72,7 @@ std::vector<Finding> check_dialplan(const config::Config& config,
   std::vector<Finding> findings;
   const auto& rules = config.dialplan.rules;
   std::vector<std::optional<Language>> languages;
+  languages.reserve(rules.size());
   for (const config::Rule& rule : rules) languages.push_back(Language::parse(rule.match));
 
   for (size_t j = 0; j < rules.size(); ++j) {
@@ -116,22 +118,24 @@ std::vector<Finding> check_dialplan(const config::Config& config,
         }
         if (culprits.size() > 6) names += " and others";
         report(Severity::kError,
-               named + " can never decide a call: every number it matches is matched first by " +
-                   (culprits.size() == 1 ? "rule " : "rules ") + names +
-                   (culprits.size() == 1 ? ", which admits" : ", which admit") +
-                   " every caller it admits; move it above " +
-                   (culprits.size() == 1 ? "that rule" : "them") +
-                   ", narrow the earlier pattern, or remove it");
+               detail::concat(named,
+                              " can never decide a call: every number it matches is matched "
+                              "first by ",
+                              culprits.size() == 1 ? "rule " : "rules ", names,
+                              culprits.size() == 1 ? ", which admits" : ", which admit",
+                              " every caller it admits; move it above ",
+                              culprits.size() == 1 ? "that rule" : "them",
+                              ", narrow the earlier pattern, or remove it"));
       }
     }
     if (known_groups) {
       for (const std::string& group : rule.groups) {
         if (known_groups->count(group) == 0) {
           report(Severity::kWarning,
-                 named + " names group '" + group +
-                     "', which no account is in yet: add it with `hardline user groups EXT "
-                     "--set " +
-                     group + "`, or fix the spelling");
+                 detail::concat(named, " names group '", group,
+                                "', which no account is in yet: add it with `hardline user "
+                                "groups EXT --set ",
+                                group, "`, or fix the spelling"));
         }
       }
     }

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <array>
 
+#include "routing/text.h"
+
 namespace hardline::routing {
 namespace {
 
@@ -254,7 +256,7 @@ Decision Dialplan::evaluate(const CallRequest& request, const IsLocalAccount& is
       continue;
     }
     if (std::string why = condition_failure(rule, request); !why.empty()) {
-      note(head + "passed over: the number matches, but " + why);
+      note(detail::concat(head, "passed over: the number matches, but ", why));
       continue;
     }
     Decision decision;
@@ -271,6 +273,7 @@ Decision Dialplan::evaluate(const CallRequest& request, const IsLocalAccount& is
       return finish(std::move(rejected));
     }
     std::vector<std::string_view> captured;
+    captured.reserve(static_cast<size_t>(wanted));
     for (int g = 0; g < wanted; ++g) captured.emplace_back(groups[g].data(), groups[g].size());
     decision.number = rewrite(rule.to, captured);
     if (decision.number.empty() || decision.number.size() > kMaxNumberLength) {

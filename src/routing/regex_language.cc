@@ -501,6 +501,7 @@ std::vector<unsigned char> representatives(const std::vector<const std::vector<B
     }
   }
   std::vector<unsigned char> out;
+  out.reserve(classes.size());
   for (const auto& entry : classes) out.push_back(entry.second);
   return out;
 }
@@ -583,6 +584,7 @@ std::optional<bool> is_subset(const Language& subset, std::span<const Language* 
   sets.push_back(edge_sets(subset.states_));
   for (const Language* other : union_of) sets.push_back(edge_sets(other->states_));
   std::vector<const std::vector<ByteSet>*> pointers;
+  pointers.reserve(sets.size());
   for (const auto& list : sets) pointers.push_back(&list);
   const std::vector<unsigned char> alphabet = representatives(pointers);
 

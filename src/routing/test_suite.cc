@@ -2,6 +2,8 @@
 
 #include <toml++/toml.h>
 
+#include "routing/text.h"
+
 namespace hardline::routing {
 namespace {
 
@@ -93,7 +95,8 @@ Result<TestSuite, std::string> parse_test_suite(std::string_view text, const std
       } else if (name == "source") {
         auto address = parse_ip_address(content);
         if (!address) {
-          return tl::unexpected(prefix + " '" + content + "' is not an IP address, e.g. 10.0.0.5");
+          return tl::unexpected(
+              detail::concat(prefix, " '", content, "' is not an IP address, e.g. 10.0.0.5"));
         }
         test.source = *address;
       } else if (name == "transport") {

@@ -1,5 +1,7 @@
 #include "routing/tools.h"
 
+#include "routing/text.h"
+
 namespace hardline::routing {
 namespace {
 
@@ -217,7 +219,7 @@ std::string graph(const Dialplan& dialplan, GraphFormat format) {
              mermaid_text(rule.match) + "<br/>" + mermaid_text(describe_conditions(rule)) + "\"}\n";
       out += "  " + id + " -- yes --> a" + std::to_string(i + 1) + "[\"" +
              mermaid_text(describe_action(rule)) + "\"]\n";
-      out += "  " + id + " -- no --> " + next + "\n";
+      out += detail::concat("  ", id, " -- no --> ", next, "\n");
     }
     // "default" and "end" are Mermaid keywords: the built-in default's node is "fallback".
     if (rules.empty()) out += "  r1{{\"no rules\"}} --> fallback\n";
@@ -239,7 +241,7 @@ std::string graph(const Dialplan& dialplan, GraphFormat format) {
            dot_text(describe_conditions(rule)) + "\"];\n";
     out += "  a" + std::to_string(i + 1) + " [shape=box, label=\"" +
            dot_text(describe_action(rule)) + "\"];\n";
-    out += "  " + previous + " -> " + id + edge_label + ";\n";
+    out += detail::concat("  ", previous, " -> ", id, edge_label, ";\n");
     out += "  " + id + " -> a" + std::to_string(i + 1) + " [label=\"yes\"];\n";
     previous = id;
     edge_label = " [label=\"no\"]";
