@@ -160,8 +160,13 @@ const CallerIdPolicy* Dialplan::caller_id_policy(std::string_view trunk) const {
   return nullptr;
 }
 
-std::string Dialplan::condition_failure(const config::Rule& rule,
-                                        const CallRequest& request) const {
+bool Dialplan::admits(const config::Rule& rule, const CallRequest& request,
+                      std::string* why) const {
+  // The reason is written only when asked for (explain): the data path builds no text.
+  auto refuse = [why](auto&& reason) {
+    if (why != nullptr) *why = reason();
+    return false;
+  };
   const Caller& caller = request.caller;
   const config::Callers& callers = rule.callers;
   bool admitted = false;
@@ -178,15 +183,19 @@ std::string Dialplan::condition_failure(const config::Rule& rule,
       break;
   }
   if (!admitted) {
-    std::string who(caller_kind(caller));
-    if (caller.kind == CallerKind::kTrunk) who += " " + caller.name;
-    return "callers does not admit the caller (" + who + ")";
+    return refuse([&] {
+      std::string who(caller_kind(caller));
+      if (caller.kind == CallerKind::kTrunk) who += " " + caller.name;
+      return "callers does not admit the caller (" + who + ")";
+    });
   }
   if (!rule.groups.empty()) {
     const bool member = std::any_of(rule.groups.begin(), rule.groups.end(), [&](const auto& g) {
       return std::count(caller.groups.begin(), caller.groups.end(), g) != 0;
     });
-    if (!member) return "the caller is in none of the groups " + joined(rule.groups);
+    if (!member) {
+      return refuse([&] { return "the caller is in none of the groups " + joined(rule.groups); });
+    }
   }
   if (!rule.sources.empty()) {
     bool inside = false;
@@ -199,31 +208,37 @@ std::string Dialplan::condition_failure(const config::Rule& rule,
       }
     }
     if (!inside) {
-      return request.source ? "the source " + to_string(*request.source) +
-                                  " is in none of the sources " + joined(rule.sources)
-                            : "the source address is unknown and sources requires one of " +
-                                  joined(rule.sources);
+      return refuse([&] {
+        return request.source ? "the source " + to_string(*request.source) +
+                                    " is in none of the sources " + joined(rule.sources)
+                              : "the source address is unknown and sources requires one of " +
+                                    joined(rule.sources);
+      });
     }
   }
   if (!rule.transports.empty() &&
       std::count(rule.transports.begin(), rule.transports.end(), request.transport) == 0) {
-    return "the transport " + std::string(config::transport_name(request.transport)) +
-           " is not one of transports";
+    return refuse([&] {
+      return "the transport " + std::string(config::transport_name(request.transport)) +
+             " is not one of transports";
+    });
   }
   if (!rule.times.empty()) {
     const bool now =
         std::any_of(rule.times.begin(), rule.times.end(),
                     [&](const config::TimeWindow& w) { return w.contains(request.time); });
-    if (!now) return to_string(request.time) + " is outside times";
+    if (!now) return refuse([&] { return to_string(request.time) + " is outside times"; });
   }
-  return "";
+  return true;
 }
 
 Decision Dialplan::evaluate(const CallRequest& request, const IsLocalAccount& is_local,
                             bool explain) const {
   std::vector<std::string> trace;
-  auto note = [&](std::string line) {
+  // Trace lines are built only with explain: `make` is called then and only then.
+  auto note = [&](auto&& make) {
     if (!explain) return;
+    std::string line = make();
     // Rewritten numbers carry bytes of the dialled one: no control byte reaches a terminal.
     for (char& c : line) {
       const auto byte = static_cast<unsigned char>(c);
@@ -236,8 +251,10 @@ Decision Dialplan::evaluate(const CallRequest& request, const IsLocalAccount& is
     return decision;
   };
   if (request.number.size() > kMaxNumberLength) {
-    note("the dialled number is longer than " + std::to_string(kMaxNumberLength) +
-         " bytes: refused before any rule");
+    note([&] {
+      return "the dialled number is longer than " + std::to_string(kMaxNumberLength) +
+             " bytes: refused before any rule";
+    });
     Decision decision = reject(404, "");
     decision.rule_name = "default";
     return finish(std::move(decision));
@@ -248,15 +265,19 @@ Decision Dialplan::evaluate(const CallRequest& request, const IsLocalAccount& is
   for (size_t i = 0; i < rules_.size(); ++i) {
     const config::Rule& rule = rules_[i];
     const RE2& pattern = *patterns_[i];
-    const std::string head =
-        "rule " + std::to_string(i + 1) + " '" + rule.name + "' (" + where(rule) + "): ";
+    auto head = [&] {
+      return "rule " + std::to_string(i + 1) + " '" + rule.name + "' (" + where(rule) + "): ";
+    };
     const int wanted = std::min(pattern.NumberOfCapturingGroups() + 1, kMaxGroups);
     if (!pattern.Match(number, 0, number.size(), RE2::ANCHOR_BOTH, groups.data(), wanted)) {
-      note(head + "passed over: " + shown(request.number) + " does not match " + rule.match);
+      note([&] {
+        return head() + "passed over: " + shown(request.number) + " does not match " + rule.match;
+      });
       continue;
     }
-    if (std::string why = condition_failure(rule, request); !why.empty()) {
-      note(detail::concat(head, "passed over: the number matches, but ", why));
+    std::string why;
+    if (!admits(rule, request, explain ? &why : nullptr)) {
+      note([&] { return detail::concat(head(), "passed over: the number matches, but ", why); });
       continue;
     }
     Decision decision;
@@ -269,7 +290,7 @@ Decision Dialplan::evaluate(const CallRequest& request, const IsLocalAccount& is
       Decision rejected = reject(rule.status, rule.reason);
       rejected.rule = decision.rule;
       rejected.rule_name = rule.name;
-      note(head + "decides: " + rejected.summary());
+      note([&] { return head() + "decides: " + rejected.summary(); });
       return finish(std::move(rejected));
     }
     std::vector<std::string_view> captured;
@@ -280,9 +301,11 @@ Decision Dialplan::evaluate(const CallRequest& request, const IsLocalAccount& is
       Decision refused = reject(404, "");
       refused.rule = decision.rule;
       refused.rule_name = rule.name;
-      note(head + "matches, but its rewrite gives " +
-           (decision.number.empty() ? std::string("an empty number") : "a number too long") + ": " +
-           refused.summary());
+      note([&] {
+        return head() + "matches, but its rewrite gives " +
+               (decision.number.empty() ? std::string("an empty number") : "a number too long") +
+               ": " + refused.summary();
+      });
       return finish(std::move(refused));
     }
     if (rule.action == config::RuleAction::kLocal) {
@@ -291,15 +314,17 @@ Decision Dialplan::evaluate(const CallRequest& request, const IsLocalAccount& is
         Decision missing = reject(404, "");
         missing.rule = decision.rule;
         missing.rule_name = rule.name;
-        note(head + "matches, but " + shown(decision.number) +
-             " is no local account: " + missing.summary());
+        note([&] {
+          return head() + "matches, but " + shown(decision.number) +
+                 " is no local account: " + missing.summary();
+        });
         return finish(std::move(missing));
       }
     } else {
       decision.action = ActionKind::kTrunk;
       decision.trunk = rule.trunk;
     }
-    note(head + "decides: " + decision.summary());
+    note([&] { return head() + "decides: " + decision.summary(); });
     return finish(std::move(decision));
   }
 
@@ -308,20 +333,24 @@ Decision Dialplan::evaluate(const CallRequest& request, const IsLocalAccount& is
   if (request.caller.kind == CallerKind::kAccount && is_local(request.number)) {
     decision.action = ActionKind::kLocal;
     decision.number = std::string(request.number);
-    note(
-        "no rule decided; the default puts an authenticated account through to the local "
-        "account " +
-        shown(request.number));
+    note([&] {
+      return "no rule decided; the default puts an authenticated account through to the local "
+             "account " +
+             shown(request.number);
+    });
   } else if (request.caller.kind == CallerKind::kAnonymous) {
     decision = reject(403, "");
     decision.needs_authentication = true;
-    note(
-        "no rule decided; the default refuses every caller that is not an authenticated "
-        "account (challenge it to authenticate)");
+    note([&] {
+      return "no rule decided; the default refuses every caller that is not an authenticated "
+             "account (challenge it to authenticate)";
+    });
   } else {
     decision = reject(404, "");
-    note("no rule decided; the default connects only local accounts, and " + shown(request.number) +
-         " is none");
+    note([&] {
+      return "no rule decided; the default connects only local accounts, and " +
+             shown(request.number) + " is none";
+    });
   }
   decision.rule_name = "default";
   return finish(std::move(decision));

@@ -112,8 +112,9 @@ class Dialplan {
 
  private:
   Dialplan() = default;
-  // Why `rule` does not apply to `request`, or "" when it does (the pattern aside).
-  std::string condition_failure(const config::Rule& rule, const CallRequest& request) const;
+  // Whether `rule`'s conditions hold for `request` (the pattern aside); when not and `why` is
+  // given, the reason.
+  bool admits(const config::Rule& rule, const CallRequest& request, std::string* why) const;
 
   std::vector<config::Rule> rules_;
   std::vector<std::unique_ptr<re2::RE2>> patterns_;  // one per rule
