@@ -75,6 +75,8 @@ std::vector<Finding> check_dialplan(const config::Config& config,
   languages.reserve(rules.size());
   for (const config::Rule& rule : rules) languages.push_back(Language::parse(rule.match));
 
+  std::optional<Language> cached_union;
+  std::vector<size_t> cached_members;
   for (size_t j = 0; j < rules.size(); ++j) {
     const config::Rule& rule = rules[j];
     auto report = [&](Severity severity, std::string message) {
@@ -94,22 +96,45 @@ std::vector<Finding> check_dialplan(const config::Config& config,
     } else {
       std::vector<const config::Rule*> covering;
       std::vector<const Language*> covering_languages;
+      std::vector<size_t> members;
       for (size_t i = 0; i < j; ++i) {
         if (!languages[i] || languages[i]->empty() || !admits_all(rules[i], rule)) continue;
         covering.push_back(&rules[i]);
         covering_languages.push_back(&*languages[i]);
+        members.push_back(i);
       }
-      // One earlier rule alone, else all of them together.
+      // First whether the earlier rules together cover it (one automaton for their union);
+      // only then which of them: one alone when one does, else those that share numbers with it.
       std::vector<const config::Rule*> culprits;
-      for (size_t k = 0; k < covering.size() && culprits.empty(); ++k) {
-        const Language* one[] = {covering_languages[k]};
-        if (is_subset(*languages[j], one) == std::optional<bool>(true)) {
-          culprits.push_back(covering[k]);
-        }
+      // Successive rules usually have the same earlier rules plus one: extend the union built
+      // for the previous rule rather than build it again.
+      const bool extends =
+          cached_union && members.size() >= cached_members.size() &&
+          std::equal(cached_members.begin(), cached_members.end(), members.begin());
+      if (!extends) {
+        cached_union = Language::combine({});
+        cached_members.clear();
       }
-      if (culprits.empty() && covering.size() > 1 &&
-          is_subset(*languages[j], covering_languages) == std::optional<bool>(true)) {
-        culprits = covering;
+      for (size_t k = cached_members.size(); k < members.size() && cached_union; ++k) {
+        if (!cached_union->add_to_union(*languages[members[k]])) cached_union.reset();
+        cached_members.push_back(members[k]);
+      }
+      const Language* union_of[] = {cached_union ? &*cached_union : nullptr};
+      if (!covering.empty() && cached_union &&
+          is_subset(*languages[j], union_of) == std::optional<bool>(true)) {
+        for (size_t k = 0; k < covering.size() && culprits.empty(); ++k) {
+          const Language* one[] = {covering_languages[k]};
+          if (is_subset(*languages[j], one) == std::optional<bool>(true)) {
+            culprits.push_back(covering[k]);
+          }
+        }
+        if (culprits.empty()) {
+          for (size_t k = 0; k < covering.size(); ++k) {
+            if (intersects(*languages[j], *covering_languages[k]) != std::optional<bool>(false)) {
+              culprits.push_back(covering[k]);
+            }
+          }
+        }
       }
       if (!culprits.empty()) {
         std::string names;

@@ -459,14 +459,22 @@ struct Simulation {
   // Defined here rather than in the header so that State stays private to Language.
   template <class States>
   static StateSet closure(const States& states, StateSet from, bool begin, bool end) {
-    std::vector<bool> seen(states.size(), false);
+    // Visited marks reused across calls (a generation number per call), so that a closure
+    // costs what it visits, not the size of the automaton.
+    thread_local std::vector<uint32_t> marks;
+    thread_local uint32_t generation = 0;
+    if (marks.size() < states.size()) marks.resize(states.size(), 0);
+    if (++generation == 0) {
+      std::fill(marks.begin(), marks.end(), 0);
+      generation = 1;
+    }
     std::vector<uint32_t> stack(from.begin(), from.end());
     StateSet out;
     while (!stack.empty()) {
       const uint32_t s = stack.back();
       stack.pop_back();
-      if (seen[s]) continue;
-      seen[s] = true;
+      if (marks[s] == generation) continue;
+      marks[s] = generation;
       out.push_back(s);
       for (uint32_t t : states[s].epsilon) stack.push_back(t);
       if (begin) {
@@ -577,6 +585,60 @@ std::optional<std::string> Language::example() const {
     }
   }
   return std::nullopt;
+}
+
+std::optional<Language> Language::combine(std::span<const Language* const> languages) {
+  Language out;
+  out.states_.emplace_back();  // 0: the start, to every language's start
+  out.states_.emplace_back();  // 1: the accept, from every language's accept
+  out.start_ = 0;
+  out.accept_ = 1;
+  for (const Language* language : languages) {
+    if (!out.add_to_union(*language)) return std::nullopt;
+  }
+  return out;
+}
+
+bool Language::add_to_union(const Language& other) {
+  if (states_.size() + other.states_.size() > kMaxCombinedStates) return false;
+  const auto offset = static_cast<uint32_t>(states_.size());
+  for (State state : other.states_) {
+    for (auto* edges : {&state.epsilon, &state.at_begin, &state.at_end}) {
+      for (uint32_t& target : *edges) target += offset;
+    }
+    state.next += offset;
+    states_.push_back(std::move(state));
+  }
+  states_[start_].epsilon.push_back(offset + other.start_);
+  states_[offset + other.accept_].epsilon.push_back(accept_);
+  return true;
+}
+
+std::optional<bool> intersects(const Language& a, const Language& b) {
+  const std::vector<ByteSet> a_sets = edge_sets(a.states_);
+  const std::vector<ByteSet> b_sets = edge_sets(b.states_);
+  const std::vector<unsigned char> alphabet = representatives({&a_sets, &b_sets});
+  std::vector<StateSet> start = {Simulation::closure(a.states_, {a.start_}, true, false),
+                                 Simulation::closure(b.states_, {b.start_}, true, false)};
+  std::deque<std::pair<std::vector<StateSet>, bool>> queue;
+  std::unordered_map<std::string, bool> seen;
+  seen[key_of(start) + "^"] = true;
+  queue.emplace_back(std::move(start), true);
+  while (!queue.empty()) {
+    if (seen.size() > kMaxProductStates) return std::nullopt;
+    auto [pair, initial] = std::move(queue.front());
+    queue.pop_front();
+    if (accepts(a.states_, pair[0], initial, a.accept_) &&
+        accepts(b.states_, pair[1], initial, b.accept_)) {
+      return true;
+    }
+    for (unsigned char byte : alphabet) {
+      std::vector<StateSet> next = {step(a.states_, pair[0], byte), step(b.states_, pair[1], byte)};
+      if (next[0].empty() || next[1].empty()) continue;
+      if (seen.emplace(key_of(next), true).second) queue.emplace_back(std::move(next), false);
+    }
+  }
+  return false;
 }
 
 std::optional<bool> is_subset(const Language& subset, std::span<const Language* const> union_of) {

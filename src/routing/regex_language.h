@@ -28,11 +28,19 @@ class Language {
   // The shortest matching string (bytes), or nullopt when empty.
   std::optional<std::string> example() const;
 
+  // One automaton for the union of several (nullopt beyond kMaxCombinedStates): deciding
+  // inclusion in it is far cheaper than in the languages one by one.
+  static std::optional<Language> combine(std::span<const Language* const> languages);
+  // Adds `other` to a combined automaton; false (and nothing added) beyond kMaxCombinedStates.
+  bool add_to_union(const Language& other);
+
   static constexpr size_t kMaxStates = 4000;
+  static constexpr size_t kMaxCombinedStates = 200000;
 
  private:
   friend struct LanguageBuilder;
   friend std::optional<bool> is_subset(const Language&, std::span<const Language* const>);
+  friend std::optional<bool> intersects(const Language&, const Language&);
 
   struct State {
     std::vector<uint32_t> epsilon;   // unconditional
@@ -49,5 +57,7 @@ class Language {
 // Whether every string `subset` matches is matched by at least one of `union_of`. nullopt when
 // the search would exceed its bounds (then nothing is claimed).
 std::optional<bool> is_subset(const Language& subset, std::span<const Language* const> union_of);
+// Whether some string matches both. nullopt beyond the search's bounds.
+std::optional<bool> intersects(const Language& a, const Language& b);
 
 }  // namespace hardline::routing
