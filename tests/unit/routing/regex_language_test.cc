@@ -129,6 +129,25 @@ TEST(Language, SubsetDecidesInclusion) {
   }
 }
 
+TEST(Language, CombinedUnionAndIntersection) {
+  auto zero = Language::parse("0");
+  auto more = Language::parse("0[0-9]+");
+  auto all = Language::parse("0[0-9]*");
+  auto ones = Language::parse("1+");
+  ASSERT_TRUE(zero && more && all && ones);
+  const Language* parts[] = {&*zero, &*more};
+  auto combined = Language::combine(parts);
+  ASSERT_TRUE(combined);
+  const Language* union_of[] = {&*combined};
+  EXPECT_EQ(is_subset(*all, union_of), std::optional<bool>(true));
+  EXPECT_EQ(is_subset(*ones, union_of), std::optional<bool>(false));
+  EXPECT_EQ(combined->example(), std::optional<std::string>("0"));
+  EXPECT_EQ(intersects(*all, *more), std::optional<bool>(true));
+  EXPECT_EQ(intersects(*zero, *more), std::optional<bool>(false));
+  EXPECT_EQ(intersects(*ones, *all), std::optional<bool>(false));
+  EXPECT_TRUE(Language::combine({})->empty());
+}
+
 // Soundness against RE2 itself: whenever the analysis says "every string A matches, B matches",
 // no random string contradicts it; and strings RE2 matches are never in an "empty" language.
 TEST(Language, AgreesWithRe2OnRandomStrings) {
@@ -171,6 +190,13 @@ TEST(Language, AgreesWithRe2OnRandomStrings) {
       }
       if (*subset) {
         EXPECT_FALSE(contradicted) << patterns[a] << " claimed inside " << patterns[b];
+      }
+      const auto meet = intersects(*la, *lb);
+      ASSERT_TRUE(meet.has_value());
+      bool both = false;
+      for (size_t s = 0; s < samples.size(); ++s) both = both || (matched[a][s] && matched[b][s]);
+      if (both) {
+        EXPECT_TRUE(*meet) << patterns[a] << " and " << patterns[b] << " share a string";
       }
     }
     for (size_t s = 0; s < samples.size(); ++s) {
