@@ -3,6 +3,8 @@
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <charconv>
+#include <system_error>
 
 #include "config/checker.h"
 
@@ -24,6 +26,25 @@ RE2::Options pattern_options() {
 
 bool printable_ascii(std::string_view text) {
   return std::all_of(text.begin(), text.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
+}
+
+// The fix for text that is no network: the network meant when only host bits are wrong
+// ("10.0.0.1/8" -> "10.0.0.0/8"), else the syntax.
+std::string network_fix(std::string_view text) {
+  const size_t slash = text.find('/');
+  const auto address = parse_ip_address(text.substr(0, slash));
+  if (address && slash != std::string_view::npos) {
+    const std::string_view digits = text.substr(slash + 1);
+    unsigned value = 0;
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+    if (!digits.empty() && ec == std::errc{} && end == digits.data() + digits.size() &&
+        value <= (address->v6 ? 128U : 32U)) {
+      return "it has bits set beyond its prefix: write the network, \"" +
+             to_string(network_of(*address, static_cast<uint8_t>(value))) + "\"";
+    }
+  }
+  return "write an address (\"192.0.2.10\") or a network in CIDR notation (\"10.0.0.0/8\", "
+         "\"fd00::/8\")";
 }
 
 }  // namespace
@@ -89,10 +110,8 @@ void Checker::read_sources(const toml::table& table) {
     for (const auto& [text, element] : *values) {
       auto network = parse_network(text);
       if (!network) {
-        error(element->source(), where + " entry " + in_quotes(text) +
-                                     " is not a network: write an address (\"192.0.2.10\") or "
-                                     "a network in CIDR notation with no host bits set "
-                                     "(\"10.0.0.0/8\", \"fd00::/8\")");
+        error(element->source(),
+              concat(where, " entry ", in_quotes(text), " is not a network: ", network_fix(text)));
       } else if (std::count(category.networks.begin(), category.networks.end(), *network)) {
         error(element->source(),
               where + " lists " + in_quotes(text) + " twice: remove the second entry");
@@ -221,10 +240,16 @@ void Checker::read_trunk(const toml::table& table) {
                std::find_if(config_.sources.begin(), config_.sources.end(),
                             [&name = text](const SourceCategory& c) { return c.name == name; });
            if (category == config_.sources.end()) {
+             const bool looks_like_network =
+                 parse_ip_address(text.substr(0, text.find('/'))).has_value();
              error(element->source(),
-                   "trunk.sources entry " + in_quotes(text) +
-                       " is neither a network (\"198.51.100.0/24\") nor a category of "
-                       "[sources] defined so far: fix the spelling or add it to [sources]");
+                   looks_like_network
+                       ? concat("trunk.sources entry ", in_quotes(text),
+                                " is not a network: ", network_fix(text))
+                       : concat("trunk.sources entry ", in_quotes(text),
+                                " is neither a network (\"198.51.100.0/24\") nor a category of "
+                                "[sources] defined so far: fix the spelling or add it to "
+                                "[sources]"));
              continue;
            }
            trunk.sources.insert(trunk.sources.end(), category->networks.begin(),

@@ -93,7 +93,9 @@ TEST(RoutingConfig, EveryMistakeGetsItsLineAndAFix) {
     std::string says;
   };
   const std::vector<Case> cases = {
-      {"[sources]\noffice = [\"10.0.0.1/8\"]\n", 5, "is not a network"},
+      {"[sources]\noffice = [\"10.0.0.1/8\"]\n", 5, "write the network, \"10.0.0.0/8\""},
+      {"[sources]\noffice = [\"10.0.0\"]\n", 5, "is not a network: write an address"},
+      {trunk + "sources = [\"198.51.100.1/24\"]\n", 7, "write the network, \"198.51.100.0/24\""},
       {"[sources]\noffice = []\n", 5, "is empty"},
       {"[sources]\n\"bad name\" = [\"10.0.0.0/8\"]\n", 5, "is not a valid name"},
       {"[[trunk]]\nname = \"p\"\n", 4, "has no host"},
