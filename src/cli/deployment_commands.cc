@@ -111,7 +111,8 @@ void add_user(CLI::App& app, int& exit_code) {
                   "Display name: what callees see beside the number (the caller ID comes from "
                   "the account, never from the phone)");
   add->add_option("--group", options->groups,
-                  "Group (repeatable), e.g. dialout; dialplan rules admit callers by group");
+                  "Group (repeatable), e.g. dialout; dialplan rules admit callers by group")
+      ->allow_extra_args(false);
   add->add_flag("--password-stdin", options->password_stdin,
                 "Read the password from stdin; a weak one is refused with the reason");
 

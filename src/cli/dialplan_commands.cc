@@ -145,8 +145,10 @@ void add_explain(CLI::App& dialplan, int& exit_code) {
   explain->add_option("--transport", options->transport, "udp (default), tcp or tls");
   explain->add_option("--time", options->time,
                       "Local weekday and time, e.g. \"Mon 14:30\" (default: now)");
-  explain->add_option("--group", options->groups,
-                      "A group of the --from account (repeatable); replaces the database's");
+  explain
+      ->add_option("--group", options->groups,
+                   "A group of the --from account (repeatable); replaces the database's")
+      ->allow_extra_args(false);  // one group per --group, so NUMBER may follow
   explain->callback([options, &exit_code] {
     std::optional<IpAddress> source;
     if (!options->source.empty()) {

@@ -114,6 +114,13 @@ class OfflineDialplanTest(unittest.TestCase):
         self.assertIn("result: trunk provider +49301234567 (rule 'international'), at most "
                       "3600 s", out)
 
+    def test_explain_takes_one_group_per_option_so_the_number_may_follow(self):
+        result = self.dialplan("explain", "--from", "1000", "--group", "dialout", "--group",
+                               "sales", "0049301234567", "-c", data("office.toml"))
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("caller:    account 1000 (groups dialout, sales)", result.stdout)
+        self.assertIn("result: trunk provider +49301234567", result.stdout)
+
     def test_explain_says_why_a_rule_was_passed_over(self):
         result = self.dialplan("explain", "030123456", "--from", "1000", "--group", "dialout",
                                "--time", "Sun 11:00", "-c", data("office.toml"))
