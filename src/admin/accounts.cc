@@ -33,12 +33,38 @@ bool valid_extension(std::string_view extension) {
   return true;
 }
 
+bool valid_group(std::string_view group) {
+  if (group.empty() || group.size() > 32) return false;
+  for (char c : group) {
+    if (!is_alnum(c) && c != '.' && c != '_' && c != '-') return false;
+  }
+  return true;
+}
+
+Result<void, std::string> check_groups(const std::vector<std::string>& groups) {
+  for (size_t i = 0; i < groups.size(); ++i) {
+    if (!valid_group(groups[i])) {
+      return tl::unexpected("invalid group '" + groups[i].substr(0, 40) +
+                            "': use 1 to 32 letters, digits, '.', '_' or '-', e.g. dialout");
+    }
+    for (size_t j = 0; j < i; ++j) {
+      if (groups[j] == groups[i]) {
+        return tl::unexpected("group " + groups[i] + " is given twice: give it once");
+      }
+    }
+  }
+  return {};
+}
+
 Result<PasswordChange, std::string> add_account(store::Store& store, std::string_view realm,
                                                 const NewAccount& account, int64_t now_unix) {
   if (!valid_extension(account.extension)) {
     return tl::unexpected(std::string(
         "invalid extension: use 1 to 32 letters, digits, '.', '_' or '-', starting with a "
         "letter or digit"));
+  }
+  if (auto groups = check_groups(account.groups); !groups) {
+    return tl::unexpected(groups.error());
   }
   auto existing = store.find_account(account.extension);
   if (!existing) return tl::unexpected(std::string(existing.error().what));
@@ -79,6 +105,15 @@ Result<void, std::string> remove_account(store::Store& store, std::string_view e
   auto removed = store.remove_account(extension);
   if (!removed) return tl::unexpected(std::string(removed.error().what));
   if (!*removed) return tl::unexpected("no extension " + std::string(extension));
+  return {};
+}
+
+Result<void, std::string> set_groups(store::Store& store, std::string_view extension,
+                                     const std::vector<std::string>& groups) {
+  if (auto checked = check_groups(groups); !checked) return checked;
+  auto changed = store.set_groups(extension, groups);
+  if (!changed) return tl::unexpected(std::string(changed.error().what));
+  if (!*changed) return tl::unexpected("no extension " + std::string(extension));
   return {};
 }
 

@@ -16,6 +16,11 @@ namespace hardline::admin {
 // extension needs no escaping in a SIP URI and is safe in every file and log.
 bool valid_extension(std::string_view extension);
 
+// 1 to 32 letters, digits, '.', '_' or '-' (as the dialplan's groups = [...] accepts them).
+bool valid_group(std::string_view group);
+// The first invalid or repeated group, as an error that says how to fix it.
+Result<void, std::string> check_groups(const std::vector<std::string>& groups);
+
 struct NewAccount {
   std::string extension;
   std::string name;
@@ -35,5 +40,8 @@ Result<PasswordChange, std::string> change_password(store::Store& store, std::st
                                                     std::string_view extension,
                                                     std::optional<std::string> password);
 Result<void, std::string> remove_account(store::Store& store, std::string_view extension);
+// Makes `groups` the account's groups (the dialplan's groups = [...] refer to them).
+Result<void, std::string> set_groups(store::Store& store, std::string_view extension,
+                                     const std::vector<std::string>& groups);
 
 }  // namespace hardline::admin

@@ -65,13 +65,22 @@ Result<Deployment, std::string> create_deployment(const InitOptions& options) {
   deployment.config = directory / "hardline.toml";
   deployment.database = directory / "hardline.db";
 
-  // Validate what goes into the config by parsing it back before anything is written.
-  const std::string text = config::default_config_text(deployment.domain, listen);
-  if (auto parsed = config::parse_config(text, deployment.config); !parsed) {
-    return tl::unexpected("invalid settings: " + parsed.error().message);
+  deployment.dialplan = directory / "dialplan.toml";
+
+  // Validate what goes into the config and the dialplan by parsing them back before anything is
+  // written.
+  const std::string text = config::default_config_text(deployment.domain, listen,
+                                                       deployment.dialplan.filename().string());
+  const std::string dialplan_text = config::example_dialplan_text();
+  auto parsed = config::parse_config(text, deployment.config);
+  if (!parsed) return tl::unexpected("invalid settings: " + parsed.error().message);
+  if (auto included = config::parse_included_dialplan(dialplan_text, deployment.dialplan, *parsed);
+      !included) {
+    return tl::unexpected("invalid example dialplan: " + included.error().to_string());
   }
 
-  if (fs::exists(deployment.config, ec) || fs::exists(deployment.database, ec)) {
+  if (fs::exists(deployment.config, ec) || fs::exists(deployment.database, ec) ||
+      fs::exists(deployment.dialplan, ec)) {
     return tl::unexpected(directory.string() +
                           " already holds a deployment; Hardline never overwrites one "
                           "(choose another --dir, or remove it yourself)");
@@ -89,9 +98,14 @@ Result<Deployment, std::string> create_deployment(const InitOptions& options) {
   if (auto written = write_new_file(deployment.config, text, 0640); !written) {
     return tl::unexpected(written.error());
   }
+  if (auto written = write_new_file(deployment.dialplan, dialplan_text, 0640); !written) {
+    fs::remove(deployment.config, ec);
+    return tl::unexpected(written.error());
+  }
   auto store = store::open_sqlite(deployment.database, store::OpenMode::kCreate);
   if (!store) {
     fs::remove(deployment.config, ec);
+    fs::remove(deployment.dialplan, ec);
     return tl::unexpected(deployment.database.string() + ": " + std::string(store.error().what));
   }
   return deployment;

@@ -1,6 +1,7 @@
 #pragma once
-// A new deployment (`hardline init`): a directory (0750) holding the commented config (0640) and
-// an empty database (0600). Never touches an existing deployment.
+// A new deployment (`hardline init`): a directory (0750) holding the commented config (0640),
+// the example dialplan it includes (dialplan.toml, 0640) and an empty database (0600). Never
+// touches an existing deployment.
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -19,6 +20,7 @@ struct InitOptions {
 struct Deployment {
   std::filesystem::path config;    // DIR/hardline.toml
   std::filesystem::path database;  // DIR/hardline.db
+  std::filesystem::path dialplan;  // DIR/dialplan.toml: the example dialplan the config includes
   std::string domain;
 };
 

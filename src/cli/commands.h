@@ -18,5 +18,7 @@ void add_deployment_commands(CLI::App& app, int& exit_code);
 void add_ban_command(CLI::App& app, int& exit_code);
 // audit [--json] [--backup-dir DIR]
 void add_audit_command(CLI::App& app, int& exit_code);
+// dialplan check|explain|test|graph
+void add_dialplan_command(CLI::App& app, int& exit_code);
 
 }  // namespace hardline::cli

@@ -78,16 +78,17 @@ void add_init(CLI::App& app, int& exit_code) {
       exit_code = kExitFailed;
       return;
     }
-    std::printf("created %s\ncreated %s\ndomain %s\nnext: hardline user add EXT -c %s\n",
-                deployment->config.c_str(), deployment->database.c_str(),
-                deployment->domain.c_str(), deployment->config.c_str());
+    std::printf(
+        "created %s\ncreated %s\ncreated %s\ndomain %s\nnext: hardline user add EXT -c %s\n",
+        deployment->config.c_str(), deployment->dialplan.c_str(), deployment->database.c_str(),
+        deployment->domain.c_str(), deployment->config.c_str());
     exit_code = kExitOk;
   });
 }
 
 void add_user(CLI::App& app, int& exit_code) {
   struct Options {
-    std::string config, extension, name;
+    std::string config, extension, name, group_list;
     std::vector<std::string> groups;
     bool password_stdin = false;
     bool json = false;
@@ -106,8 +107,12 @@ void add_user(CLI::App& app, int& exit_code) {
                            "--password-stdin)");
   add->add_option("EXT", options->extension, "Extension (letters, digits, . _ -)")->required();
   with_config(add);
-  add->add_option("--name", options->name, "Display name");
-  add->add_option("--group", options->groups, "Group (repeatable), e.g. dialout");
+  add->add_option("--name,--display-name", options->name,
+                  "Display name: what callees see beside the number (the caller ID comes from "
+                  "the account, never from the phone)");
+  add->add_option("--group", options->groups,
+                  "Group (repeatable), e.g. dialout; dialplan rules admit callers by group")
+      ->allow_extra_args(false);
   add->add_flag("--password-stdin", options->password_stdin,
                 "Read the password from stdin; a weak one is refused with the reason");
 
@@ -121,7 +126,16 @@ void add_user(CLI::App& app, int& exit_code) {
   remove->add_option("EXT", options->extension, "Extension")->required();
   with_config(remove);
 
-  CLI::App* list = user->add_subcommand("list", "List extensions (no secrets)");
+  CLI::App* groups_command = user->add_subcommand(
+      "groups", "Set an extension's groups, which dialplan rules admit callers by (e.g. dialout)");
+  groups_command->add_option("EXT", options->extension, "Extension")->required();
+  with_config(groups_command);
+  groups_command
+      ->add_option("--set", options->group_list,
+                   "The groups, comma-separated, replacing the current ones; \"\" for none")
+      ->required();
+
+  CLI::App* list = user->add_subcommand("list", "List extensions and their groups (no secrets)");
   with_config(list);
   list->add_flag("--json", options->json, "One JSON object per line");
 
@@ -191,6 +205,27 @@ void add_user(CLI::App& app, int& exit_code) {
         return false;
       }
       std::printf("removed %s\n", options->extension.c_str());
+      return true;
+    });
+  });
+  groups_command->callback([=] {
+    run([&](const config::Config&, store::Store& store) {
+      std::vector<std::string> names;
+      std::string_view rest = options->group_list;
+      while (!rest.empty()) {
+        const size_t comma = rest.find(',');
+        names.emplace_back(rest.substr(0, comma));
+        rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+      }
+      auto set = admin::set_groups(store, options->extension, names);
+      if (!set) {
+        print_error(set.error());
+        return false;
+      }
+      std::string shown;
+      for (const std::string& name : names) shown += shown.empty() ? name : "," + name;
+      std::printf("groups of %s: %s\n", options->extension.c_str(),
+                  shown.empty() ? "(none)" : shown.c_str());
       return true;
     });
   });

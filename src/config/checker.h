@@ -48,6 +48,9 @@ class Checker {
   Checker(std::string file, Config& config) : file_(std::move(file)), config_(config) {}
 
   void check(const toml::table& root);
+  // The included dialplan file: its routing tables in the order references need (sources,
+  // trunks, rules); any other table is an error.
+  void check_included(const toml::table& root);
   std::vector<ConfigError>& errors() { return errors_; }
 
  private:
@@ -82,10 +85,36 @@ class Checker {
   void read_admin(const toml::table& table);    // operations_sections.cc
   void read_privacy(const toml::table& table);  // operations_sections.cc
   void read_calls(const toml::table& table);    // calls_section.cc
+  // routing_section.cc: [sources], [[trunk]] and [dialplan]; `included` when reading the file
+  // named by dialplan.include, which holds only these.
+  void read_sources(const toml::table& table);
+  void read_trunks(const toml::node& node);
+  void read_trunk(const toml::table& table);
+  void read_dialplan(const toml::table& table, bool included);
+  void read_rule(const toml::table& table);
+  std::optional<std::vector<std::string>> names(const toml::node& node, std::string_view name,
+                                                std::string_view example, std::string_view what);
 
   std::string file_;
   Config& config_;
   std::vector<ConfigError> errors_;
 };
+
+// The whole of a small regular file (at most kMaxFileSize), or why not (with the fix).
+Result<std::string, std::string> read_small_file(const std::filesystem::path& path);
+
+// Joins strings, string views and literals into one string without temporaries.
+template <class... Parts>
+std::string concat(const Parts&... parts) {
+  std::string out;
+  (out.append(parts), ...);
+  return out;
+}
+
+// Names of sources, trunks, rules and groups: 1 to 32 letters, digits, '-', '_', '.'.
+bool valid_name(std::string_view name);
+// Checks what entries refer to by name (a rule's trunk and source categories) once every file
+// is read, and that each trunk rule says who may use it; returns the errors.
+std::vector<ConfigError> check_routing_references(const Config& config);
 
 }  // namespace hardline::config::detail

@@ -677,14 +677,30 @@ void Checker::check(const toml::table& root) {
       {"system", &Checker::read_system},       {"admin", &Checker::read_admin},
       {"privacy", &Checker::read_privacy},
   };
-  std::string known = "[sip]";
-  for (size_t i = 0; i < std::size(kTables); ++i) {
-    known += i + 1 == std::size(kTables) ? " and [" : ", [";
-    known += std::string(kTables[i].first) + "]";
+  std::string known = "[sip], ";
+  for (const auto& table : kTables) known += "[" + std::string(table.first) + "], ";
+  known += "[sources], [[trunk]] and [dialplan]";
+  // The routing tables refer to each other by name: sources before trunks before rules.
+  if (const toml::node* sources = root.get("sources"); sources != nullptr && sources->is_table()) {
+    read_sources(*sources->as_table());
   }
+  if (const toml::node* trunks = root.get("trunk")) read_trunks(*trunks);
   bool has_sip = false;
   for (const auto& [key, node] : root) {
     const std::string_view name = key.str();
+    if (name == "trunk") continue;
+    if (name == "sources") {
+      if (!node.is_table()) {
+        error(key.source(),
+              "sources must be a table: write [sources] on a line of its own, "
+              "then one category a line, e.g. office = [\"10.0.0.0/8\"]");
+      }
+      continue;
+    }
+    if (name == "dialplan" && node.is_table()) {
+      read_dialplan(*node.as_table(), false);
+      continue;
+    }
     const bool is_sip = name == "sip";
     const auto* reader = std::find_if(std::begin(kTables), std::end(kTables),
                                       [name](const auto& entry) { return entry.first == name; });
@@ -769,6 +785,11 @@ Result<Config, ConfigError> parse_config(std::string_view text, const std::files
       *relative = (directory / *relative).lexically_normal();
     }
   }
+  if (config.dialplan.include.empty()) {
+    if (auto references = detail::check_routing_references(config); !references.empty()) {
+      return tl::unexpected(references.front());
+    }
+  }
   return config;
 }
 
@@ -800,7 +821,18 @@ Result<Config, ConfigError> load_config(const std::filesystem::path& path) {
   if (!in || in.bad()) {
     return failure("cannot read the config file: check that this user may read it");
   }
-  return parse_config(text.str(), path);
+  auto config = parse_config(text.str(), path);
+  if (!config || config->dialplan.include.empty()) return config;
+  const std::filesystem::path included = included_dialplan_path(*config);
+  auto included_text = detail::read_small_file(included);
+  if (!included_text) {
+    return tl::unexpected(ConfigError{
+        file, 0, 0, "dialplan.include: " + included.string() + ": " + included_text.error()});
+  }
+  if (auto parsed = parse_included_dialplan(*included_text, included, *config); !parsed) {
+    return tl::unexpected(parsed.error());
+  }
+  return config;
 }
 
 std::filesystem::path default_config_path() {

@@ -13,6 +13,7 @@
 #include "common/endpoint.h"
 #include "common/network.h"
 #include "common/result.h"
+#include "config/routing_config.h"
 #include "sip/message.h"
 
 namespace hardline::config {
@@ -176,6 +177,12 @@ struct Config {
 
     bool operator==(const Privacy&) const = default;
   } privacy;
+  // Routing (routing_config.h): read from [sources], [[trunk]] and [dialplan], which may also
+  // come from the file named by dialplan.include. Empty by default: then only authenticated
+  // calls between local accounts are routed.
+  std::vector<SourceCategory> sources;
+  std::vector<Trunk> trunks;
+  Dialplan dialplan;
 
   bool operator==(const Config&) const = default;
 };
@@ -192,15 +199,32 @@ struct ConfigError {
   std::string to_string() const;
 };
 
-// Reads and checks the file. The first error in file order is returned.
+// Reads and checks the file, and the dialplan file it includes (dialplan.include). The first
+// error in file order is returned; an error in the included file names that file.
 Result<Config, ConfigError> load_config(const std::filesystem::path& path);
 // Checks `text` as if it were the content of `path` (which names it in errors and anchors the
-// relative store path); does not touch the file system.
+// relative store path); does not touch the file system. When the text sets dialplan.include,
+// the included file is not read: call parse_included_dialplan() with its content.
 Result<Config, ConfigError> parse_config(std::string_view text, const std::filesystem::path& path);
+// Checks `text` as the content of the included dialplan file `path` and adds what it holds
+// ([sources], [[trunk]], [[dialplan.rule]]) to `config`, then checks every reference (trunk and
+// source names) across both files. `config` comes from parse_config().
+Result<void, ConfigError> parse_included_dialplan(std::string_view text,
+                                                  const std::filesystem::path& path,
+                                                  Config& config);
+// The included file's path: dialplan.include resolved against the config file's directory.
+std::filesystem::path included_dialplan_path(const Config& config);
 
 // The file `hardline init` writes: every setting at its secure default with a comment saying
 // what it does, using the given domain and listen addresses.
-std::string default_config_text(std::string_view domain, const std::vector<Endpoint>& listen);
+// With `dialplan_include` set, the file names it in [dialplan] (what `hardline init` writes);
+// without, it parses back to the defaults exactly.
+std::string default_config_text(std::string_view domain, const std::vector<Endpoint>& listen,
+                                std::string_view dialplan_include = {});
+// The commented example dialplan `hardline init` writes beside the config: internal numbers,
+// national and international dial-out for the group "dialout" only through a placeholder trunk,
+// premium-rate numbers refused.
+std::string example_dialplan_text();
 
 // Where `-c` points by default: $HARDLINE_CONFIG when set and not empty, else
 // /etc/hardline/hardline.toml.

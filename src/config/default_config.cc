@@ -55,7 +55,8 @@ std::string toml_array_wrapped(const std::vector<std::string>& values) {
 
 }  // namespace
 
-std::string default_config_text(std::string_view domain, const std::vector<Endpoint>& listen) {
+std::string default_config_text(std::string_view domain, const std::vector<Endpoint>& listen,
+                                std::string_view dialplan_include) {
   const Config defaults;
   std::string text;
   auto comment = [&text](std::string_view line) { text.append("# ").append(line).append("\n"); };
@@ -247,6 +248,32 @@ std::string default_config_text(std::string_view domain, const std::vector<Endpo
   comment("Every admin request, accepted or refused: time, source, endpoint, result (never the");
   comment("token). Relative paths are relative to the directory of this file.");
   setting("access_log", toml_string(defaults.admin.access_log.string()));
+  text += "\n";
+  comment("Routing (docs/dialplan.md). [sources] names networks that rules and trunks refer to,");
+  comment("[[trunk]] sections describe SIP providers, and [dialplan] holds the rules, tried top");
+  comment("to bottom, or names a file that holds them. With no rules at all, only authenticated");
+  comment("calls between local accounts are put through; nothing reaches a trunk unless a rule");
+  comment("names it and says who may use it. `hardline dialplan check` checks all of it.");
+  comment("");
+  comment("[sources]");
+  comment("office = [\"10.0.0.0/8\", \"fd00::/8\"]");
+  comment("");
+  comment("[[trunk]]");
+  comment("name = \"provider\"");
+  comment("host = \"sip.provider.example\"");
+  comment("port = 5060");
+  comment("transport = \"udp\"              # udp, tcp or tls");
+  comment("username = \"4930123456\"");
+  comment("password = \"...\"               # never logged or printed");
+  comment("sources = [\"198.51.100.0/24\"]  # where its calls come from");
+  comment("caller_id_pattern = '^\\+?[0-9A-D]{1,32}$'");
+  comment("caller_id_mismatch = \"anonymous\"  # or \"reject\"");
+  comment("trusted = false");
+  if (!dialplan_include.empty()) {
+    table("dialplan");
+    comment("The file of dialplan rules (and trunks), relative to this file's directory.");
+    setting("include", toml_string(dialplan_include));
+  }
   return text;
 }
 

@@ -258,6 +258,8 @@ class SqliteStore final : public Store {
   Result<bool> remove_account(std::string_view extension) override;
   Result<bool> set_credentials(std::string_view extension, std::string_view ha1_md5,
                                std::string_view ha1_sha256) override;
+  Result<bool> set_groups(std::string_view extension,
+                          const std::vector<std::string>& groups) override;
   Result<std::vector<Binding>> load_bindings() override;
   Result<void> replace_bindings(std::string_view aor,
                                 const std::vector<Binding>& bindings) override;
@@ -316,7 +318,7 @@ class SqliteStore final : public Store {
   StatementHandle insert_account_, insert_group_, find_account_, list_accounts_;
   StatementHandle remove_account_, set_credentials_, count_accounts_, data_version_;
   StatementHandle load_bindings_, update_binding_, insert_binding_, delete_unstamped_;
-  StatementHandle purge_bindings_;
+  StatementHandle purge_bindings_, account_exists_, delete_groups_;
   int64_t stamp_ = 0;  // the last stamp written (see replace_in_transaction)
   StatementHandle put_ban_, remove_ban_, list_bans_, purge_bans_;
 };
@@ -342,6 +344,8 @@ Result<void> SqliteStore::prepare_statements() {
       {&remove_account_, "DELETE FROM accounts WHERE extension = ?1"},
       {&set_credentials_, "UPDATE accounts SET ha1_md5 = ?2, ha1_sha256 = ?3 WHERE extension = ?1"},
       {&count_accounts_, "SELECT count(*) FROM accounts"},
+      {&account_exists_, "SELECT count(*) FROM accounts WHERE extension = ?1"},
+      {&delete_groups_, "DELETE FROM account_groups WHERE extension = ?1"},
       {&data_version_, "PRAGMA data_version"},
       {&load_bindings_,
        "SELECT aor, contact, call_id, cseq, expires_at, registered_at, source, q, instance "
@@ -448,6 +452,33 @@ Result<bool> SqliteStore::set_credentials(std::string_view extension, std::strin
   const int rc = run.text(extension).text(ha1_md5).text(ha1_sha256).step();
   if (rc != SQLITE_DONE) return db_error(rc);
   return sqlite3_changes64(db_.get()) > 0;
+}
+
+Result<bool> SqliteStore::set_groups(std::string_view extension,
+                                     const std::vector<std::string>& groups) {
+  Transaction transaction(*this);
+  if (auto begun = transaction.begin(); !begun) return tl::unexpected(begun.error());
+  {
+    Run run(account_exists_.get());
+    const int rc = run.text(extension).step();
+    if (rc != SQLITE_ROW) return db_error(rc == SQLITE_DONE ? SQLITE_ERROR : rc);
+    if (run.integer_at(0) == 0) return false;
+  }
+  {
+    Run run(delete_groups_.get());
+    const int rc = run.text(extension).step();
+    if (rc != SQLITE_DONE) return db_error(rc);
+  }
+  int64_t position = 0;
+  for (const std::string& group : groups) {
+    Run run(insert_group_.get());
+    const int rc = run.text(extension).integer(position++).text(group).step();
+    if (rc != SQLITE_DONE) return db_error(rc);
+  }
+  if (auto committed = transaction.commit(); !committed) {
+    return tl::unexpected(committed.error());
+  }
+  return true;
 }
 
 Result<std::vector<Binding>> SqliteStore::load_bindings() {

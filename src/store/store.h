@@ -77,6 +77,10 @@ class Store {
   virtual Result<std::vector<Account>> list_accounts() = 0;
   // Removes the account, its groups and its bindings; false if there was no such account.
   virtual Result<bool> remove_account(std::string_view extension) = 0;
+  // Makes `groups` the account's groups, in this order, in one transaction; false if there is
+  // no such account (nothing changes then).
+  virtual Result<bool> set_groups(std::string_view extension,
+                                  const std::vector<std::string>& groups) = 0;
   // Replaces both HA1 values; false if there is no such account.
   virtual Result<bool> set_credentials(std::string_view extension, std::string_view ha1_md5,
                                        std::string_view ha1_sha256) = 0;

@@ -280,6 +280,30 @@ TEST_F(SqliteStoreTest, RefusesANewerSchemaAndLeavesTheFileAlone) {
   EXPECT_EQ(raw_query("SELECT max(version) FROM schema_version"), std::vector<std::string>{"99"});
 }
 
+TEST_F(SqliteStoreTest, SetGroupsReplacesThemInOrder) {
+  auto store = create();
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(store->add_account(make_account("300", {"b", "a"})));
+  ASSERT_TRUE(store->add_account(make_account("301", {"a"})));
+  auto set = store->set_groups("300", {"dialout", "sales", "a"});
+  ASSERT_TRUE(set);
+  EXPECT_TRUE(*set);
+  EXPECT_EQ((*store->find_account("300"))->groups,
+            (std::vector<std::string>{"dialout", "sales", "a"}));
+  EXPECT_EQ((*store->find_account("301"))->groups, std::vector<std::string>{"a"});  // untouched
+  ASSERT_TRUE(store->set_groups("300", {}));
+  EXPECT_TRUE((*store->find_account("300"))->groups.empty());
+  // No such account: false, and nothing is stored for it.
+  auto missing = store->set_groups("999", {"dialout"});
+  ASSERT_TRUE(missing);
+  EXPECT_FALSE(*missing);
+  EXPECT_EQ(*store->count_accounts(), 2U);
+  // A name that could be SQL is only ever a bound value.
+  ASSERT_TRUE(store->set_groups("301", {"x'); DROP TABLE accounts; --"}));
+  EXPECT_EQ((*store->find_account("301"))->groups,
+            std::vector<std::string>{"x'); DROP TABLE accounts; --"});
+}
+
 TEST_F(SqliteStoreTest, AccountLifecycle) {
   auto store = create();
   ASSERT_TRUE(store);

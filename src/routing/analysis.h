@@ -1,0 +1,42 @@
+#pragma once
+// `hardline dialplan check`: what is wrong with a dialplan that loads. The loader has already
+// refused what is invalid (config/); this finds what is valid but cannot be what the operator
+// meant, each with the rule's file:line:
+//   - error: a pattern that matches no number at all;
+//   - error: a rule that can never decide a call because earlier rules, which admit every
+//     caller it admits, together match every number it matches (it is shadowed);
+//   - warning: a group no account is in (when the accounts are known);
+//   - warning: a rule that only admits trunks which have no sources (no call is ever recognised
+//     as coming from them);
+//   - note: a pattern outside the subset the analysis decides (see regex_language.h): nothing
+//     is claimed about it.
+// Every error is certain: the analysis reports only what it has proved.
+
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+
+namespace hardline::routing {
+
+enum class Severity : uint8_t { kError, kWarning, kNote };
+std::string_view severity_name(Severity severity);  // "error", "warning", "note"
+
+struct Finding {
+  Severity severity = Severity::kError;
+  config::Origin where;
+  std::string rule;
+  std::string message;
+
+  // "FILE:LINE: error: rule 'x' ..."
+  std::string to_string() const;
+};
+
+// `known_groups`: every group some account is in, or nullopt when the accounts are unknown
+// (no database), which skips that check. Findings come in rule order.
+std::vector<Finding> check_dialplan(const config::Config& config,
+                                    const std::optional<std::set<std::string>>& known_groups);
+
+}  // namespace hardline::routing
