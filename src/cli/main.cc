@@ -21,6 +21,7 @@ int run(int argc, char** argv) {
   int exit_code = hardline::cli::kExitOk;
   hardline::cli::add_deployment_commands(app, exit_code);
   hardline::cli::add_ban_command(app, exit_code);
+  hardline::cli::add_admin_command(app, exit_code);
   hardline::cli::add_sip_command(app, exit_code);
 
   try {
