@@ -247,6 +247,94 @@ class AdminApiTest(unittest.TestCase):
         self.assertIn("127.0.0.70/32", [b["network"] for b in body["bans"]])
 
 
+class LimitsTest(unittest.TestCase):
+    """The listener's limits, each with its defined answer (src/admin/http_server.h)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.deployment = Deployment()
+        cls.deployment.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.deployment.stop()
+        cls.deployment.close()
+
+    def connect(self, source="127.0.0.1"):
+        sock = socket.create_connection(("127.0.0.1", self.deployment.admin_port), timeout=5,
+                                        source_address=(source, 0))
+        self.addCleanup(sock.close)
+        return sock
+
+    @staticmethod
+    def read_response(sock):
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = sock.recv(65536)
+            if not chunk:
+                return data.decode(errors="replace")
+            data += chunk
+        head, _, body = data.partition(b"\r\n\r\n")
+        length = int(re.search(rb"(?i)content-length: (\d+)", head).group(1))
+        while len(body) < length:
+            body += sock.recv(65536)
+        return (head + b"\r\n\r\n" + body).decode()
+
+    @staticmethod
+    def closed(sock):
+        try:
+            return sock.recv(1) == b""
+        except (ConnectionError, socket.timeout):
+            return True
+
+    def test_head_and_body_limits(self):
+        token = self.deployment.admin_token
+        sock = self.connect()
+        sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 9000 + b"\r\n\r\n")
+        self.assertTrue(self.read_response(sock).startswith("HTTP/1.1 431 "))
+        self.assertTrue(self.closed(sock))
+        sock = self.connect()
+        body = b"{" + b" " * 70000 + b"}"
+        sock.sendall(b"POST /api/bans HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                     token.encode() + b"\r\nContent-Length: " + str(len(body)).encode() +
+                     b"\r\n\r\n" + body)
+        self.assertTrue(self.read_response(sock).startswith("HTTP/1.1 413 "))
+        sock = self.connect()
+        sock.sendall(b"NOT HTTP AT ALL\r\n\r\n")
+        self.assertTrue(self.read_response(sock).startswith("HTTP/1.1 400 "))
+        self.assertTrue(any("status=431 result=bad-http" in line
+                            for line in access_log(self.deployment)))
+
+    def test_requests_per_connection(self):
+        sock = self.connect()
+        request = b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
+        for i in range(100):
+            sock.sendall(request)
+            response = self.read_response(sock)
+            self.assertTrue(response.startswith("HTTP/1.1 200 "), (i, response))
+        self.assertIn("Connection: close", response)
+        self.assertTrue(self.closed(sock))
+
+    def test_connections_per_source(self):
+        held = [self.connect("127.0.0.90") for _ in range(8)]
+        extra = self.connect("127.0.0.90")
+        self.assertTrue(self.closed(extra))  # the ninth from one source
+        other = self.connect("127.0.0.91")
+        other.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        self.assertTrue(self.read_response(other).startswith("HTTP/1.1 200 "))
+        for sock in held:
+            sock.close()
+        fresh = wait_for(lambda: self._health_from("127.0.0.90"), timeout=5)
+        self.assertTrue(fresh)
+
+    def _health_from(self, source):
+        try:
+            return Admin(self.deployment, source=source).request("GET", "/health",
+                                                                 token=None)[0] == 200
+        except OSError:
+            return False
+
+
 class TokenFileTest(unittest.TestCase):
     def setUp(self):
         self.deployment = Deployment()
