@@ -12,6 +12,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <optional>
@@ -140,7 +141,11 @@ template <class Stream>
 class Session : public std::enable_shared_from_this<Session<Stream>> {
  public:
   Session(Stream stream, HttpServer::Impl& server, IpAddress source)
-      : stream_(std::move(stream)), server_(server), source_(source) {}
+      : stream_(std::move(stream)),
+        server_(server),
+        source_(source),
+        // A request whole, and no more: what is read beyond it waits for the next one.
+        buffer_(server.limits.max_header_bytes + server.limits.max_body_bytes) {}
   ~Session() { server_.release(source_); }
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -312,11 +317,14 @@ void HttpServer::Impl::refresh_resident() {
   char text[128] = {};
   const ssize_t n = ::pread(statm_fd, text, sizeof text - 1, 0);
   if (n <= 0) return;
-  unsigned long long size = 0;
-  unsigned long long resident = 0;
-  if (std::sscanf(text, "%llu %llu", &size, &resident) == 2) {
-    api.set_resident_bytes(resident * static_cast<uint64_t>(::sysconf(_SC_PAGESIZE)));
-  }
+  // "size resident shared text lib data dt", in pages.
+  char* end = nullptr;
+  std::strtoull(text, &end, 10);
+  if (end == text || *end != ' ') return;
+  const char* second = end + 1;
+  const unsigned long long resident = std::strtoull(second, &end, 10);
+  if (end == second) return;
+  api.set_resident_bytes(resident * static_cast<uint64_t>(::sysconf(_SC_PAGESIZE)));
 }
 
 HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
