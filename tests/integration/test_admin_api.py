@@ -191,6 +191,17 @@ class AdminApiTest(unittest.TestCase):
             self.assertEqual(phone.register_with_auth("301", new_password).status, 200)
         finally:
             phone.close()
+        # The SIP traffic just made shows in /metrics: requests by method, responses by status.
+        metrics = self.admin.request("GET", "/metrics")[1]
+        registers = re.search(r'^hardline_sip_requests_total\{method="REGISTER"\} (\d+)$',
+                              metrics, re.M)
+        self.assertGreaterEqual(int(registers.group(1)), 6, metrics)
+        for code in ("200", "401"):
+            answered = re.search(rf'^hardline_sip_responses_total\{{code="{code}"\}} (\d+)$',
+                                 metrics, re.M)
+            self.assertIsNotNone(answered, code)
+            self.assertGreaterEqual(int(answered.group(1)), 2)
+        self.assertRegex(metrics, r"\nhardline_registrations_active [1-9]\d*\n")
         self.assertEqual(self.admin.json("DELETE", "/api/users/301")[0], 200)
         self.assertEqual(self.admin.json("DELETE", "/api/users/301")[0], 404)
         everything = "\n".join(access_log(d)) + d.read_log()
