@@ -95,6 +95,11 @@ struct HttpServer::Impl {
         tokens(std::move(token_hash)),
         api(*store, link, tokens, clock, settings_from(config)),
         acceptor(io) {}
+  ~Impl() {
+    if (statm_fd >= 0) ::close(statm_fd);
+  }
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
 
   static ApiSettings settings_from(const config::Config& config) {
     ApiSettings settings;
@@ -331,7 +336,6 @@ HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 HttpServer::~HttpServer() {
   stop();
-  if (impl_->statm_fd >= 0) ::close(impl_->statm_fd);
 }
 
 Result<std::unique_ptr<HttpServer>, std::string> HttpServer::create(const config::Config& config,

@@ -70,6 +70,14 @@ class Admin:
         return status, json.loads(data)
 
 
+def start(deployment):
+    """Starts `serve` and waits until the admin API listens too (it binds after the SIP
+    sockets, which is what Deployment.start() waits for)."""
+    deployment.start()
+    if not wait_for(lambda: "serving domain" in deployment.read_log(), timeout=15):
+        raise AssertionError("serve did not finish starting: " + deployment.read_log())
+
+
 def access_log(deployment):
     path = os.path.join(deployment.dir, "admin-access.log")
     if not os.path.exists(path):
@@ -93,7 +101,7 @@ class AdminApiTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.deployment = Deployment()
-        cls.deployment.start()
+        start(cls.deployment)
         cls.admin = Admin(cls.deployment)
 
     @classmethod
@@ -264,7 +272,7 @@ class LimitsTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.deployment = Deployment()
-        cls.deployment.start()
+        start(cls.deployment)
 
     @classmethod
     def tearDownClass(cls):
@@ -360,7 +368,7 @@ class TokenFileTest(unittest.TestCase):
         self.assertIn("shown once", result.stderr)
         token_file = os.path.join(d.dir, "admin-token.hash")
         self.assertEqual(stat.S_IMODE(os.stat(token_file).st_mode), 0o600)
-        d.start()
+        start(d)
         admin = Admin(d)
         self.assertEqual(admin.request("GET", "/api/status", token=old)[0], 401)
         self.assertEqual(admin.request("GET", "/api/status", token=new)[0], 200)
@@ -369,7 +377,7 @@ class TokenFileTest(unittest.TestCase):
     def test_without_a_token_file_every_request_is_refused(self):
         d = self.deployment
         os.remove(os.path.join(d.dir, "admin-token.hash"))
-        d.start()
+        start(d)
         self.assertIn("admin API: no usable token", d.read_log())
         admin = Admin(d)
         self.assertEqual(admin.request("GET", "/api/status")[0], 401)
@@ -410,7 +418,7 @@ class ListenTest(unittest.TestCase):
                        check=True, capture_output=True)
         os.chmod(key, 0o600)
         d.edit({"admin": {"tls_certificate": '"admin.crt"', "tls_key": '"admin.key"'}})
-        d.start()
+        start(d)
         self.assertIn(f"admin API on https://127.0.0.1:{d.admin_port}", d.read_log())
         status, body = Admin(d, tls=True).json("GET", "/api/status")
         self.assertEqual(status, 200)
@@ -431,7 +439,7 @@ class PrometheusTest(unittest.TestCase):
         self.addCleanup(d.close)
         work = tempfile.mkdtemp(prefix="hardline-prometheus-")
         self.addCleanup(shutil.rmtree, work, ignore_errors=True)
-        d.start()
+        start(d)
         credentials = os.path.join(work, "hardline-admin.token")
         with open(credentials, "w") as f:
             f.write(d.admin_token + "\n")
