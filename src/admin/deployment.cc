@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "admin/token.h"
 #include "config/config.h"
 #include "store/sqlite_store.h"
 
@@ -64,6 +65,7 @@ Result<Deployment, std::string> create_deployment(const InitOptions& options) {
   if (ec) return tl::unexpected(options.directory.string() + ": " + ec.message());
   deployment.config = directory / "hardline.toml";
   deployment.database = directory / "hardline.db";
+  deployment.token_file = directory / config::Config::Admin{}.token_file;
 
   deployment.dialplan = directory / "dialplan.toml";
 
@@ -80,7 +82,7 @@ Result<Deployment, std::string> create_deployment(const InitOptions& options) {
   }
 
   if (fs::exists(deployment.config, ec) || fs::exists(deployment.database, ec) ||
-      fs::exists(deployment.dialplan, ec)) {
+      fs::exists(deployment.dialplan, ec) || fs::exists(deployment.token_file, ec)) {
     return tl::unexpected(directory.string() +
                           " already holds a deployment; Hardline never overwrites one "
                           "(choose another --dir, or remove it yourself)");
@@ -108,6 +110,14 @@ Result<Deployment, std::string> create_deployment(const InitOptions& options) {
     fs::remove(deployment.dialplan, ec);
     return tl::unexpected(deployment.database.string() + ": " + std::string(store.error().what));
   }
+  store->reset();
+  auto token = create_token_file(deployment.token_file, false);
+  if (!token) {
+    fs::remove(deployment.config, ec);
+    fs::remove(deployment.database, ec);
+    return tl::unexpected(token.error());
+  }
+  deployment.admin_token = std::move(*token);
   return deployment;
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 // A new deployment (`hardline init`): a directory (0750) holding the commented config (0640),
-// the example dialplan it includes (dialplan.toml, 0640) and an empty database (0600). Never
-// touches an existing deployment.
+// the example dialplan it includes (dialplan.toml, 0640), an empty database (0600) and the admin
+// API token's argon2id hash (0600). Never touches an existing deployment.
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -22,6 +22,8 @@ struct Deployment {
   std::filesystem::path database;  // DIR/hardline.db
   std::filesystem::path dialplan;  // DIR/dialplan.toml: the example dialplan the config includes
   std::string domain;
+  std::filesystem::path token_file;  // DIR/admin-token.hash
+  std::string admin_token;           // the bearer token itself: to be shown once, then forgotten
 };
 
 // The error text names the path and the reason; nothing is left half made when it fails

@@ -3,6 +3,7 @@
 // status in `exit_code`. Subcommands only parse arguments and call library code.
 
 #include <CLI/CLI.hpp>
+#include <string>
 
 namespace hardline::cli {
 
@@ -20,5 +21,10 @@ void add_ban_command(CLI::App& app, int& exit_code);
 void add_audit_command(CLI::App& app, int& exit_code);
 // dialplan check|explain|test|graph
 void add_dialplan_command(CLI::App& app, int& exit_code);
+// admin token
+void add_admin_command(CLI::App& app, int& exit_code);
+
+// "admin token: TOKEN" on stdout and, on stderr, that it is shown once and where its hash is.
+void print_admin_token(const std::string& token, const std::string& token_file);
 
 }  // namespace hardline::cli

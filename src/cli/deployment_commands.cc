@@ -42,6 +42,18 @@ void print_password(const std::string& extension, const admin::PasswordChange& c
              stderr);
 }
 
+}  // namespace
+
+void print_admin_token(const std::string& token, const std::string& token_file) {
+  std::printf("admin token: %s\n", token.c_str());
+  std::fprintf(stderr,
+               "The admin token is shown once and stored only as an argon2id hash in %s; keep it "
+               "now (`hardline admin token` makes a new one).\n",
+               token_file.c_str());
+}
+
+namespace {
+
 void add_init(CLI::App& app, int& exit_code) {
   struct Options {
     std::string dir, domain;
@@ -78,10 +90,12 @@ void add_init(CLI::App& app, int& exit_code) {
       exit_code = kExitFailed;
       return;
     }
-    std::printf(
-        "created %s\ncreated %s\ncreated %s\ndomain %s\nnext: hardline user add EXT -c %s\n",
-        deployment->config.c_str(), deployment->dialplan.c_str(), deployment->database.c_str(),
-        deployment->domain.c_str(), deployment->config.c_str());
+    std::printf("created %s\ncreated %s\ncreated %s\ncreated %s\ndomain %s\n",
+                deployment->config.c_str(), deployment->dialplan.c_str(),
+                deployment->database.c_str(), deployment->token_file.c_str(),
+                deployment->domain.c_str());
+    print_admin_token(deployment->admin_token, deployment->token_file.string());
+    std::printf("next: hardline user add EXT -c %s\n", deployment->config.c_str());
     exit_code = kExitOk;
   });
 }

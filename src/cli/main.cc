@@ -22,6 +22,7 @@ int run(int argc, char** argv) {
   hardline::cli::add_deployment_commands(app, exit_code);
   hardline::cli::add_ban_command(app, exit_code);
   hardline::cli::add_dialplan_command(app, exit_code);
+  hardline::cli::add_admin_command(app, exit_code);
   hardline::cli::add_sip_command(app, exit_code);
   hardline::cli::add_audit_command(app, exit_code);
 

@@ -6,6 +6,8 @@
 #include <boost/asio/signal_set.hpp>
 #include <csignal>
 
+#include "admin/http_server.h"
+#include "server/admin_link.h"
 #include "server/sip_server.h"
 #include "store/sqlite_store.h"
 
@@ -22,6 +24,23 @@ Result<void, std::string> serve(const config::Config& config) {
   SipServer server(io, config, **store, clock);
   if (auto started = server.start(); !started) return started;
 
+  // The admin API, /metrics and /health: its socket bound and its files (token hash, access
+  // log, TLS key, its own database connection) opened here, with the SIP sockets, before the
+  // process confines itself; its thread starts only just before serving, so that it inherits
+  // whatever confinement comes in between.
+  AdminLink admin_link(io, server);
+  std::unique_ptr<admin::HttpServer> admin_api;
+  if (config.admin.enabled) {
+    auto created = admin::HttpServer::create(config, admin_link);
+    if (!created) {
+      server.stop();
+      return tl::unexpected(created.error());
+    }
+    admin_api = std::move(*created);
+    spdlog::info("admin API listening on {}://{}", admin_api->tls() ? "https" : "http",
+                 host_port(admin_api->local_endpoint()));
+  }
+
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
     if (ec) return;
@@ -30,7 +49,10 @@ Result<void, std::string> serve(const config::Config& config) {
     io.stop();
   });
   spdlog::info("serving domain {}", config.sip.domain);
+  if (admin_api) admin_api->start();
   io.run();
+  // The admin thread goes first: it may be waiting on this loop.
+  if (admin_api) admin_api->stop();
   server.stop();
   const Counters& counters = server.counters();
   const guard::Counters guarded = server.guard().counters();

@@ -176,6 +176,7 @@ Result<void, std::string> SipServer::start() {
         wildcard ? config_.sip.domain + ":" + std::to_string(local.port) : host_port(local);
     (local.protocol == Protocol::kUdp ? udp_locals_ : tcp_locals_).push_back(std::move(address));
   }
+  started_ = clock_.now();
   next_sweep_ = clock_.now() + kSweepInterval;
   next_purge_ = clock_.now() + kPurgeInterval;
   schedule_timer();
@@ -283,6 +284,7 @@ void SipServer::answer_malformed(std::string_view bytes, const sip::ParseError& 
     return;
   }
   ++counters_.malformed_answered;
+  count_response(error.status);
   transports_.send(reply_target(*top, source),
                    response_bytes(*basis, *top, source, error.status, error.reason, {}));
 }
@@ -309,6 +311,7 @@ std::string SipServer::response_bytes(const sip::ResponseBasis& basis, const sip
 void SipServer::respond(const sip::Message& request, txn::ServerTransactionId id,
                         const Endpoint& source, uint16_t status, std::string_view reason,
                         std::vector<sip::ResponseHeader> headers) {
+  count_response(status);
   transactions_.respond(id, status,
                         response_bytes(sip::basis_of(request), request.vias.front(), source, status,
                                        reason, std::move(headers)));
@@ -337,6 +340,7 @@ bool SipServer::is_ours(const sip::Uri& uri) const {
 }
 
 void SipServer::handle_request(const sip::Message& request, const Endpoint& source) {
+  ++traffic_.requests[static_cast<size_t>(request.method)];
   // Scanners and per-method floods are dropped before any state is kept or answer sent.
   const sip::Header* from = request.find(sip::HeaderId::kFrom);
   const std::string_view from_text = from != nullptr ? from->value : std::string_view{};
@@ -354,6 +358,7 @@ void SipServer::handle_request(const sip::Message& request, const Endpoint& sour
       break;
     case txn::TransactionLayer::Disposition::kOverloaded: {
       ++counters_.overloaded;
+      count_response(503);
       transports_.send(target, response_bytes(sip::basis_of(request), request.vias.front(), source,
                                               503, "Service Unavailable", {{"Retry-After", "5"}}));
       return;
@@ -559,6 +564,41 @@ void SipServer::handle_register(const sip::Message& request, txn::ServerTransact
   schedule_flush();
 }
 
+admin::Snapshot SipServer::snapshot() const {
+  admin::Snapshot out;
+  out.uptime_seconds =
+      std::chrono::duration_cast<std::chrono::seconds>(clock_.now() - started_).count();
+  out.traffic = traffic_;
+  out.messages_received = counters_.received;
+  for (uint64_t errors : counters_.parse_errors) out.parse_errors += errors;
+  out.malformed_answered = counters_.malformed_answered;
+  out.malformed_dropped = counters_.malformed_dropped;
+  out.guard_dropped = counters_.guard_dropped;
+  out.challenges = counters_.challenges;
+  out.auth_failures = counters_.auth_failures;
+  out.authenticated = counters_.authenticated;
+  out.stale_nonces = counters_.stale_nonces;
+  out.store_errors = counters_.store_errors;
+  out.connections_refused = counters_.connections_refused;
+  out.overloaded = counters_.overloaded;
+  out.guard = guard_.counters();
+  out.transactions = transactions_.counters();
+  out.transactions_server = transactions_.server_size();
+  out.transactions_client = transactions_.client_size();
+  out.registrations = registrar_.binding_count();
+  out.calls_active = calls_.active();
+  out.calls = calls_.counters();
+  return out;
+}
+
+void SipServer::on_admin_auth_failure(const IpAddress& source) {
+  if (stopped_) return;
+  // Counted under a name no extension can have (it holds a space), so that guessing tokens
+  // never locks a real account; the source's failures are what bans it.
+  guard_.on_auth_failure(source, " admin API");
+  schedule_flush();  // a ban it caused reaches the store, where the admin listener sees it
+}
+
 void SipServer::schedule_flush() {
   if (flush_posted_ || (!registrar_.dirty() && held_.empty() && bans_to_write_.empty())) return;
   flush_posted_ = true;
@@ -592,8 +632,10 @@ void SipServer::flush() {
   held.swap(held_);
   for (HeldResponse& response : held) {
     if (written) {
+      count_response(response.status);
       transactions_.respond(response.id, response.status, std::move(response.bytes));
     } else {
+      count_response(500);
       transactions_.respond(response.id, 500, failure_from(response.bytes));
     }
   }
@@ -653,7 +695,11 @@ void SipServer::on_event(const guard::Event& event) {
       }
       return;
     case Kind::kUnban:
-      spdlog::warn("{}", admin::ban_removed_event(ban, event.reason, log_addresses_));
+      // The guard's own bans end here (expiry); an operator's removal was logged by the command
+      // that made it, and reaches the guard from the store: say only that it took effect.
+      spdlog::warn("security event: ban lifted {} ({})",
+                   log_addresses_ ? admin::printable(ban.network) : "for a source",
+                   admin::printable(event.reason));
       return;
     case Kind::kAccountLocked:
       // The account name is not logged: it may be a guess (or a password typed as a name).

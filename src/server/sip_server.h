@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "admin/stats.h"
 #include "auth/digest_authenticator.h"
 #include "auth/nonce_service.h"
 #include "call/b2bua.h"
@@ -87,6 +88,12 @@ class SipServer final : public transport::Receiver,
     router_ = &router;
     calls_.set_router(router);
   }
+  const admin::SipTraffic& traffic() const { return traffic_; }
+  // Everything /metrics and the admin API show, copied (call on the event loop's thread).
+  admin::Snapshot snapshot() const;
+  // A wrong admin API token from `source`: counted by the guard like a failed digest, so that a
+  // source that keeps guessing is banned (from SIP and from the admin API).
+  void on_admin_auth_failure(const IpAddress& source);
 
   void on_message(std::string_view bytes, const Endpoint& source, sip::Framing framing) override;
   void on_framing_error(std::string_view buffered, const sip::ParseError& error,
@@ -138,6 +145,9 @@ class SipServer final : public transport::Receiver,
                              std::vector<sip::ResponseHeader> headers);
   bool is_ours(const sip::Uri& uri) const;
   bool method_enabled(sip::Method method) const;
+  void count_response(uint16_t status) {
+    if (status < traffic_.responses.size()) ++traffic_.responses[status];
+  }
   void schedule_timer();
   void on_tick();
   void log_request(const sip::Message& request, const Endpoint& source) const;
@@ -177,6 +187,8 @@ class SipServer final : public transport::Receiver,
   std::string allow_;                      // the Allow header value: the enabled methods
   std::mt19937_64 tags_;
   Counters counters_;
+  admin::SipTraffic traffic_;
+  SteadyTime started_{};
   bool flush_posted_ = false;
   // 200s to REGISTERs whose bindings are not written yet: a phone hears OK only once its
   // binding would survive a crash. Sent (or replaced by a 500) by flush().

@@ -68,7 +68,13 @@ class Deployment:
         args = ["init", "--dir", self.dir, "--domain", DOMAIN]
         for spec in listen:
             args += ["--listen", spec]
-        run(*args, check=True)
+        init = run(*args, check=True)
+        # `hardline init` shows the admin API's bearer token once.
+        match = re.search(r"^admin token: (\S+)$", init.stdout, re.M)
+        self.admin_token = match.group(1) if match else None
+        # Each deployment's admin API on a port of its own, so that tests run side by side.
+        self.admin_port = free_port()
+        self.edit({"admin": {"listen": f'"127.0.0.1:{self.admin_port}"'}})
         if settings:
             self.edit(settings)
         self.process = None

@@ -1,0 +1,50 @@
+#pragma once
+// The admin access log (checklist OS-8): one line per admin request, accepted or refused, with
+// time, source address, method, endpoint, status and result. Never the token, a password, a
+// query string or a body; what the endpoint shows of an extension or an address in its path
+// follows privacy.mode (see Api). The file is opened once at start-up, append-only, mode 0600.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "common/endpoint.h"
+#include "common/result.h"
+
+namespace hardline::admin {
+
+struct AccessEntry {
+  int64_t unix_seconds = 0;
+  IpAddress source{};
+  std::string_view method;  // as received; anything but 1..16 upper-case letters shows as "?"
+  std::string_view path;    // as the Api chose to log it
+  unsigned status = 0;      // 0: no response (a banned source's connection closed unread)
+  std::string_view result;  // one word: ok, created, wrong-token, banned, ...
+};
+
+// "2026-11-25T12:00:00Z source=127.0.0.1 method=GET path=/api/bans status=200 result=ok\n".
+// Every field is printable ASCII without spaces (anything else becomes '?'), so a line cannot be
+// split or forged by what a client sends.
+std::string format_access_line(const AccessEntry& entry);
+
+class AccessLog {
+ public:
+  // Opens (creating it 0600 if needed) `path` for appending; refuses a symbolic link.
+  static Result<AccessLog, std::string> open(const std::filesystem::path& path);
+  AccessLog() = default;
+  AccessLog(AccessLog&& other) noexcept;
+  AccessLog& operator=(AccessLog&& other) noexcept;
+  AccessLog(const AccessLog&) = delete;
+  AccessLog& operator=(const AccessLog&) = delete;
+  ~AccessLog();
+
+  // One write(2) per line, so lines from one writer never interleave. False when the write
+  // failed (the caller counts it; a full disk must not stop the API).
+  bool write(const AccessEntry& entry);
+
+ private:
+  explicit AccessLog(int fd) : fd_(fd) {}
+  int fd_ = -1;
+};
+
+}  // namespace hardline::admin

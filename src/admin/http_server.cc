@@ -1,0 +1,446 @@
+#include "admin/http_server.h"
+
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <optional>
+#include <thread>
+#include <utility>
+
+#include "admin/access_log.h"
+#include "admin/api.h"
+#include "admin/token.h"
+#include "store/sqlite_store.h"
+
+#ifndef HARDLINE_VERSION
+#define HARDLINE_VERSION "unknown"
+#endif
+
+namespace hardline::admin {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using error_code = boost::system::error_code;
+
+namespace {
+
+IpAddress from_asio(const asio::ip::address& address) {
+  IpAddress out;
+  if (address.is_v4()) {
+    const auto bytes = address.to_v4().to_bytes();
+    std::memcpy(out.bytes.data(), bytes.data(), bytes.size());
+    return out;
+  }
+  const asio::ip::address_v6 v6 = address.to_v6();
+  if (v6.is_v4_mapped()) {
+    const auto bytes = asio::ip::make_address_v4(asio::ip::v4_mapped, v6).to_bytes();
+    std::memcpy(out.bytes.data(), bytes.data(), bytes.size());
+    return out;
+  }
+  const auto bytes = v6.to_bytes();
+  std::memcpy(out.bytes.data(), bytes.data(), bytes.size());
+  out.v6 = true;
+  return out;
+}
+
+asio::ip::address to_asio(const IpAddress& address) {
+  if (!address.v6) {
+    asio::ip::address_v4::bytes_type bytes;
+    std::memcpy(bytes.data(), address.bytes.data(), bytes.size());
+    return asio::ip::address_v4(bytes);
+  }
+  asio::ip::address_v6::bytes_type bytes;
+  std::memcpy(bytes.data(), address.bytes.data(), bytes.size());
+  return asio::ip::address_v6(bytes);
+}
+
+// The status Beast's parse errors are answered with; 0: close without answering (the peer
+// went away or was too slow).
+unsigned status_for(const error_code& ec) {
+  if (ec == http::error::header_limit) return 431;
+  if (ec == http::error::body_limit || ec == http::error::buffer_overflow) return 413;
+  if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+      ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
+      ec == asio::error::eof || ec == http::error::partial_message) {
+    return 0;
+  }
+  if (ec.category() == error_code(http::error::bad_target).category()) {
+    return 400;
+  }
+  return 0;  // a socket or TLS error
+}
+
+}  // namespace
+
+struct HttpServer::Impl {
+  Impl(const config::Config& config, ServerLink& link, HttpLimits l, std::string token_hash,
+       std::unique_ptr<store::Store> s, AccessLog log)
+      : limits(l),
+        access_log(std::move(log)),
+        store(std::move(s)),
+        tokens(std::move(token_hash)),
+        api(*store, link, tokens, clock, settings_from(config)),
+        acceptor(io) {}
+  ~Impl() {
+    if (statm_fd >= 0) ::close(statm_fd);
+  }
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
+
+  static ApiSettings settings_from(const config::Config& config) {
+    ApiSettings settings;
+    settings.domain = config.sip.domain;
+    settings.privacy = config.privacy.mode;
+    settings.open_health = is_loopback(config.admin.listen.address);
+    settings.version = HARDLINE_VERSION;
+    return settings;
+  }
+
+  void accept();
+  void on_accept(const error_code& ec, tcp::socket socket);
+  // Counts the connection against the limits; false when it is over one.
+  bool admit(const IpAddress& source);
+  void release(const IpAddress& source);
+  Reply handle(const Request& request);
+  void log(const IpAddress& source, std::string_view method, std::string_view path, unsigned status,
+           std::string_view result);
+  void refresh_resident();
+
+  HttpLimits limits;
+  SystemClock clock;
+  AccessLog access_log;
+  std::unique_ptr<store::Store> store;
+  TokenVerifier tokens;
+  Api api;
+  int statm_fd = -1;  // /proc/self/statm, opened at start-up (it may be out of reach later)
+  uint64_t access_log_failures = 0;
+  uint32_t connections = 0;
+  std::map<IpAddress, uint32_t> per_source;
+  std::optional<asio::ssl::context> tls;  // outlives the streams that use it
+  // Declared after everything the sessions touch when they are destroyed with the io_context.
+  asio::io_context io{1};
+  tcp::acceptor acceptor;
+  std::thread thread;
+  bool stopped = false;
+};
+
+namespace {
+
+// One connection: reads requests one after the other (keep-alive), answers each, and closes
+// on any limit, error or timeout. Plain TCP or TLS.
+template <class Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
+ public:
+  Session(Stream stream, HttpServer::Impl& server, IpAddress source)
+      : stream_(std::move(stream)),
+        server_(server),
+        source_(source),
+        // A request whole, and no more: what is read beyond it waits for the next one.
+        buffer_(server.limits.max_header_bytes + server.limits.max_body_bytes) {}
+  ~Session() { server_.release(source_); }
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  void start() {
+    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+      read();
+    } else {
+      beast::get_lowest_layer(stream_).expires_after(server_.limits.handshake_timeout);
+      stream_.async_handshake(asio::ssl::stream_base::server,
+                              [self = this->shared_from_this()](const error_code& ec) {
+                                if (!ec) self->read();
+                              });
+    }
+  }
+
+ private:
+  void read() {
+    parser_.emplace();
+    parser_->header_limit(static_cast<uint32_t>(server_.limits.max_header_bytes));
+    parser_->body_limit(server_.limits.max_body_bytes);
+    beast::get_lowest_layer(stream_).expires_after(server_.limits.idle_timeout);
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = this->shared_from_this()](const error_code& ec, size_t) { self->on_read(ec); });
+  }
+
+  void on_read(const error_code& ec) {
+    if (ec) {
+      const unsigned status = status_for(ec);
+      if (status == 0) return close();
+      Reply reply;
+      reply.status = status;
+      reply.body = status == 431   ? "{\"error\":\"the request head is too large\"}\n"
+                   : status == 413 ? "{\"error\":\"the request body is too large\"}\n"
+                                   : "{\"error\":\"not a valid HTTP/1.1 request\"}\n";
+      server_.log(source_, "", "-", status, "bad-http");
+      return write(std::move(reply), false);
+    }
+    ++requests_;
+    const auto& request = parser_->get();
+    Request api_request;
+    api_request.method =
+        std::string_view(request.method_string().data(), request.method_string().size());
+    api_request.target = std::string_view(request.target().data(), request.target().size());
+    const auto authorization = request[http::field::authorization];
+    api_request.authorization = std::string_view(authorization.data(), authorization.size());
+    api_request.body = request.body();
+    api_request.source = source_;
+    Reply reply = server_.handle(api_request);
+    const bool keep_alive =
+        request.keep_alive() && requests_ < server_.limits.max_requests_per_connection;
+    write(std::move(reply), keep_alive);
+  }
+
+  void write(Reply reply, bool keep_alive) {
+    response_.emplace(static_cast<http::status>(reply.status), 11);
+    response_->set(http::field::content_type, reply.content_type);
+    response_->set(http::field::cache_control, "no-store");
+    response_->set("X-Content-Type-Options", "nosniff");
+    for (const auto& [name, value] : reply.headers) {
+      if (name != "Cache-Control") response_->set(name, value);
+    }
+    response_->keep_alive(keep_alive);
+    response_->body() = std::move(reply.body);
+    response_->prepare_payload();
+    beast::get_lowest_layer(stream_).expires_after(server_.limits.idle_timeout);
+    http::async_write(stream_, *response_,
+                      [self = this->shared_from_this(), keep_alive](const error_code& ec, size_t) {
+                        if (ec || !keep_alive) return self->close();
+                        self->read();
+                      });
+  }
+
+  void close() {
+    error_code ignored;
+    beast::get_lowest_layer(stream_).socket().shutdown(tcp::socket::shutdown_both, ignored);
+    beast::get_lowest_layer(stream_).close();
+  }
+
+  Stream stream_;
+  HttpServer::Impl& server_;
+  IpAddress source_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<http::response<http::string_body>> response_;
+  uint32_t requests_ = 0;
+};
+
+}  // namespace
+
+void HttpServer::Impl::accept() {
+  acceptor.async_accept(
+      [this](const error_code& ec, tcp::socket socket) { on_accept(ec, std::move(socket)); });
+}
+
+void HttpServer::Impl::on_accept(const error_code& ec, tcp::socket socket) {
+  if (ec == asio::error::operation_aborted || stopped) return;
+  if (!ec) {
+    error_code peer_error;
+    const tcp::endpoint peer = socket.remote_endpoint(peer_error);
+    if (!peer_error) {
+      const IpAddress source = from_asio(peer.address());
+      // Banned first: a source that kept guessing tokens gets nothing more, not even a parse.
+      if (api.banned(source)) {
+        api.count_banned();
+        log(source, "", "-", 0, "banned");
+        socket.close(peer_error);
+      } else if (admit(source)) {
+        if (tls) {
+          std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
+              beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), *tls),
+              *this, source)
+              ->start();
+        } else {
+          std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)), *this,
+                                                       source)
+              ->start();
+        }
+      } else {
+        socket.close(peer_error);
+      }
+    }
+  }
+  accept();
+}
+
+bool HttpServer::Impl::admit(const IpAddress& source) {
+  if (connections >= limits.max_connections) return false;
+  uint32_t& mine = per_source[source];
+  if (mine >= limits.max_connections_per_source) return false;
+  ++mine;
+  ++connections;
+  return true;
+}
+
+void HttpServer::Impl::release(const IpAddress& source) {
+  auto it = per_source.find(source);
+  if (it == per_source.end()) return;
+  --connections;
+  if (--it->second == 0) per_source.erase(it);
+}
+
+Reply HttpServer::Impl::handle(const Request& request) {
+  refresh_resident();
+  Reply reply = api.handle(request);
+  log(request.source, request.method, reply.logged_path, reply.status, reply.result);
+  return reply;
+}
+
+void HttpServer::Impl::log(const IpAddress& source, std::string_view method, std::string_view path,
+                           unsigned status, std::string_view result) {
+  AccessEntry entry;
+  entry.unix_seconds = clock.unix_seconds();
+  entry.source = source;
+  entry.method = method;
+  entry.path = path;
+  entry.status = status;
+  entry.result = result;
+  if (!access_log.write(entry) && access_log_failures++ == 0) {
+    spdlog::error(
+        "admin API: cannot write to the access log (disk full?); requests are still "
+        "answered");
+  }
+}
+
+void HttpServer::Impl::refresh_resident() {
+  if (statm_fd < 0) return;
+  char text[128] = {};
+  const ssize_t n = ::pread(statm_fd, text, sizeof text - 1, 0);
+  if (n <= 0) return;
+  // "size resident shared text lib data dt", in pages.
+  char* end = nullptr;
+  std::strtoull(text, &end, 10);
+  if (end == text || *end != ' ') return;
+  const char* second = end + 1;
+  const unsigned long long resident = std::strtoull(second, &end, 10);
+  if (end == second) return;
+  api.set_resident_bytes(resident * static_cast<uint64_t>(::sysconf(_SC_PAGESIZE)));
+}
+
+HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+HttpServer::~HttpServer() {
+  stop();
+}
+
+Result<std::unique_ptr<HttpServer>, std::string> HttpServer::create(const config::Config& config,
+                                                                    ServerLink& link,
+                                                                    HttpLimits limits) {
+  const config::Config::Admin& settings = config.admin;
+  std::string token_hash;
+  if (auto hash = read_token_hash(settings.token_file)) {
+    token_hash = std::move(*hash);
+  } else {
+    spdlog::error(
+        "admin API: no usable token: {}; until then every request but /health is "
+        "refused (401)",
+        hash.error());
+  }
+  auto access_log = AccessLog::open(settings.access_log);
+  if (!access_log) return tl::unexpected(access_log.error());
+  auto store = store::open_sqlite(config.store.database, store::OpenMode::kExisting);
+  if (!store) {
+    return tl::unexpected("admin API: cannot open the database " + config.store.database.string() +
+                          ": " + std::string(store.error().what));
+  }
+  auto impl = std::make_unique<Impl>(config, link, limits, std::move(token_hash), std::move(*store),
+                                     std::move(*access_log));
+  impl->statm_fd = ::open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+
+  if (!settings.tls_certificate.empty()) {
+    auto& tls = impl->tls.emplace(asio::ssl::context::tls_server);
+    error_code ec;
+    tls.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                        asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                        asio::ssl::context::no_tlsv1_1 | asio::ssl::context::no_compression |
+                        asio::ssl::context::single_dh_use,
+                    ec);
+    if (!ec) tls.use_certificate_chain_file(settings.tls_certificate.string(), ec);
+    if (ec) {
+      return tl::unexpected("admin.tls_certificate " + settings.tls_certificate.string() + ": " +
+                            ec.message());
+    }
+    tls.use_private_key_file(settings.tls_key.string(), asio::ssl::context::pem, ec);
+    if (ec) {
+      return tl::unexpected("admin.tls_key " + settings.tls_key.string() + ": " + ec.message());
+    }
+  }
+
+  const tcp::endpoint endpoint(to_asio(settings.listen.address), settings.listen.port);
+  tcp::acceptor& acceptor = impl->acceptor;
+  error_code ec;
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec && endpoint.address().is_v6()) acceptor.set_option(asio::ip::v6_only(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(64, ec);
+  if (ec) {
+    return tl::unexpected("admin.listen " + host_port(settings.listen) + ": " + ec.message() +
+                          " (set another admin.listen, or admin.enabled = false)");
+  }
+  return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
+}
+
+void HttpServer::start() {
+  Impl& impl = *impl_;
+  if (impl.thread.joinable() || impl.stopped) return;
+  impl.accept();
+  impl.thread = std::thread([&impl] {
+    try {
+      impl.io.run();
+    } catch (const std::exception& e) {
+      // Nothing in the handlers throws on purpose; if something does, the admin API stops and
+      // the SIP service goes on.
+      spdlog::error("admin API stopped: {}", e.what());
+    }
+  });
+}
+
+void HttpServer::stop() {
+  Impl& impl = *impl_;
+  if (impl.stopped) return;
+  asio::post(impl.io, [&impl] {
+    impl.stopped = true;
+    error_code ignored;
+    impl.acceptor.close(ignored);
+  });
+  if (impl.thread.joinable()) {
+    // Let the close run, then abandon whatever the connections were doing.
+    impl.io.stop();
+    impl.thread.join();
+  }
+  impl.stopped = true;
+}
+
+Endpoint HttpServer::local_endpoint() const {
+  error_code ec;
+  const tcp::endpoint local = impl_->acceptor.local_endpoint(ec);
+  Endpoint out;
+  out.protocol = Protocol::kTcp;
+  if (!ec) {
+    out.address = from_asio(local.address());
+    out.port = local.port();
+  }
+  return out;
+}
+
+bool HttpServer::tls() const {
+  return impl_->tls.has_value();
+}
+
+}  // namespace hardline::admin
