@@ -1,6 +1,9 @@
 #pragma once
 // A new deployment (`hardline init`): a directory (0750) holding the commented config (0640) and
-// an empty database (0600). Never touches an existing deployment.
+// an empty database (0600). Never touches an existing deployment. Run as root, and when the
+// service account (system.user, system.group) exists, the database belongs to that user and
+// the directory and config to root:GROUP, so that `serve` started as root passes its file
+// checks. `hardline init --system` (system_deployment.h) makes the /etc + /var/lib layout.
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -12,15 +15,25 @@ namespace hardline::admin {
 
 struct InitOptions {
   std::filesystem::path directory;
-  std::string domain;            // empty: this host's name
-  std::vector<Endpoint> listen;  // empty: udp and tcp on 127.0.0.1:5060
+  std::string domain;              // empty: this host's name
+  std::vector<Endpoint> listen;    // empty: udp and tcp on 127.0.0.1:5060
+  std::string user = "hardline";   // system.user written to the config
+  std::string group = "hardline";  // system.group
 };
 
 struct Deployment {
   std::filesystem::path config;    // DIR/hardline.toml
   std::filesystem::path database;  // DIR/hardline.db
   std::string domain;
+  std::string note;  // for the operator, e.g. that the service account does not exist yet
 };
+
+// The config text with `key = value` (value as TOML) in place of the first `key = ...` line of
+// [table]; the text unchanged when there is none.
+std::string with_config_value(std::string text, std::string_view table, std::string_view key,
+                              std::string_view value);
+// A TOML basic string holding `text` (quotes, backslashes and control characters escaped).
+std::string toml_quoted(std::string_view text);
 
 // The error text names the path and the reason; nothing is left half made when it fails
 // before the database is created.

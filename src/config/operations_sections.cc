@@ -14,9 +14,8 @@ bool is_account_name(std::string_view name) {
   if (name.empty() || name.size() > 32) return false;
   auto lower = [](char c) { return (c >= 'a' && c <= 'z') || c == '_'; };
   if (!lower(name.front())) return false;
-  return std::all_of(name.begin(), name.end(), [&lower](char c) {
-    return lower(c) || (c >= '0' && c <= '9') || c == '-';
-  });
+  return std::all_of(name.begin(), name.end(),
+                     [&lower](char c) { return lower(c) || (c >= '0' && c <= '9') || c == '-'; });
 }
 
 bool is_path(std::string_view text) {
@@ -39,9 +38,10 @@ void Checker::read_system(const toml::table& table) {
         return;
       }
       if (*value == "root") {
-        error(node.source(), name + " = \"root\" would keep the server running as root: use a "
-                                    "dedicated account such as \"hardline\" "
-                                    "(`hardline init --system` creates it)");
+        error(node.source(), name +
+                                 " = \"root\" would keep the server running as root: use a "
+                                 "dedicated account such as \"hardline\" "
+                                 "(`hardline init --system` creates it)");
         return;
       }
       out = *value;
@@ -135,8 +135,9 @@ void Checker::read_admin(const toml::table& table) {
   // NET-4: management listens on loopback; anything else is an explicit, encrypted choice.
   const Config::Admin& admin = config_.admin;
   if (admin.tls_certificate.empty() != admin.tls_key.empty()) {
-    error(table.source(), "[admin] names only one of tls_certificate and tls_key: give both (a "
-                          "PEM certificate and its private key) or neither");
+    error(table.source(),
+          "[admin] names only one of tls_certificate and tls_key: give both (a "
+          "PEM certificate and its private key) or neither");
   }
   if (listen_node != nullptr && !is_loopback(admin.listen.address)) {
     if (!admin.allow_remote) {

@@ -2,11 +2,15 @@
 
 A Deployment is a fresh `hardline init` in a temporary directory, listening on free loopback
 ports; `start()` runs `hardline serve` and waits until it listens, `stop()` sends SIGTERM and
-checks that it stopped cleanly. SipClient speaks raw SIP over UDP or TCP and computes digest
+checks that it stopped cleanly. Run as root (as on CI), `serve` confines itself and switches to
+the config's system.user: every deployment then names SERVICE_USER, a system account the
+harness creates once (idempotently) and leaves in place for later runs. SipClient speaks raw SIP over UDP or TCP and computes digest
 answers (RFC 7616) with hashlib, independently of the server's code.
 """
+import fcntl
 import hashlib
 import os
+import pwd
 import re
 import secrets
 import shutil
@@ -19,6 +23,29 @@ from concurrent.futures import ThreadPoolExecutor
 
 HARDLINE = os.environ.get("HARDLINE_BIN", "build/hardline")
 DOMAIN = "hardline.test"
+
+
+SERVICE_USER = os.environ.get("HARDLINE_TEST_USER", "hardline-test")
+
+
+def ensure_service_account(name=SERVICE_USER):
+    """As root: the system user and group `name` (no login, no home), created when missing.
+    Tests running in parallel share it; a lock keeps two from racing to create it."""
+    if os.geteuid() != 0:
+        return None
+    with open("/run/hardline-test-account.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            return pwd.getpwnam(name)
+        except KeyError:
+            pass
+        for command in (["groupadd", "--system", name],
+                        ["useradd", "--system", "--gid", name, "--no-create-home",
+                         "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin", name]):
+            result = subprocess.run(command, capture_output=True, text=True)
+            if result.returncode not in (0, 9):  # 9: exists already
+                raise AssertionError(f"{' '.join(command)}: {result.stderr}")
+        return pwd.getpwnam(name)
 
 
 def free_port():
@@ -60,6 +87,8 @@ class Deployment:
         self.database = os.path.join(self.dir, "hardline.db")
         listen = [f"udp:127.0.0.1:{self.port}", f"tcp:127.0.0.1:{self.port}", *extra_listen]
         args = ["init", "--dir", self.dir, "--domain", DOMAIN]
+        if ensure_service_account():
+            args += ["--user", SERVICE_USER, "--group", SERVICE_USER]
         for spec in listen:
             args += ["--listen", spec]
         run(*args, check=True)
