@@ -31,8 +31,9 @@ Result<void, std::string> ensure_directory(const fs::path& path, uid_t uid, gid_
     if (errno != ENOENT) return tl::unexpected(errno_text(path));
     if (::mkdir(path.c_str(), mode) != 0) return tl::unexpected(errno_text(path));
   } else if (!S_ISDIR(st.st_mode)) {
-    return tl::unexpected(path.string() + " exists and is not a directory (a symbolic link is "
-                                          "refused too): move it away and run init again");
+    return tl::unexpected(path.string() +
+                          " exists and is not a directory (a symbolic link is "
+                          "refused too): move it away and run init again");
   }
   if (::chown(path.c_str(), uid, gid) != 0 || ::chmod(path.c_str(), mode) != 0) {
     return tl::unexpected(errno_text(path));
@@ -129,8 +130,7 @@ Result<SystemDeployment, std::string> create_system_deployment(const SystemInitO
   if (!deployment.kept_database) {
     auto store = store::open_sqlite(deployment.database, store::OpenMode::kCreate);
     if (!store) {
-      return tl::unexpected(deployment.database.string() + ": " +
-                            std::string(store.error().what));
+      return tl::unexpected(deployment.database.string() + ": " + std::string(store.error().what));
     }
     store->reset();  // closed: the WAL is folded back and removed before the hand-over
     if (::chown(deployment.database.c_str(), account->uid, account->gid) != 0 ||

@@ -69,14 +69,13 @@ Result<ServiceIdentity, std::string> service_identity(const config::Config::Syst
   identity.user = system.user;
   const struct group* group = ::getgrnam(system.group.c_str());
   if (group == nullptr) {
-    return tl::unexpected("system.group \"" + system.group + "\" does not exist: " +
-                          create_hint(system));
+    return tl::unexpected("system.group \"" + system.group +
+                          "\" does not exist: " + create_hint(system));
   }
   identity.gid = group->gr_gid;
   identity.group = system.group;
   if (identity.uid == 0 || identity.gid == 0) {
-    return tl::unexpected("system.user \"" + system.user + "\" or system.group \"" +
-                          system.group +
+    return tl::unexpected("system.user \"" + system.user + "\" or system.group \"" + system.group +
                           "\" has id 0, which is root: use a dedicated account (`hardline init "
                           "--system` creates \"hardline\")");
   }
@@ -99,10 +98,9 @@ Result<SystemAccount, std::string> ensure_system_account(const std::string& user
   if (group_entry == nullptr) return tl::unexpected("group " + group + " was not created");
   account.gid = group_entry->gr_gid;
   if (::getpwnam(user.c_str()) == nullptr) {
-    const int status =
-        run_program({"/usr/sbin/useradd", "--system", "--gid", group, "--no-create-home",
-                     "--home-dir", home, "--shell", "/usr/sbin/nologin", "--comment",
-                     "Hardline SIP server", user});
+    const int status = run_program({"/usr/sbin/useradd", "--system", "--gid", group,
+                                    "--no-create-home", "--home-dir", home, "--shell",
+                                    "/usr/sbin/nologin", "--comment", "Hardline SIP server", user});
     if (status != 0 && status != kAlreadyExists) {
       return tl::unexpected("useradd --system " + user + " failed (status " +
                             std::to_string(status) + ")");

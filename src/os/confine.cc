@@ -40,9 +40,10 @@ Result<void, std::string> set_limits(std::vector<ResourceLimit>& applied) {
         return tl::unexpected(errno_text(std::string("cannot set ") + limit.name + " to " +
                                          std::to_string(limit.value)));
       }
-      spdlog::warn("{} = {} is above the hard limit {}, which this process may not raise (no "
-                   "CAP_SYS_RESOURCE): it stays at {}",
-                   limit.name, limit.value, current.rlim_max, current.rlim_max);
+      spdlog::warn(
+          "{} = {} is above the hard limit {}, which this process may not raise (no "
+          "CAP_SYS_RESOURCE): it stays at {}",
+          limit.name, limit.value, current.rlim_max, current.rlim_max);
       value = {current.rlim_max, current.rlim_max};
       limit.value = current.rlim_max;
       if (::setrlimit(limit.resource, &value) != 0) {
@@ -117,7 +118,8 @@ Result<void, std::string> switch_user(const ServiceIdentity& identity) {
   if (::getresuid(&ruid, &euid, &suid) != 0 || ::getresgid(&rgid, &egid, &sgid) != 0 ||
       ruid != identity.uid || euid != identity.uid || suid != identity.uid ||
       rgid != identity.gid || egid != identity.gid || sgid != identity.gid) {
-    return tl::unexpected("after switching to " + who + " the real, effective and saved ids differ");
+    return tl::unexpected("after switching to " + who +
+                          " the real, effective and saved ids differ");
   }
   if (::getgroups(0, nullptr) != 0) {
     return tl::unexpected(std::string("supplementary groups are left after setgroups(0)"));

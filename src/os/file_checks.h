@@ -53,9 +53,9 @@ struct ServiceIdentity {
 
 struct FileFinding {
   std::filesystem::path path;
-  std::string found;    // "mode 0644, owner root:root"
-  std::string problem;  // why this is unsafe, in one sentence
-  std::string fix;      // the exact shell command(s) that fix it
+  std::string found;         // "mode 0644, owner root:root"
+  std::string problem;       // why this is unsafe, in one sentence
+  std::string fix;           // the exact shell command(s) that fix it
   std::string checklist_id;  // "FS-1", "FS-2" or "FS-3"
 
   // "PATH (mode 0644, owner root:root): PROBLEM; fix: FIX"

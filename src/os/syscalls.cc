@@ -130,12 +130,11 @@ Result<size_t, std::string> install_seccomp_filter(bool sanitizer) {
     for (const AllowedSyscall& call : list) {
       const int number = seccomp_syscall_resolve_name(call.name);
       if (number == __NR_SCMP_ERROR) continue;  // not on this architecture
-      const int rc =
-          call.arg < 0
-              ? seccomp_rule_add(ctx.get(), action, number, 0)
-              : seccomp_rule_add(ctx.get(), action, number, 1,
-                                 SCMP_CMP(static_cast<unsigned>(call.arg), SCMP_CMP_MASKED_EQ,
-                                          call.mask, call.value));
+      const int rc = call.arg < 0
+                         ? seccomp_rule_add(ctx.get(), action, number, 0)
+                         : seccomp_rule_add(ctx.get(), action, number, 1,
+                                            SCMP_CMP(static_cast<unsigned>(call.arg),
+                                                     SCMP_CMP_MASKED_EQ, call.mask, call.value));
       if (rc != 0) {
         return tl::unexpected(std::string("seccomp_rule_add(") + call.name +
                               "): " + std::strerror(-rc));
