@@ -11,7 +11,9 @@
 
 #include <cerrno>
 #include <csignal>
+#include <fstream>
 #include <set>
+#include <sstream>
 #include <string>
 
 #include "os/syscalls.h"
@@ -39,8 +41,7 @@ TEST(ResourceLimits, Table) {
     const char* expected;
   };
   const Case cases[] = {
-      {true, false, 512,
-       "RLIMIT_CORE=0 RLIMIT_NOFILE=1000 RLIMIT_NPROC=16 RLIMIT_AS=536870912 "},
+      {true, false, 512, "RLIMIT_CORE=0 RLIMIT_NOFILE=1000 RLIMIT_NPROC=16 RLIMIT_AS=536870912 "},
       {true, false, 0, "RLIMIT_CORE=0 RLIMIT_NOFILE=1000 RLIMIT_NPROC=16 "},
       // AddressSanitizer reserves terabytes of address space: no RLIMIT_AS under it.
       {true, true, 512, "RLIMIT_CORE=0 RLIMIT_NOFILE=1000 RLIMIT_NPROC=16 "},
@@ -69,12 +70,38 @@ TEST(Confinement, PathsInsideTheJail) {
 TEST(SyscallList, EveryNameIsKnownAndNoneIsDangerous) {
   // What the server must never be able to do once confined: run or trace programs, create
   // sockets or processes, change ids, mounts, namespaces or its own filter.
-  const std::set<std::string> forbidden = {
-      "execve", "execveat", "fork",  "vfork", "clone",    "clone3",       "ptrace",
-      "socket", "bind",     "listen", "connect", "setuid", "setgid",     "setresuid",
-      "chroot", "mount",    "umount2", "unshare", "setns", "prctl",      "seccomp",
-      "bpf",    "kill",     "init_module", "finit_module", "keyctl", "personality",
-      "memfd_create", "process_vm_writev", "open_by_handle_at", "chmod", "chown"};
+  const std::set<std::string> forbidden = {"execve",
+                                           "execveat",
+                                           "fork",
+                                           "vfork",
+                                           "clone",
+                                           "clone3",
+                                           "ptrace",
+                                           "socket",
+                                           "bind",
+                                           "listen",
+                                           "connect",
+                                           "setuid",
+                                           "setgid",
+                                           "setresuid",
+                                           "chroot",
+                                           "mount",
+                                           "umount2",
+                                           "unshare",
+                                           "setns",
+                                           "prctl",
+                                           "seccomp",
+                                           "bpf",
+                                           "kill",
+                                           "init_module",
+                                           "finit_module",
+                                           "keyctl",
+                                           "personality",
+                                           "memfd_create",
+                                           "process_vm_writev",
+                                           "open_by_handle_at",
+                                           "chmod",
+                                           "chown"};
   std::set<std::string> seen;
   for (std::span<const AllowedSyscall> list : {allowed_syscalls(), refused_syscalls()}) {
     for (const AllowedSyscall& call : list) {
@@ -84,9 +111,24 @@ TEST(SyscallList, EveryNameIsKnownAndNoneIsDangerous) {
     }
   }
   // Names valid on x86_64 (the list may name calls of other architectures, which are skipped).
-  for (const char* name : {"epoll_wait", "recvmmsg", "sendmmsg", "pwrite64", "fdatasync",
-                           "accept", "futex", "exit_group", "openat"}) {
+  for (const char* name : {"epoll_wait", "recvmmsg", "sendmmsg", "pwrite64", "fdatasync", "accept",
+                           "futex", "exit_group", "openat"}) {
     EXPECT_NE(seccomp_syscall_resolve_name(name), __NR_SCMP_ERROR) << name;
+  }
+}
+
+// docs/sandbox.md lists every call the filter allows or refuses, so the two cannot drift apart.
+TEST(SyscallList, DocumentedInSandboxMd) {
+  std::ifstream file(std::string(HARDLINE_TEST_DATA) + "/../../docs/sandbox.md");
+  ASSERT_TRUE(file) << "docs/sandbox.md";
+  std::stringstream text;
+  text << file.rdbuf();
+  for (std::span<const AllowedSyscall> list :
+       {allowed_syscalls(), refused_syscalls(), sanitizer_syscalls()}) {
+    for (const AllowedSyscall& call : list) {
+      EXPECT_NE(text.str().find(std::string("`") + call.name + "`"), std::string::npos)
+          << call.name << " is missing from docs/sandbox.md";
+    }
   }
 }
 

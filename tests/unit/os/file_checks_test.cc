@@ -55,7 +55,10 @@ TEST(FileChecks, Table) {
        status(0660, kService, kServiceGroup),
        true,
        {"chmod 600 " + path}},
-      {"db executable", FileRole::kDatabase, status(0700, kService, kServiceGroup), true,
+      {"db executable",
+       FileRole::kDatabase,
+       status(0700, kService, kServiceGroup),
+       true,
        {"chmod 600 " + path}},
       {"db owned by root",
        FileRole::kDatabase,
@@ -108,7 +111,10 @@ TEST(FileChecks, Table) {
        status(0660, 0, kServiceGroup),
        true,
        {"chmod 640 " + path}},
-      {"config other-writable", FileRole::kConfig, status(0602, kOther, kOther), true,
+      {"config other-writable",
+       FileRole::kConfig,
+       status(0602, kOther, kOther),
+       true,
        {"chmod 640 " + path}},
       {"config unprivileged: ownership skipped",
        FileRole::kConfig,
@@ -131,8 +137,8 @@ TEST(FileChecks, Table) {
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
-    const auto findings = check_files({{path, c.role, c.status}},
-                                      c.privileged ? root_started() : user_started());
+    const auto findings =
+        check_files({{path, c.role, c.status}}, c.privileged ? root_started() : user_started());
     ASSERT_EQ(findings.size(), c.fixes.size());
     for (size_t i = 0; i < findings.size(); ++i) {
       EXPECT_EQ(findings[i].fix, c.fixes[i]);
