@@ -27,6 +27,7 @@ std::string create_hint(const config::Config::System& system) {
 // Runs `argv` (an absolute program path first) without a shell; its exit status, or -1.
 int run_program(const std::vector<std::string>& argv) {
   std::vector<char*> args;
+  args.reserve(argv.size() + 1);
   for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
   pid_t pid = 0;

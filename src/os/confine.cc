@@ -15,6 +15,13 @@
 #include "os/account.h"
 #include "os/syscalls.h"
 
+#if defined(__has_include)
+#if __has_include(<sanitizer/lsan_interface.h>)
+#include <sanitizer/lsan_interface.h>
+#define HARDLINE_HAS_LSAN_INTERFACE 1
+#endif
+#endif
+
 namespace hardline::os {
 
 namespace fs = std::filesystem;
@@ -210,6 +217,14 @@ Result<Confinement, std::string> confine(const config::Config::System& system,
   // Sanitizer builds stay dumpable: LeakSanitizer ptrace-attaches to the process at exit.
   if (auto set = set_dumpable(kSanitizerBuild); !set) return tl::unexpected(set.error());
   if (system.chroot) {
+    if constexpr (kSanitizerBuild) {
+      // LeakSanitizer reads /proc, which the jail hides: its end-of-process check cannot run
+      // there, so it runs now, at the end of start-up, and not again at exit.
+#if defined(HARDLINE_HAS_LSAN_INTERFACE)
+      spdlog::info("sanitizer build: leak check now, before the chroot hides /proc");
+      __lsan_do_leak_check();
+#endif
+    }
     confinement.jail = database.parent_path();
     if (auto entered = enter_jail(confinement.jail); !entered) {
       return tl::unexpected(entered.error());

@@ -15,7 +15,7 @@ namespace {
 
 // A path as a shell word: quoted when it holds anything but safe characters.
 std::string shell_word(const fs::path& path) {
-  const std::string text = path.string();
+  std::string text = path.string();
   bool safe = !text.empty();
   for (char c : text) {
     const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
@@ -96,7 +96,7 @@ std::vector<FileFinding> check_files(const std::vector<FileToCheck>& files,
         if (identity.privileged && status.uid != identity.uid) {
           add("the database must be owned by the service user " + identity.user +
                   ", the only one that writes it",
-              "chown " + service + " " + path, "FS-3");
+              std::string("chown ").append(service).append(" ").append(path), "FS-3");
         }
         break;
       case FileRole::kSecret:

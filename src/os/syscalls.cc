@@ -4,9 +4,13 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <iterator>
 #include <memory>
+#include <string_view>
+#include <vector>
 
 namespace hardline::os {
 
@@ -93,7 +97,10 @@ constexpr AllowedSyscall kSanitizer[] = {
     {"sched_getaffinity", "sanitizer runtime"},
     {"sched_yield", "sanitizer runtime's spin locks"},
     {"readlink", "sanitizer runtime"},
-    {"getdents64", "LeakSanitizer lists /proc/self/task"},
+    {"getdents", "LeakSanitizer lists /proc/PID/task (x86_64)"},
+    {"getdents64", "LeakSanitizer lists /proc/PID/task (other architectures)"},
+    {"open", "LeakSanitizer opens /proc/PID/task and /proc/self/maps (refused otherwise)"},
+    {"openat", "sanitizer runtime on other architectures (refused otherwise)"},
     {"pipe2", "sanitizer runtime"},
     {"kill", "sanitizer runtime"},
     {"getppid", "sanitizer runtime"},
@@ -130,11 +137,14 @@ Result<size_t, std::string> install_seccomp_filter(bool sanitizer) {
     for (const AllowedSyscall& call : list) {
       const int number = seccomp_syscall_resolve_name(call.name);
       if (number == __NR_SCMP_ERROR) continue;  // not on this architecture
-      const int rc = call.arg < 0
-                         ? seccomp_rule_add(ctx.get(), action, number, 0)
-                         : seccomp_rule_add(ctx.get(), action, number, 1,
-                                            SCMP_CMP(static_cast<unsigned>(call.arg),
-                                                     SCMP_CMP_MASKED_EQ, call.mask, call.value));
+      // The comparison built by hand: libseccomp's SCMP_CMP macro is a C99 compound literal.
+      scmp_arg_cmp compare{};
+      compare.arg = static_cast<unsigned>(call.arg);
+      compare.op = SCMP_CMP_MASKED_EQ;
+      compare.datum_a = call.mask;
+      compare.datum_b = call.value;
+      const int rc = seccomp_rule_add_array(ctx.get(), action, number, call.arg < 0 ? 0 : 1,
+                                            call.arg < 0 ? nullptr : &compare);
       if (rc != 0) {
         return tl::unexpected(std::string("seccomp_rule_add(") + call.name +
                               "): " + std::strerror(-rc));
@@ -149,7 +159,16 @@ Result<size_t, std::string> install_seccomp_filter(bool sanitizer) {
       return tl::unexpected(added.error());
     }
   }
-  if (auto added = add(kRefused, SCMP_ACT_ERRNO(EACCES)); !added) {
+  // A call the sanitizers need is allowed for them rather than refused.
+  std::vector<AllowedSyscall> refused;
+  for (const AllowedSyscall& call : kRefused) {
+    const bool needed = sanitizer && std::any_of(std::begin(kSanitizer), std::end(kSanitizer),
+                                                 [&call](const AllowedSyscall& extra) {
+                                                   return std::string_view(extra.name) == call.name;
+                                                 });
+    if (!needed) refused.push_back(call);
+  }
+  if (auto added = add(refused, SCMP_ACT_ERRNO(EACCES)); !added) {
     return tl::unexpected(added.error());
   }
   if (const int rc = seccomp_load(ctx.get()); rc != 0) {
