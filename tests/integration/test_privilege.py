@@ -285,6 +285,41 @@ class SystemDeploymentTest(unittest.TestCase):
         self.assertIn("useradd --system", server.text())
 
 
+@unittest.skipUnless(os.geteuid() == 0, "needs root: init hands files over only as root")
+class InitDirAsRootTest(unittest.TestCase):
+    """Plain `init --dir` run as root names the service account and hands it the database."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="hardline-initdir-")
+        self.addCleanup(shutil.rmtree, self.tmp, True)
+
+    def test_existing_account_gets_the_database(self):
+        account = Account().create()
+        self.addCleanup(account.remove)
+        directory = os.path.join(self.tmp, "d")
+        result = run("init", "--dir", directory, "--user", account.name, "--group", account.name)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        database = os.stat(os.path.join(directory, "hardline.db"))
+        self.assertEqual((database.st_uid, database.st_gid, stat.S_IMODE(database.st_mode)),
+                         (account.uid, account.gid, 0o600))
+        config = os.stat(os.path.join(directory, "hardline.toml"))
+        self.assertEqual((config.st_uid, config.st_gid, stat.S_IMODE(config.st_mode)),
+                         (0, account.gid, 0o640))
+        self.assertEqual(os.stat(directory).st_gid, account.gid)
+
+    def test_missing_account_is_noted_and_root_refused(self):
+        directory = os.path.join(self.tmp, "d")
+        result = run("init", "--dir", directory, "--user", "hl-nobody-here", "--group",
+                     "hl-nobody-here")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("hl-nobody-here:hl-nobody-here does not exist yet", result.stderr)
+        self.assertIn("hardline init --system", result.stderr)
+        refused = run("init", "--dir", os.path.join(self.tmp, "e"), "--user", "root")
+        self.assertEqual(refused.returncode, 1)
+        self.assertIn("would keep the server running as root", refused.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.tmp, "e")))
+
+
 @unittest.skipUnless(os.geteuid() == 0, "needs root to create the account it runs as")
 class UnprivilegedTest(unittest.TestCase):
     """Started as an ordinary user (setpriv), serve serves as that user and says it is not
