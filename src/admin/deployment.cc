@@ -1,10 +1,14 @@
 #include "admin/deployment.h"
 
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include "admin/token.h"
@@ -46,6 +50,43 @@ Result<void, std::string> write_new_file(const fs::path& path, const std::string
 
 }  // namespace
 
+std::string with_config_value(std::string text, std::string_view table, std::string_view key,
+                              std::string_view value) {
+  const std::string header = "\n[" + std::string(table) + "]\n";
+  size_t at = text.find(header);
+  if (at == std::string::npos) return text;
+  at += header.size();
+  const size_t table_end = text.find("\n[", at);
+  const std::string prefix = std::string(key) + " = ";
+  while (at < text.size() && at < table_end) {
+    const size_t line_end = std::min(text.find('\n', at), text.size());
+    if (text.compare(at, prefix.size(), prefix) == 0) {
+      text.replace(at, line_end - at, prefix + std::string(value));
+      return text;
+    }
+    at = line_end + 1;
+  }
+  return text;
+}
+
+std::string toml_quoted(std::string_view text) {
+  std::string out = "\"";
+  for (char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (byte < 0x20 || byte == 0x7f) {
+      char escaped[8];
+      std::snprintf(escaped, sizeof escaped, "\\u%04X", static_cast<unsigned>(byte));
+      out += escaped;
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
 std::string host_name() {
   char name[256] = {};
   if (::gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') return "localhost";
@@ -71,8 +112,10 @@ Result<Deployment, std::string> create_deployment(const InitOptions& options) {
 
   // Validate what goes into the config and the dialplan by parsing them back before anything is
   // written.
-  const std::string text = config::default_config_text(deployment.domain, listen,
-                                                       deployment.dialplan.filename().string());
+  std::string text = config::default_config_text(deployment.domain, listen,
+                                                 deployment.dialplan.filename().string());
+  text = with_config_value(std::move(text), "system", "user", toml_quoted(options.user));
+  text = with_config_value(std::move(text), "system", "group", toml_quoted(options.group));
   const std::string dialplan_text = config::example_dialplan_text();
   auto parsed = config::parse_config(text, deployment.config);
   if (!parsed) return tl::unexpected("invalid settings: " + parsed.error().message);
@@ -118,6 +161,26 @@ Result<Deployment, std::string> create_deployment(const InitOptions& options) {
     return tl::unexpected(token.error());
   }
   deployment.admin_token = std::move(*token);
+  if (::geteuid() == 0) {
+    // Started as root, serve switches to the service account and checks that the database is
+    // its own (src/os/file_checks.h): hand it over now when the account exists.
+    const struct passwd* user = ::getpwnam(options.user.c_str());
+    const struct group* group = ::getgrnam(options.group.c_str());
+    if (user != nullptr && group != nullptr) {
+      if (::chown(deployment.database.c_str(), user->pw_uid, group->gr_gid) != 0 ||
+          ::chown(deployment.config.c_str(), 0, group->gr_gid) != 0 ||
+          ::chown(directory.c_str(), 0, group->gr_gid) != 0) {
+        return tl::unexpected(directory.string() + ": cannot hand the deployment to " +
+                              options.user + ":" + options.group + ": " + errno_text());
+      }
+    } else {
+      deployment.note = "the service account " + options.user + ":" + options.group +
+                        " does not exist yet; `hardline serve` started as root needs it (create "
+                        "it with `hardline init --system`, or useradd and groupadd), and the "
+                        "database must then be its own: chown " +
+                        options.user + ":" + options.group + " " + deployment.database.string();
+    }
+  }
   return deployment;
 }
 

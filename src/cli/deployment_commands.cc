@@ -14,10 +14,13 @@
 
 #include "admin/accounts.h"
 #include "admin/deployment.h"
+#include "admin/system_deployment.h"
 #include "cli/commands.h"
 #include "cli/deployment_access.h"
 #include "common/clock.h"
 #include "config/config.h"
+#include "os/account.h"
+#include "os/file_checks.h"
 #include "server/run.h"
 #include "store/sqlite_store.h"
 
@@ -54,27 +57,62 @@ void print_admin_token(const std::string& token, const std::string& token_file) 
 
 namespace {
 
+void print_system_deployment(const admin::SystemDeployment& deployment,
+                             const admin::SystemInitOptions& options) {
+  std::printf("%s user %s and group %s\n", deployment.created_user ? "created" : "reused",
+              options.user.c_str(), options.group.c_str());
+  if (deployment.created_group && !deployment.created_user) {
+    std::printf("created group %s\n", options.group.c_str());
+  }
+  std::printf("%s (root:%s, 0750)\n%s (%s:%s, 0700)\n", deployment.config_dir.c_str(),
+              options.group.c_str(), deployment.data_dir.c_str(), options.user.c_str(),
+              options.group.c_str());
+  std::printf("%s %s\n%s %s\n%s %s\n%s %s\ndomain %s\n",
+              deployment.kept_config ? "kept" : "created", deployment.config.c_str(),
+              deployment.kept_dialplan ? "kept" : "created", deployment.dialplan.c_str(),
+              deployment.kept_token ? "kept" : "created", deployment.token_file.c_str(),
+              deployment.kept_database ? "kept" : "created", deployment.database.c_str(),
+              deployment.domain.c_str());
+  if (!deployment.admin_token.empty()) {
+    print_admin_token(deployment.admin_token, deployment.token_file.string());
+  }
+  std::printf("next: hardline user add EXT -c %s\n", deployment.config.c_str());
+}
+
 void add_init(CLI::App& app, int& exit_code) {
   struct Options {
-    std::string dir, domain;
+    std::string dir, domain, root = "/", user = "hardline", group = "hardline";
     std::vector<std::string> listen;
+    bool system = false;
   };
   auto options = std::make_shared<Options>();
   CLI::App* init = app.add_subcommand(
       "init",
       "Create a deployment: DIR/hardline.toml (every setting at its secure default, "
-      "commented) and DIR/hardline.db. Refuses to touch an existing deployment.");
-  init->add_option("--dir", options->dir, "Directory of the new deployment (created 0750)")
-      ->required();
+      "commented) and DIR/hardline.db; or with --system the system user and group and the "
+      "layout /etc/hardline + /var/lib/hardline. Refuses to touch an existing deployment.");
+  CLI::Option* dir =
+      init->add_option("--dir", options->dir, "Directory of the new deployment (created 0750)");
+  CLI::Option* system = init->add_flag(
+      "--system", options->system,
+      "As root: create (or reuse) the system user and group, /etc/hardline (root:GROUP 0750, "
+      "config 0640) and /var/lib/hardline (USER:GROUP 0700, database 0600); idempotent, "
+      "never overwrites a config or database");
+  dir->excludes(system);
+  init->add_option("--root", options->root,
+                   "With --system: prefix of /etc and /var (default /), e.g. for a test or an "
+                   "image being built")
+      ->needs(system);
+  init->add_option("--user", options->user,
+                   "Service account the config names as system.user (default hardline)");
+  init->add_option("--group", options->group, "Service group, system.group (default hardline)");
   init->add_option("--domain", options->domain,
                    "SIP domain and digest realm (default: this host's name)");
   init->add_option("--listen", options->listen,
                    "udp:ADDR:PORT or tcp:ADDR:PORT, IPv6 as udp:[::1]:5060; repeatable "
                    "(default: udp and tcp on 127.0.0.1:5060)");
   init->callback([options, &exit_code] {
-    admin::InitOptions init_options;
-    init_options.directory = options->dir;
-    init_options.domain = options->domain;
+    std::vector<Endpoint> listen;
     for (const std::string& spec : options->listen) {
       auto endpoint = parse_endpoint_spec(spec);
       if (!endpoint) {
@@ -82,8 +120,36 @@ void add_init(CLI::App& app, int& exit_code) {
         exit_code = kExitUsage;
         return;
       }
-      init_options.listen.push_back(*endpoint);
+      listen.push_back(*endpoint);
     }
+    if (options->system) {
+      admin::SystemInitOptions system_options;
+      system_options.root = options->root;
+      system_options.domain = options->domain;
+      system_options.listen = listen;
+      system_options.user = options->user;
+      system_options.group = options->group;
+      auto deployment = admin::create_system_deployment(system_options);
+      if (!deployment) {
+        print_error(deployment.error());
+        exit_code = kExitFailed;
+        return;
+      }
+      print_system_deployment(*deployment, system_options);
+      exit_code = kExitOk;
+      return;
+    }
+    if (options->dir.empty()) {
+      print_error("init needs --dir DIR (a deployment of your own) or --system (as root)");
+      exit_code = kExitUsage;
+      return;
+    }
+    admin::InitOptions init_options;
+    init_options.directory = options->dir;
+    init_options.domain = options->domain;
+    init_options.listen = listen;
+    init_options.user = options->user;
+    init_options.group = options->group;
     auto deployment = admin::create_deployment(init_options);
     if (!deployment) {
       print_error(deployment.error());
@@ -96,6 +162,10 @@ void add_init(CLI::App& app, int& exit_code) {
                 deployment->domain.c_str());
     print_admin_token(deployment->admin_token, deployment->token_file.string());
     std::printf("next: hardline user add EXT -c %s\n", deployment->config.c_str());
+    std::printf("created %s\ncreated %s\ndomain %s\nnext: hardline user add EXT -c %s\n",
+                deployment->config.c_str(), deployment->database.c_str(),
+                deployment->domain.c_str(), deployment->config.c_str());
+    if (!deployment->note.empty()) std::fprintf(stderr, "note: %s\n", deployment->note.c_str());
     exit_code = kExitOk;
   });
 }
@@ -272,6 +342,31 @@ void add_user(CLI::App& app, int& exit_code) {
   });
 }
 
+// Before anything is bound: the service account exists (started as root) and the files pass
+// FS-1..FS-3 (src/os/file_checks.h). Each problem is logged with the command that fixes it.
+bool startup_checks_pass(const config::Config& config) {
+  auto identity = os::service_identity(config.system);
+  if (!identity) {
+    spdlog::error("{}", identity.error());
+    return false;
+  }
+  if (!identity->privileged) {
+    spdlog::info(
+        "started as {} (uid {}), not root: the service user is this user, so only the modes of "
+        "secret files are checked, not the owners of the config, program and database",
+        identity->user, identity->uid);
+  }
+  const std::vector<os::FileFinding> findings = os::check_deployment_files(config, *identity);
+  for (const os::FileFinding& finding : findings) {
+    spdlog::error("unsafe file ({}): {}", finding.checklist_id, finding.to_string());
+  }
+  if (!findings.empty()) {
+    spdlog::error("not starting: {} unsafe file setting(s) above", findings.size());
+    return false;
+  }
+  return true;
+}
+
 void add_serve(CLI::App& app, int& exit_code) {
   auto path = std::make_shared<std::string>();
   CLI::App* serve = app.add_subcommand(
@@ -287,6 +382,10 @@ void add_serve(CLI::App& app, int& exit_code) {
     spdlog::set_default_logger(logger);
     spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
     spdlog::set_level(spdlog::level::from_str(config->log.level));
+    if (!startup_checks_pass(*config)) {
+      exit_code = kExitUsage;
+      return;
+    }
     auto served = server::serve(*config);
     if (!served) {
       spdlog::error("{}", served.error());

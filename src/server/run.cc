@@ -7,6 +7,7 @@
 #include <csignal>
 
 #include "admin/http_server.h"
+#include "os/confine.h"
 #include "server/admin_link.h"
 #include "server/sip_server.h"
 #include "store/sqlite_store.h"
@@ -48,6 +49,12 @@ Result<void, std::string> serve(const config::Config& config) {
     server.stop();
     io.stop();
   });
+  // Everything that needs root, a capability or a path outside the database's directory
+  // (binding a listener, opening a file) happens above this line: from here on the process is
+  // confined (src/os/confine.h) when started as root, and a failed step stops start-up.
+  auto confined = os::confine(config.system, config.store.database);
+  if (!confined) return tl::unexpected("cannot confine the server: " + confined.error());
+
   spdlog::info("serving domain {}", config.sip.domain);
   if (admin_api) admin_api->start();
   io.run();

@@ -191,6 +191,8 @@ Result<void> configure(sqlite3* db) {
   }
   wal.reset();
   if ((rc = exec(db, "PRAGMA synchronous = NORMAL")) != SQLITE_OK) return db_error(rc);
+  // Sorts and temporary tables in memory: in `serve`'s chroot no temporary file can be opened.
+  if ((rc = exec(db, "PRAGMA temp_store = MEMORY")) != SQLITE_OK) return db_error(rc);
   if ((rc = exec(db, "PRAGMA foreign_keys = ON")) != SQLITE_OK) return db_error(rc);
   if (query_integer(db, "PRAGMA foreign_keys").value_or(0) != 1) {
     return fail("cannot turn on foreign keys");
@@ -673,6 +675,10 @@ Result<std::unique_ptr<Store>> open_database(const std::filesystem::path& path) 
     return tl::unexpected(configured.error());
   }
   if (auto migrated = migrate(db.get()); !migrated) return tl::unexpected(migrated.error());
+  // Seed SQLite's generator (WAL salts) from /dev/urandom now: `serve` may chroot later, where
+  // there is no /dev/urandom and SQLite would fall back to the time and the pid.
+  unsigned char seed = 0;
+  sqlite3_randomness(1, &seed);
   auto store = std::make_unique<SqliteStore>(std::move(db));
   if (auto prepared = store->prepare_statements(); !prepared) {
     return tl::unexpected(prepared.error());

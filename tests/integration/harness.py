@@ -2,11 +2,17 @@
 
 A Deployment is a fresh `hardline init` in a temporary directory, listening on free loopback
 ports; `start()` runs `hardline serve` and waits until it listens, `stop()` sends SIGTERM and
-checks that it stopped cleanly. SipClient speaks raw SIP over UDP or TCP and computes digest
+checks that it stopped cleanly. Run as root (as on CI), `serve` confines itself and switches to
+the config's system.user: every deployment then names SERVICE_USER, a system account the
+harness creates once (idempotently) and leaves in place for later runs. Under the sanitizer build
+(HARDLINE_SANITIZED=1, set by ctest) deployments turn system.chroot off, because LeakSanitizer's
+check at exit needs /proc, which the jail hides (docs/sandbox.md); test_privilege.py keeps it. SipClient speaks raw SIP over UDP or TCP and computes digest
 answers (RFC 7616) with hashlib, independently of the server's code.
 """
+import fcntl
 import hashlib
 import os
+import pwd
 import re
 import secrets
 import shutil
@@ -20,6 +26,29 @@ from concurrent.futures import ThreadPoolExecutor
 
 HARDLINE = os.environ.get("HARDLINE_BIN", "build/hardline")
 DOMAIN = "hardline.test"
+
+
+SERVICE_USER = os.environ.get("HARDLINE_TEST_USER", "hardline-test")
+
+
+def ensure_service_account(name=SERVICE_USER):
+    """As root: the system user and group `name` (no login, no home), created when missing.
+    Tests running in parallel share it; a lock keeps two from racing to create it."""
+    if os.geteuid() != 0:
+        return None
+    with open("/run/hardline-test-account.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            return pwd.getpwnam(name)
+        except KeyError:
+            pass
+        for command in (["groupadd", "--system", name],
+                        ["useradd", "--system", "--gid", name, "--no-create-home",
+                         "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin", name]):
+            result = subprocess.run(command, capture_output=True, text=True)
+            if result.returncode not in (0, 9):  # 9: exists already
+                raise AssertionError(f"{' '.join(command)}: {result.stderr}")
+        return pwd.getpwnam(name)
 
 
 def free_port():
@@ -66,6 +95,8 @@ class Deployment:
         self.database = os.path.join(self.dir, "hardline.db")
         listen = [f"udp:127.0.0.1:{self.port}", f"tcp:127.0.0.1:{self.port}", *extra_listen]
         args = ["init", "--dir", self.dir, "--domain", DOMAIN]
+        if ensure_service_account():
+            args += ["--user", SERVICE_USER, "--group", SERVICE_USER]
         for spec in listen:
             args += ["--listen", spec]
         init = run(*args, check=True)
@@ -75,6 +106,8 @@ class Deployment:
         # Each deployment's admin API on a port of its own, so that tests run side by side.
         self.admin_port = free_port()
         self.edit({"admin": {"listen": f'"127.0.0.1:{self.admin_port}"'}})
+        if os.geteuid() == 0 and os.environ.get("HARDLINE_SANITIZED") == "1":
+            self.edit({"system": {"chroot": "false"}})
         if settings:
             self.edit(settings)
         self.process = None

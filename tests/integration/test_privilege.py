@@ -1,0 +1,382 @@
+"""Privilege drop, sandbox and file checks (docs/sandbox.md), with the real binary started as
+root: `init --system` makes the layout; `serve` ends up as the service user in a chroot with no
+capabilities, no_new_privs and a seccomp filter, still answers phones and sees changes made from
+outside; unsafe files and a missing account stop it with the fix; started as another user it
+serves unsandboxed and says so. Needs root (CI runs tests as root); skipped otherwise.
+
+Every test creates its own system account with a unique name and removes it at the end."""
+import os
+import pwd
+import grp
+import re
+import secrets
+import shutil
+import signal
+import sqlite3
+import stat
+import subprocess
+import tempfile
+import time
+import unittest
+
+from harness import DOMAIN, HARDLINE, SipClient, free_port, run
+
+
+def status_fields(pid):
+    with open(f"/proc/{pid}/status") as f:
+        return dict(line.rstrip("\n").split(":\t", 1) for line in f if ":\t" in line)
+
+
+def wait_for(predicate, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return predicate()
+
+
+class Account:
+    """A system user and group of the same unique name, removed by remove()."""
+
+    def __init__(self):
+        self.name = "hlt" + secrets.token_hex(5)
+
+    def create(self):
+        subprocess.run(["groupadd", "--system", self.name], check=True)
+        subprocess.run(["useradd", "--system", "--gid", self.name, "--no-create-home",
+                        "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin", self.name],
+                       check=True)
+        return self
+
+    def remove(self):
+        subprocess.run(["userdel", self.name], capture_output=True)
+        subprocess.run(["groupdel", self.name], capture_output=True)
+
+    @property
+    def uid(self):
+        return pwd.getpwnam(self.name).pw_uid
+
+    @property
+    def gid(self):
+        return grp.getgrnam(self.name).gr_gid
+
+
+class Server:
+    """`hardline serve -c CONFIG`, optionally behind a command prefix (setpriv ...)."""
+
+    def __init__(self, config, log_path, prefix=()):
+        self.log_path = log_path
+        self.log = open(log_path, "a")
+        self.process = subprocess.Popen([*prefix, HARDLINE, "serve", "-c", config],
+                                        stdout=self.log, stderr=self.log)
+
+    def text(self):
+        with open(self.log_path) as f:
+            return f.read()
+
+    def wait_serving(self):
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"serve exited {self.process.returncode}: {self.text()}")
+            if "serving domain" in self.text():
+                return self
+            time.sleep(0.02)
+        raise AssertionError("serve did not start: " + self.text())
+
+    def wait_exit(self, timeout=15):
+        code = self.process.wait(timeout=timeout)
+        self.log.close()
+        return code
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        code = self.wait_exit(5)
+        return code
+
+
+def register(port, user, password):
+    client = SipClient(port)
+    try:
+        return client.register_with_auth(user, password).status
+    finally:
+        client.close()
+
+
+def add_user(config, extension):
+    result = run("user", "add", extension, "-c", config, check=True)
+    return re.search(rf"password of {extension}: (\S+)", result.stdout).group(1)
+
+
+@unittest.skipUnless(os.geteuid() == 0, "needs root: serve confines itself only when root")
+class SystemDeploymentTest(unittest.TestCase):
+    """`init --system --root TMP`: the account and the layout, then serve from it as root."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="hardline-priv-")
+        self.account = Account()
+        self.port = free_port()
+        self.addCleanup(self.cleanup)
+        result = self.init()
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.init_output = result.stdout
+        self.config = os.path.join(self.tmp, "etc/hardline/hardline.toml")
+        self.data = os.path.join(self.tmp, "var/lib/hardline")
+        self.database = os.path.join(self.data, "hardline.db")
+        self.server = None
+
+    def init(self):
+        return run("init", "--system", "--root", self.tmp, "--user", self.account.name,
+                   "--group", self.account.name, "--domain", DOMAIN,
+                   "--listen", f"udp:127.0.0.1:{self.port}",
+                   "--listen", f"tcp:127.0.0.1:{self.port}")
+
+    def cleanup(self):
+        if self.server is not None and self.server.process.poll() is None:
+            self.server.process.kill()
+            self.server.process.wait()
+        self.account.remove()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def start(self):
+        self.server = Server(self.config, os.path.join(self.tmp, "serve.log"))
+        return self.server
+
+    def assert_owner_mode(self, path, user, group, mode):
+        st = os.stat(path)
+        self.assertEqual((pwd.getpwuid(st.st_uid).pw_name, grp.getgrgid(st.st_gid).gr_name,
+                          stat.S_IMODE(st.st_mode)), (user, group, mode), path)
+
+    def test_layout_owners_modes_and_idempotence(self):
+        name = self.account.name
+        entry = pwd.getpwnam(name)
+        self.assertEqual(entry.pw_shell, "/usr/sbin/nologin")
+        self.assertEqual(entry.pw_gid, self.account.gid)
+        self.assertEqual(entry.pw_dir, self.data)
+        self.assertLess(entry.pw_uid, 1000, "a system account")
+        self.assert_owner_mode(os.path.join(self.tmp, "etc/hardline"), "root", name, 0o750)
+        self.assert_owner_mode(self.config, "root", name, 0o640)
+        self.assert_owner_mode(self.data, name, name, 0o700)
+        self.assert_owner_mode(self.database, name, name, 0o600)
+        with open(self.config) as f:
+            text = f.read()
+        self.assertIn(f'database = "{self.database}"', text)
+        self.assertIn(f'access_log = "{self.data}/admin-access.log"', text)
+        self.assertIn(f'user = "{name}"', text)
+        self.assertIn('token_file = "admin-token.hash"', text)  # stays beside the config
+        self.assertIn(f"created user {name}", self.init_output)
+        # Again: the account is reused, the config and database kept, modes put back.
+        os.chmod(self.data, 0o755)
+        with open(self.config, "a") as f:
+            f.write("# operator's note\n")
+        again = self.init()
+        self.assertEqual(again.returncode, 0, again.stderr)
+        self.assertIn(f"reused user {name}", again.stdout)
+        self.assertIn(f"kept {self.config}", again.stdout)
+        self.assertIn(f"kept {self.database}", again.stdout)
+        self.assert_owner_mode(self.data, name, name, 0o700)
+        with open(self.config) as f:
+            self.assertTrue(f.read().endswith("# operator's note\n"))
+
+    def test_serve_drops_everything_and_still_works(self):
+        password = add_user(self.config, "100")
+        server = self.start().wait_serving()
+        pid = server.process.pid
+        fields = status_fields(pid)
+        uid, gid = str(self.account.uid), str(self.account.gid)
+        self.assertEqual(fields["Uid"].split(), [uid] * 4)  # real, effective, saved, fs
+        self.assertEqual(fields["Gid"].split(), [gid] * 4)
+        self.assertEqual(fields["Groups"].strip(), "")
+        for capabilities in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"):
+            self.assertEqual(int(fields[capabilities], 16), 0, capabilities)
+        self.assertEqual(fields["NoNewPrivs"], "1")
+        self.assertEqual(fields["Seccomp"], "2")
+        self.assertEqual(os.readlink(f"/proc/{pid}/root"), self.data)
+        with open(f"/proc/{pid}/limits") as f:
+            limits = f.read()
+        self.assertRegex(limits, r"Max core file size\s+0\s+0")
+        self.assertRegex(limits, r"Max processes\s+64\s+64")
+        self.assertIn("sandboxed: running as", server.text())
+
+        # A phone registers and its binding reaches the database (through the WAL).
+        self.assertEqual(register(self.port, "100", password), 200)
+        held = [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")]
+        self.assertIn(self.database + "-wal", held)
+
+        def bound(aor_user):
+            with sqlite3.connect(f"file:{self.database}?mode=ro", uri=True) as db:
+                rows = db.execute("SELECT aor FROM bindings").fetchall()
+            return any(aor_user in row[0] for row in rows)
+
+        self.assertTrue(wait_for(lambda: bound("100")))
+
+        # Changes made from outside, after the chroot, reach the server: a new account...
+        password_101 = add_user(self.config, "101")
+        self.assertEqual(register(self.port, "101", password_101), 200)
+        self.assertTrue(wait_for(lambda: bound("101")))
+        # ... and a ban.
+        banned = SipClient(self.port, source="127.0.0.61")
+        try:
+            self.assertEqual(banned.register("100").status, 401)
+            self.assertEqual(run("ban", "add", "127.0.0.61", "-c", self.config).returncode, 0)
+
+            def silenced():
+                try:
+                    banned.register("100", timeout=0.3)
+                    return False
+                except TimeoutError:
+                    return True
+
+            self.assertTrue(wait_for(silenced, timeout=5))
+        finally:
+            banned.close()
+        self.assertEqual(server.stop(), 0, server.text())
+
+    def test_world_readable_database_stops_start_up_with_the_fix(self):
+        os.chmod(self.database, 0o644)
+        server = self.start()
+        self.assertEqual(server.wait_exit(), 2, server.text())
+        text = server.text()
+        self.assertIn(self.database, text)
+        self.assertIn(f"mode 0644, owner {self.account.name}:{self.account.name}", text)
+        self.assertIn(f"chmod 600 {self.database}", text)
+        self.assertNotIn("listening on", text)  # nothing was bound
+
+    def test_database_of_another_owner_stops_start_up(self):
+        os.chown(self.database, 0, 0)
+        server = self.start()
+        self.assertEqual(server.wait_exit(), 2, server.text())
+        self.assertIn(f"chown {self.account.name}:{self.account.name} {self.database}",
+                      server.text())
+
+    def test_config_writable_by_the_service_user_stops_start_up(self):
+        os.chown(self.config, self.account.uid, self.account.gid)
+        server = self.start()
+        self.assertEqual(server.wait_exit(), 2, server.text())
+        self.assertIn(f"chown root:{self.account.name} {self.config}", server.text())
+        os.chown(self.config, 0, self.account.gid)
+        os.chmod(self.config, 0o660)
+        server = self.start()
+        self.assertEqual(server.wait_exit(), 2, server.text())
+        self.assertIn("mode 0660, owner root:", server.text())
+        self.assertIn(f"chmod 640 {self.config}", server.text())
+
+    def test_secret_readable_by_others_stops_start_up(self):
+        token = os.path.join(self.tmp, "etc/hardline/admin-token.hash")
+        with open(token, "w") as f:
+            f.write("$argon2id$v=19$m=65536,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2g\n")
+        os.chmod(token, 0o644)
+        server = self.start()
+        self.assertEqual(server.wait_exit(), 2, server.text())
+        self.assertIn(f"chmod 640 {token}", server.text())
+        self.assertNotIn("argon2id", server.text())  # the secret itself is never shown
+
+    def test_missing_service_account_stops_start_up_with_the_fix(self):
+        with open(self.config) as f:
+            text = f.read()
+        with open(self.config, "w") as f:
+            f.write(text.replace(f'user = "{self.account.name}"', 'user = "hl-nobody-here"'))
+        server = self.start()
+        self.assertEqual(server.wait_exit(), 2, server.text())
+        self.assertIn('system.user "hl-nobody-here" does not exist', server.text())
+        self.assertIn("hardline init --system", server.text())
+        self.assertIn("useradd --system", server.text())
+
+
+@unittest.skipUnless(os.geteuid() == 0, "needs root: init hands files over only as root")
+class InitDirAsRootTest(unittest.TestCase):
+    """Plain `init --dir` run as root names the service account and hands it the database."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="hardline-initdir-")
+        self.addCleanup(shutil.rmtree, self.tmp, True)
+
+    def test_existing_account_gets_the_database(self):
+        account = Account().create()
+        self.addCleanup(account.remove)
+        directory = os.path.join(self.tmp, "d")
+        result = run("init", "--dir", directory, "--user", account.name, "--group", account.name)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        database = os.stat(os.path.join(directory, "hardline.db"))
+        self.assertEqual((database.st_uid, database.st_gid, stat.S_IMODE(database.st_mode)),
+                         (account.uid, account.gid, 0o600))
+        config = os.stat(os.path.join(directory, "hardline.toml"))
+        self.assertEqual((config.st_uid, config.st_gid, stat.S_IMODE(config.st_mode)),
+                         (0, account.gid, 0o640))
+        self.assertEqual(os.stat(directory).st_gid, account.gid)
+
+    def test_missing_account_is_noted_and_root_refused(self):
+        directory = os.path.join(self.tmp, "d")
+        result = run("init", "--dir", directory, "--user", "hl-nobody-here", "--group",
+                     "hl-nobody-here")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("hl-nobody-here:hl-nobody-here does not exist yet", result.stderr)
+        self.assertIn("hardline init --system", result.stderr)
+        refused = run("init", "--dir", os.path.join(self.tmp, "e"), "--user", "root")
+        self.assertEqual(refused.returncode, 1)
+        self.assertIn("would keep the server running as root", refused.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.tmp, "e")))
+
+
+@unittest.skipUnless(os.geteuid() == 0, "needs root to create the account it runs as")
+class UnprivilegedTest(unittest.TestCase):
+    """Started as an ordinary user (setpriv), serve serves as that user and says it is not
+    sandboxed."""
+
+    def setUp(self):
+        self.account = Account().create()
+        self.tmp = tempfile.mkdtemp(prefix="hardline-unpriv-")
+        os.chown(self.tmp, self.account.uid, self.account.gid)
+        self.addCleanup(self.cleanup)
+        self.prefix = ["setpriv", f"--reuid={self.account.uid}", f"--regid={self.account.gid}",
+                       "--clear-groups"]
+        self.port = free_port()
+        self.dir = os.path.join(self.tmp, "deploy")
+        self.config = os.path.join(self.dir, "hardline.toml")
+        self.server = None
+
+    def cleanup(self):
+        if self.server is not None and self.server.process.poll() is None:
+            self.server.process.kill()
+            self.server.process.wait()
+        self.account.remove()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def as_user(self, *args):
+        return subprocess.run([*self.prefix, HARDLINE, *args], capture_output=True, text=True,
+                              timeout=60)
+
+    def test_serves_as_that_user_and_says_it_is_not_sandboxed(self):
+        created = self.as_user("init", "--dir", self.dir, "--domain", DOMAIN,
+                               "--listen", f"udp:127.0.0.1:{self.port}")
+        self.assertEqual(created.returncode, 0, created.stderr)
+        added = self.as_user("user", "add", "300", "-c", self.config)
+        self.assertEqual(added.returncode, 0, added.stderr)
+        password = re.search(r"password of 300: (\S+)", added.stdout).group(1)
+        self.server = Server(self.config, os.path.join(self.tmp, "serve.log"),
+                             prefix=self.prefix).wait_serving()
+        fields = status_fields(self.server.process.pid)
+        self.assertEqual(fields["Uid"].split(), [str(self.account.uid)] * 4)
+        self.assertEqual(fields["Seccomp"], "0")
+        self.assertEqual(register(self.port, "300", password), 200)
+        text = self.server.text()
+        self.assertEqual(text.count("not sandboxed"), 1, text)
+        self.assertIn("not as root", text)
+        self.assertEqual(self.server.stop(), 0, self.server.text())
+
+    def test_secret_file_checks_still_apply(self):
+        created = self.as_user("init", "--dir", self.dir, "--domain", DOMAIN,
+                               "--listen", f"udp:127.0.0.1:{self.port}")
+        self.assertEqual(created.returncode, 0, created.stderr)
+        database = os.path.join(self.dir, "hardline.db")
+        os.chmod(database, 0o604)
+        self.server = Server(self.config, os.path.join(self.tmp, "serve.log"),
+                             prefix=self.prefix)
+        self.assertEqual(self.server.wait_exit(), 2, self.server.text())
+        self.assertIn(f"chmod 600 {database}", self.server.text())
+
+
+if __name__ == "__main__":
+    unittest.main()
