@@ -42,9 +42,15 @@ class AccessLog {
   // failed (the caller counts it; a full disk must not stop the API).
   bool write(const AccessEntry& entry);
 
+  // privacy.retention_days (LOG-3): removes the lines older than `cutoff_unix` from the start of
+  // the file (lines are in time order) and returns how many went. Works on descriptors opened
+  // by open(), so it also works after the process is confined; call it from the writing thread.
+  Result<size_t, std::string> purge_before(int64_t cutoff_unix);
+
  private:
-  explicit AccessLog(int fd) : fd_(fd) {}
+  AccessLog(int fd, int rw_fd) : fd_(fd), rw_fd_(rw_fd) {}
   int fd_ = -1;
+  int rw_fd_ = -1;  // the same file without O_APPEND (pwrite ignores offsets under O_APPEND)
 };
 
 }  // namespace hardline::admin

@@ -9,6 +9,7 @@
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -94,7 +95,9 @@ struct HttpServer::Impl {
         store(std::move(s)),
         tokens(std::move(token_hash)),
         api(*store, link, tokens, clock, settings_from(config)),
-        acceptor(io) {}
+        retention_days(config.privacy.retention_days),
+        acceptor(io),
+        purge_timer(io) {}
   ~Impl() {
     if (statm_fd >= 0) ::close(statm_fd);
   }
@@ -119,6 +122,8 @@ struct HttpServer::Impl {
   void log(const IpAddress& source, std::string_view method, std::string_view path, unsigned status,
            std::string_view result);
   void refresh_resident();
+  // privacy.retention_days: access-log lines older than that go, at start and every hour.
+  void purge_access_log();
 
   HttpLimits limits;
   SystemClock clock;
@@ -132,8 +137,10 @@ struct HttpServer::Impl {
   std::map<IpAddress, uint32_t> per_source;
   std::optional<asio::ssl::context> tls;  // outlives the streams that use it
   // Declared after everything the sessions touch when they are destroyed with the io_context.
+  uint32_t retention_days = 0;
   asio::io_context io{1};
   tcp::acceptor acceptor;
+  asio::steady_timer purge_timer;
   std::thread thread;
   bool stopped = false;
 };
@@ -241,6 +248,20 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 };
 
 }  // namespace
+
+void HttpServer::Impl::purge_access_log() {
+  if (retention_days == 0 || stopped) return;
+  const int64_t cutoff = clock.unix_seconds() - int64_t{retention_days} * 86400;
+  if (auto purged = access_log.purge_before(cutoff); !purged) {
+    spdlog::error("admin access log: {}", purged.error());
+  } else if (*purged > 0) {
+    spdlog::info("admin access log: {} lines older than {} days removed", *purged, retention_days);
+  }
+  purge_timer.expires_after(std::chrono::hours(1));
+  purge_timer.async_wait([this](const error_code& ec) {
+    if (!ec) purge_access_log();
+  });
+}
 
 void HttpServer::Impl::accept() {
   acceptor.async_accept(
@@ -400,6 +421,7 @@ void HttpServer::start() {
   Impl& impl = *impl_;
   if (impl.thread.joinable() || impl.stopped) return;
   impl.accept();
+  asio::post(impl.io, [&impl] { impl.purge_access_log(); });
   impl.thread = std::thread([&impl] {
     try {
       impl.io.run();

@@ -666,8 +666,13 @@ void SipServer::on_tick() {
     next_sweep_ = now + kSweepInterval;
   }
   if (now >= next_purge_) {
-    // Ended bans stay while they still count for the back-off of a repeat offender.
-    const int64_t keep = clock_.unix_seconds() - static_cast<int64_t>(config_.guard.repeat_memory);
+    // Ended bans stay while they still count for the back-off of a repeat offender, unless
+    // privacy.retention_days is shorter (LOG-3): then privacy wins.
+    int64_t kept_for = config_.guard.repeat_memory;
+    if (config_.privacy.retention_days > 0) {
+      kept_for = std::min<int64_t>(kept_for, int64_t{config_.privacy.retention_days} * 86400);
+    }
+    const int64_t keep = clock_.unix_seconds() - kept_for;
     if (auto purged = store_.purge_expired_bans(keep); !purged) ++counters_.store_errors;
     registrar_.purge_expired();
     schedule_flush();

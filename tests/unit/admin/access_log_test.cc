@@ -9,6 +9,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "admin/bans.h"
+
 namespace hardline::admin {
 namespace {
 
@@ -94,6 +96,59 @@ TEST(AccessLogFile, AppendsWithMode0600AndRefusesASymlink) {
 
   fs::create_symlink(path, dir / "link.log");
   EXPECT_FALSE(AccessLog::open(dir / "link.log"));
+  fs::remove_all(dir);
+}
+
+TEST(AccessLogFile, PurgeRemovesOnlyLinesOlderThanTheCutoff) {
+  std::string pattern = (fs::temp_directory_path() / "hardline-access-XXXXXX").string();
+  ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+  const fs::path dir = pattern;
+  const fs::path path = dir / "admin-access.log";
+  constexpr int64_t kDay = 86400;
+  constexpr int64_t kNow = 1700000000;
+  auto log = AccessLog::open(path);
+  ASSERT_TRUE(log) << log.error();
+  // A long line, so that the lines kept cross the 64 KiB chunk the purge moves them in.
+  const std::string long_path = "/" + std::string(200, 'x');
+  for (int64_t age : {40, 31, 30, 29, 2, 0}) {
+    for (int i = 0; i < 300; ++i) {
+      AccessEntry entry;
+      entry.unix_seconds = kNow - age * kDay + i;
+      entry.method = "GET";
+      entry.path = long_path;
+      entry.status = 200;
+      entry.result = "ok";
+      ASSERT_TRUE(log->write(entry));
+    }
+  }
+  auto read_all = [&path] {
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  };
+  const std::string before = read_all();
+  // Keep 30 days: the lines 40 and 31 days old go (600), those from exactly 30 days on stay.
+  auto purged = log->purge_before(kNow - 30 * kDay);
+  ASSERT_TRUE(purged) << purged.error();
+  EXPECT_EQ(*purged, 600U);
+  const std::string after = read_all();
+  EXPECT_EQ(std::count(after.begin(), after.end(), '\n'), 4 * 300);
+  EXPECT_TRUE(after.starts_with(format_utc(kNow - 30 * kDay)));
+  EXPECT_EQ(after, before.substr(before.size() - after.size()));  // the kept tail, unchanged
+  // Appending still works, at the new end; nothing more to purge.
+  AccessEntry entry;
+  entry.unix_seconds = kNow;
+  entry.method = "GET";
+  entry.path = "/health";
+  entry.status = 200;
+  entry.result = "ok";
+  ASSERT_TRUE(log->write(entry));
+  EXPECT_EQ(read_all(), after + format_access_line(entry));
+  EXPECT_EQ(log->purge_before(kNow - 30 * kDay).value_or(99), 0U);
+  // Everything older than the future: the file becomes empty.
+  EXPECT_EQ(log->purge_before(kNow + kDay).value_or(0), 4U * 300 + 1);
+  EXPECT_EQ(read_all(), "");
   fs::remove_all(dir);
 }
 
