@@ -66,7 +66,7 @@ format:
 	git ls-files '*.cc' '*.h' | xargs clang-format -i
 
 lint: build
-	git ls-files 'src/*.cc' | xargs clang-tidy -p $(BUILD) --quiet
+	git ls-files 'src/*.cc' | xargs -P $(JOBS) -n 8 clang-tidy -p $(BUILD) --quiet
 
 clean:
 	rm -rf $(BUILD) $(SAN_BUILD)
