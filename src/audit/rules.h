@@ -13,11 +13,12 @@ namespace hardline::audit {
 std::vector<Finding> run_rules(const config::Config& config, const Facts& facts);
 
 // The sections, for tests: MP-1 and OS-1..OS-8; FS-1..FS-4; NET-1..NET-7; the rest (DB, SIP,
-// RT, PW, UP, TE, LOG, MON, CHK, DR).
+// RT, PW, UP, TE, LOG, MON, CHK, DR), of which routing_rules gives SIP-4 and RT-1..RT-8.
 std::vector<Finding> host_rules(const config::Config& config, const Facts& facts);
 std::vector<Finding> file_rules(const config::Config& config, const Facts& facts);
 std::vector<Finding> network_rules(const config::Config& config, const Facts& facts);
 std::vector<Finding> service_rules(const config::Config& config, const Facts& facts);
+std::vector<Finding> routing_rules(const config::Config& config);
 
 // 0 when no finding fails, 1 otherwise.
 int exit_status(const std::vector<Finding>& findings);

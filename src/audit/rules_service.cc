@@ -1,5 +1,5 @@
-// DB, SIP, RT, PW, UP, TE, LOG, MON, CHK and DR: what the config enables, what the build does
-// on its own, and the items only the operator can do.
+// DB, SIP-1..SIP-3, PW, UP, TE, LOG, MON, CHK and DR (SIP-4 and RT in rules_routing.cc): what
+// the config enables, what the build does on its own, and the items only the operator can do.
 #include <algorithm>
 #include <string>
 
@@ -73,36 +73,7 @@ std::vector<Finding> sip_rules(const config::Config& config) {
                           "sip.server_header \"" + header + "\" names the software (no version)",
                           "set server_header = \"\" in [sip]: scanners learn nothing"));
   }
-  out.push_back(finding("SIP-4", "traffic to other networks", Status::kManual,
-                        "what may cross between networks depends on trunks and peers outside "
-                        "Hardline",
-                        "put a session border controller or firewall between Hardline's "
-                        "networks and any other; accept trunk traffic only from the provider's "
-                        "addresses"));
   return out;
-}
-
-std::vector<Finding> routing_rules() {
-  // The dialplan (RT-*) is a separate part; in this build the checks are the operator's.
-  const char* no_dialplan = "this build routes no calls: there is no dialplan to check yet";
-  return {
-      finding("RT-1", "routing loops", Status::kNotApplicable,
-              "this build forwards no requests, so no loop can form through it"),
-      finding("RT-2", "internal numbers for authenticated clients", Status::kNotApplicable,
-              std::string(no_dialplan) + "; registering already needs digest authentication"),
-      finding("RT-3", "clients by source address", Status::kManual, no_dialplan,
-              "name your networks (guard.trusted for your own) and keep phones on addresses "
-              "you can tell apart (docs/operations.md, \"Network\")"),
-      finding("RT-4", "dialout", Status::kNotApplicable,
-              std::string(no_dialplan) + " and no trunk, so nothing can be charged"),
-      finding("RT-5", "incoming caller ID", Status::kNotApplicable, no_dialplan),
-      finding("RT-6", "caller ID from the account", Status::kNotApplicable, no_dialplan),
-      finding("RT-7", "dialplan documented", Status::kManual, no_dialplan,
-              "when you add routing, keep a table of its rules next to the config"),
-      finding("RT-8", "dialplan tested", Status::kManual, no_dialplan,
-              "when you add routing, test every rule with the numbers you expect to match and "
-              "not to match"),
-  };
 }
 
 std::vector<Finding> password_rules(const config::Config& config) {
@@ -229,10 +200,15 @@ std::vector<Finding> logging_rules(const config::Config& config, const Facts& fa
                               " with debug logging",
                           "keep debug records a few days at most (retention_days = 7)"));
   } else {
-    out.push_back(finding("LOG-3", "retention", Status::kPass,
-                          "privacy.retention_days = " + std::to_string(privacy.retention_days) +
-                              ": the purge job deletes stored records beyond it; expired "
-                              "registrations are purged"));
+    out.push_back(
+        finding("LOG-3", "retention", Status::kPass,
+                "privacy.retention_days = " + std::to_string(privacy.retention_days) +
+                    (privacy.retention_days == 0
+                         ? ": nothing is kept beyond what the service needs (ended bans for "
+                           "guard.repeat_memory; the admin access log is left to logrotate)"
+                         : ": admin access log lines older than that are deleted (at start and "
+                           "hourly), and ended bans are kept no longer than that") +
+                    "; expired registrations are purged"));
   }
   if (config.admin.enabled) {
     if (facts.logrotate_installed) {
@@ -318,7 +294,7 @@ std::vector<Finding> service_rules(const config::Config& config, const Facts& fa
                         "checked under FS-3"));
   out.push_back(finding("DB-3", "query allow list", Status::kPass,
                         "built in: the queries are a fixed set compiled into the program"));
-  for (auto&& part : {sip_rules(config), routing_rules(), password_rules(config)}) {
+  for (auto&& part : {sip_rules(config), routing_rules(config), password_rules(config)}) {
     out.insert(out.end(), part.begin(), part.end());
   }
   out.push_back(finding("UP-1", "version", Status::kManual, "Hardline " + facts.version,

@@ -114,6 +114,19 @@ class FreshDeploymentTest(unittest.TestCase):
             ("NET-7", "unused switch ports"): "manual",
             ("UP-1", "version"): "manual",
             ("DB-2", "database privileges"): "not-applicable",
+            # Routing: the B2BUA's built-in parts, and the example dialplan `init` writes (a
+            # placeholder trunk without sources, dial-out for the group dialout with brakes).
+            ("SIP-4", "legs kept apart"): "pass",
+            ("SIP-4", "traffic to other networks"): "manual",
+            ("RT-1", "routing loops"): "pass",
+            ("RT-2", "internal numbers for authenticated clients"): "pass",
+            ("RT-3", "clients by source address"): "manual",  # the example has no [sources]
+            ("RT-4", "who may use trunks"): "pass",
+            ("RT-4", "toll-fraud brakes"): "pass",
+            ("RT-5", "incoming caller ID (trunk provider)"): "pass",
+            ("RT-6", "caller ID from the account"): "pass",
+            ("RT-7", "dialplan documented"): "manual",
+            ("RT-8", "dialplan check"): "pass",
         }
         for (check_id, check), status in expected.items():
             with self.subTest(check_id=check_id, check=check):
@@ -231,6 +244,37 @@ class WeakenedDeploymentTest(unittest.TestCase):
         fix = finding(report, "FS-3", "secrets unreadable for others")["fix"]
         self.assertIn(f"chmod 0600 {deployment.database}", fix)
 
+    def test_dialplan_mistakes_are_found_as_dialplan_check_finds_them(self):
+        """RT-8 runs `hardline dialplan check`'s analysis: a shadowed rule fails with the same
+        line; RT-4 warns about a trunk rule whose brake was taken off."""
+        deployment = Deployment()
+        self.addCleanup(deployment.close)
+        dialplan = os.path.join(deployment.dir, "dialplan.toml")
+        with open(dialplan) as f:
+            text = f.read()
+        self.assertIn("max_per_hour = 10\n", text)
+        text = text.replace("max_per_hour = 10\n", "max_per_hour = 0\n", 1)
+        text += ('\n[[dialplan.rule]]\nname = "late-internal"\nmatch = \'1[0-9]{3}\'\n'
+                 'action = "local"\n')
+        with open(dialplan, "w") as f:
+            f.write(text)
+        check = run("dialplan", "check", "-c", deployment.config)
+        self.assertEqual(check.returncode, 1, check.stdout + check.stderr)
+        shadowed = [line for line in check.stdout.splitlines() if "'late-internal'" in line]
+        self.assertEqual(len(shadowed), 1, check.stdout)
+
+        report, code = audit_json(deployment.config)
+        self.assertEqual(code, 1)
+        tested = finding(report, "RT-8", "dialplan check")
+        self.assertEqual(tested["status"], "fail", tested)
+        self.assertIn(shadowed[0], tested["evidence"])
+        self.assertIn("hardline dialplan check", tested["fix"])
+        brakes = finding(report, "RT-4", "toll-fraud brakes")
+        self.assertEqual(brakes["status"], "warn", brakes)
+        self.assertIn("'international'", brakes["evidence"])
+        self.assertIn("max_per_hour = 0", brakes["evidence"])
+        self.assertEqual(finding(report, "RT-4", "who may use trunks")["status"], "pass")
+
 
 @unittest.skipUnless(os.geteuid() == 0 and shutil.which("ip") and shutil.which("nft"),
                      "SKIPPED: the firewall test needs root, ip and nft (network namespaces)")
@@ -317,8 +361,7 @@ class FirewallNamespaceTest(unittest.TestCase):
 
 class SystemLayoutTest(unittest.TestCase):
     """`hardline init --system --root DIR` (the system layout in a directory) audited: the files
-    pass FS-1..FS-3. The option comes with the privilege-drop work; until it is in this build
-    the test says so and skips."""
+    pass FS-1..FS-3. Skipped by a build without the option."""
 
     def test_fresh_system_deployment(self):
         help_text = run("init", "--help").stdout

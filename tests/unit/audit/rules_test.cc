@@ -118,6 +118,48 @@ Facts good_facts() {
   return facts;
 }
 
+// A routing setup as docs/dialplan.md writes it: an office network, a provider trunk recognised
+// by address, internal numbers for accounts, dial-out for the group dialout with the loader's
+// default brakes, inbound numbers from the trunk.
+config::Rule rule(const char* name, const char* match, config::RuleAction action, uint32_t line) {
+  config::Rule r;
+  r.name = name;
+  r.match = match;
+  r.action = action;
+  r.where = {"/etc/hardline/dialplan.toml", line};
+  return r;
+}
+
+void with_dialplan(config::Config& c) {
+  c.sources = {{"office", {*parse_network("10.0.0.0/8"), *parse_network("fd00::/8")}, {}}};
+  config::Trunk provider;
+  provider.name = "provider";
+  provider.host = "sip.provider.example";
+  provider.sources = {*parse_network("198.51.100.0/24")};
+  c.trunks = {provider};
+  config::Rule internal = rule("internal", "[1-9][0-9]{2,3}", config::RuleAction::kLocal, 10);
+  config::Rule dialout =
+      rule("international", "00([1-9][0-9]{6,14})", config::RuleAction::kTrunk, 20);
+  dialout.trunk = "provider";
+  dialout.to = "+$1";
+  dialout.groups = {"dialout"};
+  dialout.max_concurrent = config::kTrunkMaxConcurrent;
+  dialout.max_per_hour = config::kTrunkMaxPerHour;
+  dialout.max_duration = config::kTrunkMaxDuration;
+  config::Rule did = rule("did", "\\+49301234(5[0-9])", config::RuleAction::kLocal, 30);
+  did.to = "10$1";
+  did.callers = {false, false, false, {"provider"}};
+  c.dialplan.rules = {internal, dialout, did};
+}
+
+config::Rule& rule_named(config::Config& c, const char* name) {
+  for (config::Rule& r : c.dialplan.rules) {
+    if (r.name == name) return r;
+  }
+  ADD_FAILURE() << "no rule " << name;
+  return c.dialplan.rules.front();
+}
+
 const Finding* find(const std::vector<Finding>& findings, const std::string& id,
                     const std::string& check) {
   for (const Finding& finding : findings) {
@@ -443,8 +485,180 @@ const RuleCase kCases[] = {
     {"Server header with a version (not from the loader)",
      [](config::Config& c, auto&) { c.sip.server_header = "Hardline 0.1"; }, "SIP-3",
      "Server header", kFail, "carries a version"},
-    // RT
-    {"no dialplan", [](auto&, Facts&) {}, "RT-4", "dialout", kNa, "no trunk"},
+    // SIP-4: the B2BUA keeps legs apart; the rest is the network's.
+    {"legs kept apart", [](auto&, Facts&) {}, "SIP-4", "legs kept apart", kPass,
+     "P-Asserted-Identity"},
+    {"no trunks", [](auto&, Facts&) {}, "SIP-4", "traffic to other networks", kManual,
+     "no [[trunk]]"},
+    {"trunk sources listed", [](config::Config& c, auto&) { with_dialplan(c); }, "SIP-4",
+     "traffic to other networks", kManual, "trunk 'provider' (calls from 198.51.100.0/24)"},
+    // RT-1: Max-Forwards and Hardline's hop count; transit to an untrusted trunk warns.
+    {"loop limits", [](auto&, Facts&) {}, "RT-1", "routing loops", kPass,
+     "calls.max_hops = 5"},
+    {"loop limits with forks",
+     [](config::Config& c, auto&) {
+       with_dialplan(c);
+       c.calls.max_forks = 3;
+     },
+     "RT-1", "routing loops", kPass, "calls.max_forks = 3"},
+    {"trusted trunk gets the hop count",
+     [](config::Config& c, auto&) {
+       with_dialplan(c);
+       c.trunks[0].trusted = true;
+     },
+     "RT-1", "routing loops", kPass, "trusted trunk(s) 'provider'"},
+    {"transit from trunks to an untrusted trunk",
+     [](config::Config& c, auto&) {
+       with_dialplan(c);
+       rule_named(c, "international").callers.any_trunk = true;
+     },
+     "RT-1", "routing loops", kWarn, "sends calls from trunks out to 'provider'"},
+    {"transit to a trusted trunk",
+     [](config::Config& c, auto&) {
+       with_dialplan(c);
+       rule_named(c, "international").callers.any_trunk = true;
+       c.trunks[0].trusted = true;
+     },
+     "RT-1", "routing loops", kPass, "calls.max_hops"},
+    // RT-2
+    {"internal numbers need authentication", [](config::Config& c, auto&) { with_dialplan(c); },
+     "RT-2", "internal numbers for authenticated clients", kPass, "challenged (407"},
+    {"anonymous callers reach local accounts",
+     [](config::Config& c, auto&) {
+       with_dialplan(c);
+       rule_named(c, "internal").callers.anonymous = true;
+     },
+     "RT-2", "internal numbers for authenticated clients", kWarn,
+     "'internal' (/etc/hardline/dialplan.toml:10)"},
+    {"anonymous callers from the office only",
+     [](config::Config& c, auto&) {
+       with_dialplan(c);
+       rule_named(c, "internal").callers.anonymous = true;
+       rule_named(c, "internal").sources = {"office"};
+     },
+     "RT-2", "internal numbers for authenticated clients", kPass, "no dialplan rule"},
+    // RT-3
+    {"no source categories", [](auto&, Facts&) {}, "RT-3", "clients by source address", kManual,
+     "no [sources]"},
+    {"source categories defined, unused", [](config::Config& c, auto&) { with_dialplan(c); },
+     "RT-3", "clients by source address", kPass,
+     "office (10.0.0.0/8, fd00::/8); used by rule(s) none"},
+    {"source categories used",
+     [](config::Config& c, auto&) {
+       with_dialplan(c);
+       rule_named(c, "international").sources = {"office"};
+     },
+     "RT-3", "clients by source address", kPass, "used by rule(s) 'international'"},
+    {"trunk without sources",
+     [](config::Config& c, auto&) {
+       with_dialplan(c);
+       c.trunks[0].sources.clear();
+     },
+     "RT-3", "clients by source address", kPass, "no inbound call is taken"},
+    // RT-4: who may use each trunk rule, and its brakes.
+    {"no trunk rule", [](auto&, Facts&) {}, "RT-4", "who may use trunks", kPass,
+     "no dialplan rule sends calls to a trunk"},
+    {"trunk rule for a group", [](config::Config& c, auto&) { with_dialplan(c); }, "RT-4",
+     "who may use trunks", kPass, "'international' to trunk 'provider': accounts in dialout"},
+    {"trunk rule for every account (not from the loader)",
+     [](config::Config& c, auto&) {
+       with_dialplan(c);
+       rule_named(c, "international").groups.clear();
+     },
+     "RT-4", "who may use trunks", kFail, "every account or anyone"},
+    {"trunk rule for anonymous callers (not from the loader)",
+     [](config::Config& c, auto&) {
+       with_dialplan(c);
+       rule_named(c, "international").groups.clear();
+       rule_named(c, "international").callers = {false, true, false, {}};
+     },
+     "RT-4", "who may use trunks", kFail, "'international'"},
+    {"default brakes", [](config::Config& c, auto&) { with_dialplan(c); }, "RT-4",
+     "toll-fraud brakes", kPass, "'international' (2 at once, 20/hour, 7200 s max)"},
+    {"brake taken off",
+     [](config::Config& c, auto&) {
+       with_dialplan(c);
+       rule_named(c, "international").max_per_hour = 0;
+     },
+     "RT-4", "toll-fraud brakes", kWarn, "dialplan.toml:20: max_per_hour = 0"},
+    {"no concurrency brake",
+     [](config::Config& c, auto&) {
+       with_dialplan(c);
+       rule_named(c, "international").max_concurrent = 0;
+     },
+     "RT-4", "toll-fraud brakes", kWarn, "max_concurrent = 0"},
+    {"no duration of its own",
+     [](config::Config& c, auto&) {
+       with_dialplan(c);
+       rule_named(c, "international").max_duration = 0;
+     },
+     "RT-4", "toll-fraud brakes", kPass, "calls.max_duration 14400 s max"},
+    // RT-5: each trunk's caller-ID policy.
+    {"no trunk, no incoming caller ID", [](auto&, Facts&) {}, "RT-5", "incoming caller ID", kNa,
+     "no [[trunk]]"},
+    {"default caller-ID pattern", [](config::Config& c, auto&) { with_dialplan(c); }, "RT-5",
+     "incoming caller ID (trunk provider)", kPass, "otherwise it is shown as Anonymous"},
+    {"caller ID rejected on mismatch",
+     [](config::Config& c, auto&) {
+       with_dialplan(c);
+       c.trunks[0].caller_id_mismatch = config::CallerIdMismatch::kReject;
+     },
+     "RT-5", "incoming caller ID (trunk provider)", kPass, "the call is refused"},
+    {"narrower caller-ID pattern",
+     [](config::Config& c, auto&) {
+       with_dialplan(c);
+       c.trunks[0].caller_id_pattern = "\\+49[0-9]{6,14}";
+     },
+     "RT-5", "incoming caller ID (trunk provider)", kPass, "admits only what the default admits"},
+    {"caller-ID pattern admitting anything",
+     [](config::Config& c, auto&) {
+       with_dialplan(c);
+       c.trunks[0].caller_id_pattern = ".*";
+     },
+     "RT-5", "incoming caller ID (trunk provider)", kWarn, "beyond digits, A-D and '+'"},
+    {"caller-ID pattern the analysis cannot decide",
+     [](config::Config& c, auto&) {
+       with_dialplan(c);
+       c.trunks[0].caller_id_pattern = "(?i)[0-9a-d]+";
+     },
+     "RT-5", "incoming caller ID (trunk provider)", kWarn, "cannot be decided"},
+    // RT-6, RT-7
+    {"caller ID from the account", [](auto&, Facts&) {}, "RT-6", "caller ID from the account",
+     kPass, "own number and display name"},
+    {"empty dialplan explained", [](auto&, Facts&) {}, "RT-7", "dialplan documented", kManual,
+     "no dialplan rules"},
+    {"dialplan to draw", [](config::Config& c, auto&) { with_dialplan(c); }, "RT-7",
+     "dialplan documented", kManual, "3 dialplan rule(s)"},
+    // RT-8: `hardline dialplan check`'s analysis: errors fail, warnings warn.
+    {"empty dialplan checked", [](auto&, Facts&) {}, "RT-8", "dialplan check", kPass,
+     "0 rule(s), 0 trunk(s), 0 source categories: 0 error(s), 0 warning(s)"},
+    {"clean dialplan", [](config::Config& c, auto&) { with_dialplan(c); }, "RT-8",
+     "dialplan check", kPass, "3 rule(s), 1 trunk(s), 1 source categories: 0 error(s)"},
+    {"shadowed rule",
+     [](config::Config& c, auto&) {
+       with_dialplan(c);
+       c.dialplan.rules.insert(c.dialplan.rules.begin(),
+                               rule("everything", "[0-9]+", config::RuleAction::kLocal, 5));
+     },
+     "RT-8", "dialplan check", kFail, "dialplan.toml:10: error: rule 'internal'"},
+    {"pattern that matches nothing",
+     [](config::Config& c, auto&) {
+       with_dialplan(c);
+       c.dialplan.rules.push_back(rule("never", "1^2", config::RuleAction::kLocal, 40));
+     },
+     "RT-8", "dialplan check", kFail, "dialplan.toml:40: error: rule 'never'"},
+    {"rule for a trunk without sources",
+     [](config::Config& c, auto&) {
+       with_dialplan(c);
+       c.trunks[0].sources.clear();
+     },
+     "RT-8", "dialplan check", kWarn, "dialplan.toml:30: warning: rule 'did'"},
+    {"pattern that does not compile (not from the loader)",
+     [](config::Config& c, auto&) {
+       with_dialplan(c);
+       rule_named(c, "internal").match = "(";
+     },
+     "RT-8", "dialplan check", kFail, "internal"},
     // PW
     {"password policy", [](auto&, Facts&) {}, "PW-1", "password policy", kPass, "24 random"},
     {"MD5 offered",
