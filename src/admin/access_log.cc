@@ -88,7 +88,7 @@ Result<size_t, std::string> AccessLog::purge_before(int64_t cutoff_unix) {
   if (rw_fd_ < 0) return tl::unexpected(std::string("the access log is not open"));
   // Each line starts with its UTC time in a fixed-width form, so text order is time order.
   const std::string cutoff = format_utc(cutoff_unix);
-  constexpr size_t kChunk = 64 * 1024;
+  constexpr size_t kChunk = size_t{64} * 1024;
   std::string chunk(kChunk, '\0');
   off_t cut = 0;  // the start of the first line to keep
   size_t removed = 0;
