@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "call/router.h"
 #include "sip/chars.h"
 
 namespace hardline::call {
@@ -89,6 +90,37 @@ std::string caller_identity(std::optional<std::string_view> account, std::string
   const std::string user = from.uri.is_sip() ? sip::unescape(from.uri.user) : std::string();
   if (is_plain_number(user)) return "<sip:" + user + "@" + std::string(domain) + ">";
   return "\"Anonymous\" <sip:anonymous@anonymous.invalid>";
+}
+
+std::string shown_identity(const ShownCaller& shown, std::string_view domain) {
+  if (shown.anonymous || shown.number.empty()) {
+    return "\"Anonymous\" <sip:anonymous@anonymous.invalid>";
+  }
+  std::string out;
+  const std::string quoted = quote_display_name(shown.display_name);
+  if (!quoted.empty()) out.append(quoted).append(" ");
+  out.append("<sip:").append(escape_user(shown.number)).append("@").append(domain).append(">");
+  return out;
+}
+
+std::string escape_user(std::string_view user) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  static constexpr std::string_view kMarks = "-_.!~*'()&=+$,;?/";
+  std::string out;
+  out.reserve(user.size());
+  for (const char c : user) {
+    const auto byte = static_cast<unsigned char>(c);
+    const bool alnum = (byte >= '0' && byte <= '9') || (byte >= 'a' && byte <= 'z') ||
+                       (byte >= 'A' && byte <= 'Z');
+    if (alnum || kMarks.find(c) != std::string_view::npos) {
+      out.push_back(c);
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[byte >> 4]);
+      out.push_back(kHex[byte & 0xf]);
+    }
+  }
+  return out;
 }
 
 uint32_t hop_count(const sip::Message& request) {

@@ -44,6 +44,15 @@ std::string rewrite_sdp_for_leg(std::string_view body, std::string_view content_
 std::string caller_identity(std::optional<std::string_view> account, std::string_view display_name,
                             const sip::NameAddr& from, std::string_view domain);
 
+// The caller ID a router decided (a trunk's, checked against its policy): the number at our
+// domain with its display name, or the anonymous identity.
+struct ShownCaller;
+std::string shown_identity(const ShownCaller& shown, std::string_view domain);
+
+// A SIP URI's user part for any bytes: unreserved and user-unreserved characters as they are
+// (RFC 3261 §25.1), everything else %HH.
+std::string escape_user(std::string_view user);
+
 // "\"Alice \\\"A\\\"\"": a display name as a quoted-string; control characters dropped, at most
 // 64 bytes kept. Empty in, empty out.
 std::string quote_display_name(std::string_view name);

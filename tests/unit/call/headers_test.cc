@@ -166,7 +166,7 @@ TEST(LocalRouterTest, OnlyAuthenticatedCallersReachLocalAccounts) {
   };
   for (const Case& c : kCases) {
     SCOPED_TRACE(c.dialled);
-    RouteRequest request{c.dialled, c.caller, Endpoint{}, Protocol::kUdp};
+    RouteRequest request{c.dialled, c.caller, Endpoint{}, Protocol::kUdp, {}, {}};
     const RouteDecision decision = router.route(request);
     EXPECT_EQ(decision.kind, c.kind);
     if (c.kind == RouteDecision::Kind::kLocal) {
