@@ -140,6 +140,8 @@ uint16_t map_failure(uint16_t status) {
     case 408:
     case 410:
     case 480:
+    case 482:  // a loop seen further on: the caller learns it was a loop, and nothing else
+    case 483:
     case 484:
     case 486:
     case 487:

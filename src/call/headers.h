@@ -63,10 +63,10 @@ bool is_plain_number(std::string_view user);
 // The hop count the request carries (kHopHeader): 0 when absent or not a number below 1000.
 uint32_t hop_count(const sip::Message& request);
 
-// The status the caller gets for a callee's final failure: most pass through (404, 480, 486,
-// 488, 6xx, ...), 408 stays 408, a redirect or a challenge Hardline could not answer is 480 (the
-// caller must not learn the callee's other addresses), any other 4xx is 480, and a 5xx is 502:
-// the server failing was not Hardline.
+// The status the caller gets for a callee's final failure: most pass through (404, 480, 482,
+// 483, 486, 488, 6xx, ...), 408 stays 408, a redirect or a challenge Hardline could not answer is
+// 480 (the caller must not learn the callee's other addresses), any other 4xx is 480, and a 5xx is
+// 502: the server failing was not Hardline.
 uint16_t map_failure(uint16_t status);
 
 // Among two final failures of a call's forks, the one to tell the caller (RFC 3261 §16.7

@@ -117,7 +117,9 @@ config::LocalTime system_local_time(int64_t unix_seconds) {
   return local_time_of(local);
 }
 
-void prepare_time_zone() { tzset(); }
+void prepare_time_zone() {
+  tzset();
+}
 
 routing::CallRequest make_call_request(const call::RouteRequest& request, routing::Caller caller,
                                        config::LocalTime time) {
@@ -199,9 +201,10 @@ call::RouteDecision DialplanRouter::route(const call::RouteRequest& request) {
     shown = trunk_caller_id(dialplan_, caller.name, request);
     if (!shown) {
       ++caller_ids_refused_;
-      spdlog::warn("security event: a call from trunk '{}' refused: its caller ID fails the "
-                   "trunk's caller_id_pattern",
-                   caller.name);
+      spdlog::warn(
+          "security event: a call from trunk '{}' refused: its caller ID fails the "
+          "trunk's caller_id_pattern",
+          caller.name);
       call::RouteDecision refused;
       refused.status = 403;
       return refused;
@@ -243,14 +246,16 @@ uint16_t DialplanRouter::on_call_started(uint64_t call, const call::RouteRequest
   if (!started) {
     // Privacy: the account or trunk is named only under privacy.mode = "debug".
     if (name_callers_ && kind != "source") {
-      spdlog::warn("security event: toll-fraud brake {} tripped on dialplan rule '{}' by {} {}: "
-                   "call refused with {}",
-                   routing::brake_name(started.error()), rule.name, kind,
-                   kind == "trunk" ? key.substr(6) : key, kBrakeStatus);
+      spdlog::warn(
+          "security event: toll-fraud brake {} tripped on dialplan rule '{}' by {} {}: "
+          "call refused with {}",
+          routing::brake_name(started.error()), rule.name, kind,
+          kind == "trunk" ? key.substr(6) : key, kBrakeStatus);
     } else {
-      spdlog::warn("security event: toll-fraud brake {} tripped on dialplan rule '{}': call "
-                   "refused with {}",
-                   routing::brake_name(started.error()), rule.name, kBrakeStatus);
+      spdlog::warn(
+          "security event: toll-fraud brake {} tripped on dialplan rule '{}': call "
+          "refused with {}",
+          routing::brake_name(started.error()), rule.name, kBrakeStatus);
     }
     return kBrakeStatus;
   }
