@@ -80,8 +80,10 @@ class DialplanRouterTest : public ::testing::Test {
  protected:
   DialplanRouterTest()
       : dialplan_(routing::testing::dialplan_of(kRouting)),
-        router_(dialplan_, resolve_trunks(dialplan_.trunks(), problems_), clock_, directory_,
-                false, [](int64_t) { return config::LocalTime{0, 600}; }) {}
+        router_(dialplan_, resolve_trunks(dialplan_.trunks(), problems_), clock_, directory_, false,
+                [](int64_t) {
+                  return config::LocalTime{0, 600};
+                }) {}
 
   call::RouteRequest request(std::string_view dialled, std::optional<std::string_view> caller,
                              const char* source = "198.51.100.7") {
@@ -113,8 +115,8 @@ TEST_F(DialplanRouterTest, CallerIdentifiedByAccountTrunkAddressOrNobody) {
   routing::Caller account = identify_caller(request("1", "1000"), dialplan_, directory_);
   EXPECT_EQ(account.kind, routing::CallerKind::kAccount);
   EXPECT_EQ(account.groups, std::vector<std::string>{"dialout"});
-  routing::Caller trunk = identify_caller(request("1", std::nullopt, "192.0.2.50"), dialplan_,
-                                          directory_);
+  routing::Caller trunk =
+      identify_caller(request("1", std::nullopt, "192.0.2.50"), dialplan_, directory_);
   EXPECT_EQ(trunk.kind, routing::CallerKind::kTrunk);
   EXPECT_EQ(trunk.name, "provider");
   EXPECT_EQ(identify_caller(request("1", std::nullopt), dialplan_, directory_).kind,
@@ -207,8 +209,9 @@ TEST_F(DialplanRouterTest, BrakeRefusesSecondConcurrentCallUntilTheFirstEnds) {
   EXPECT_EQ(router_.on_call_started(3, in, decision), 0);
   // Another account has brakes of its own; a rule without brakes takes no ticket.
   EXPECT_EQ(router_.on_call_started(4, request("0049301234567", "1005"), decision), 0);
-  EXPECT_EQ(router_.on_call_started(5, request("1001", "1000"), router_.route(request("1001", "1000"))),
-            0);
+  EXPECT_EQ(
+      router_.on_call_started(5, request("1001", "1000"), router_.route(request("1001", "1000"))),
+      0);
   EXPECT_EQ(router_.tickets(), 2u);
 }
 
