@@ -135,7 +135,7 @@ routing::CallRequest make_call_request(const call::RouteRequest& request, routin
 call::RouteDecision map_decision(const routing::Decision& decision,
                                  const std::vector<TrunkTarget>& trunks) {
   call::RouteDecision out;
-  out.cookie = static_cast<uint64_t>(decision.rule + 1);
+  out.cookie = decision.rule < 0 ? 0 : static_cast<uint64_t>(decision.rule) + 1;
   out.max_duration = Millis(int64_t{decision.max_duration} * 1000);
   switch (decision.action) {
     case routing::ActionKind::kLocal:
