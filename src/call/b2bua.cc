@@ -139,7 +139,16 @@ void B2bua::on_invite(const sip::Message& invite, txn::ServerTransactionId id,
 
   const std::string dialled = invite.request_uri.is_sip() ? sip::unescape(invite.request_uri.user)
                                                           : std::string(invite.request_uri.number);
-  RouteRequest request{dialled, caller.account, source, source.protocol};
+  RouteRequest request{dialled, caller.account, source, source.protocol, {}, {}};
+  // A caller without an account (a trunk): its From is what the router checks as caller ID.
+  std::string from_user;
+  std::string from_display;
+  if (!caller.account) {
+    if (invite.from.uri.is_sip()) from_user = sip::unescape(invite.from.uri.user);
+    from_display = sip::display_name_text(invite.from);
+    request.from_user = from_user;
+    request.from_display = from_display;
+  }
   RouteDecision decision = router_->route(request);
   std::vector<Contact> contacts;
   switch (decision.kind) {
@@ -167,7 +176,15 @@ void B2bua::on_invite(const sip::Message& invite, txn::ServerTransactionId id,
     call.id = new_id;
     return call;
   });
+  // The router's brakes (concurrent calls, calls per hour) before anything is sent.
+  if (const uint16_t refused = router_->on_call_started(call_id, request, decision); refused != 0) {
+    calls_.erase(call_id);
+    refuse(invite, id, source, refused >= 300 && refused <= 699 ? refused : 403,
+           counters_.rejected);
+    return;
+  }
   Call& call = *calls_.find(call_id);
+  call.started_hook = true;
   ++live_;
   ++counters_.started;
   if (!account.empty()) {
@@ -201,13 +218,13 @@ void B2bua::on_invite(const sip::Message& invite, txn::ServerTransactionId id,
   call.hops = hops;
   call.max_forwards =
       static_cast<uint8_t>(std::min<uint32_t>(invite.max_forwards.value_or(71) - 1, 70));
-  router_->on_call_started(call_id, request, call.decision);
-  call.started_hook = true;
 
   // The callee's legs: one per contact, each a dialog of its own.
   const bool remote = call.decision.kind == RouteDecision::Kind::kRemote;
   const std::string identity =
-      caller_identity(caller.account, caller.display_name, invite.from, settings_.domain);
+      call.decision.shown_caller
+          ? shown_identity(*call.decision.shown_caller, settings_.domain)
+          : caller_identity(caller.account, caller.display_name, invite.from, settings_.domain);
   const std::string to_party = remote
                                    ? "<" + call.decision.remote.request_uri + ">"
                                    : "<sip:" + call.decision.account + "@" + settings_.domain + ">";

@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "call/router.h"
 #include "sip/chars.h"
 
 namespace hardline::call {
@@ -91,6 +92,37 @@ std::string caller_identity(std::optional<std::string_view> account, std::string
   return "\"Anonymous\" <sip:anonymous@anonymous.invalid>";
 }
 
+std::string shown_identity(const ShownCaller& shown, std::string_view domain) {
+  if (shown.anonymous || shown.number.empty()) {
+    return "\"Anonymous\" <sip:anonymous@anonymous.invalid>";
+  }
+  std::string out;
+  const std::string quoted = quote_display_name(shown.display_name);
+  if (!quoted.empty()) out.append(quoted).append(" ");
+  out.append("<sip:").append(escape_user(shown.number)).append("@").append(domain).append(">");
+  return out;
+}
+
+std::string escape_user(std::string_view user) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  static constexpr std::string_view kMarks = "-_.!~*'()&=+$,;?/";
+  std::string out;
+  out.reserve(user.size());
+  for (const char c : user) {
+    const auto byte = static_cast<unsigned char>(c);
+    const bool alnum = (byte >= '0' && byte <= '9') || (byte >= 'a' && byte <= 'z') ||
+                       (byte >= 'A' && byte <= 'Z');
+    if (alnum || kMarks.find(c) != std::string_view::npos) {
+      out.push_back(c);
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[byte >> 4]);
+      out.push_back(kHex[byte & 0xf]);
+    }
+  }
+  return out;
+}
+
 uint32_t hop_count(const sip::Message& request) {
   for (const sip::Header& header : request.headers) {
     if (header.id != sip::HeaderId::kOther || !sip::iequals(header.name, kHopHeader)) continue;
@@ -108,6 +140,8 @@ uint16_t map_failure(uint16_t status) {
     case 408:
     case 410:
     case 480:
+    case 482:  // a loop seen further on: the caller learns it was a loop, and nothing else
+    case 483:
     case 484:
     case 486:
     case 487:

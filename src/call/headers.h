@@ -44,6 +44,15 @@ std::string rewrite_sdp_for_leg(std::string_view body, std::string_view content_
 std::string caller_identity(std::optional<std::string_view> account, std::string_view display_name,
                             const sip::NameAddr& from, std::string_view domain);
 
+// The caller ID a router decided (a trunk's, checked against its policy): the number at our
+// domain with its display name, or the anonymous identity.
+struct ShownCaller;
+std::string shown_identity(const ShownCaller& shown, std::string_view domain);
+
+// A SIP URI's user part for any bytes: unreserved and user-unreserved characters as they are
+// (RFC 3261 §25.1), everything else %HH.
+std::string escape_user(std::string_view user);
+
 // "\"Alice \\\"A\\\"\"": a display name as a quoted-string; control characters dropped, at most
 // 64 bytes kept. Empty in, empty out.
 std::string quote_display_name(std::string_view name);
@@ -54,10 +63,10 @@ bool is_plain_number(std::string_view user);
 // The hop count the request carries (kHopHeader): 0 when absent or not a number below 1000.
 uint32_t hop_count(const sip::Message& request);
 
-// The status the caller gets for a callee's final failure: most pass through (404, 480, 486,
-// 488, 6xx, ...), 408 stays 408, a redirect or a challenge Hardline could not answer is 480 (the
-// caller must not learn the callee's other addresses), any other 4xx is 480, and a 5xx is 502:
-// the server failing was not Hardline.
+// The status the caller gets for a callee's final failure: most pass through (404, 480, 482,
+// 483, 486, 488, 6xx, ...), 408 stays 408, a redirect or a challenge Hardline could not answer is
+// 480 (the caller must not learn the callee's other addresses), any other 4xx is 480, and a 5xx is
+// 502: the server failing was not Hardline.
 uint16_t map_failure(uint16_t status);
 
 // Among two final failures of a call's forks, the one to tell the caller (RFC 3261 §16.7

@@ -22,6 +22,18 @@ struct RouteRequest {
   std::optional<std::string_view> caller;  // the authenticated account, or none
   Endpoint source;                         // where the INVITE came from
   Protocol transport = Protocol::kUdp;
+  // The caller's From as sent (user part unescaped; display name unquoted): only for a caller
+  // without an account (a trunk), whose caller ID the router checks. Never trusted as who calls.
+  std::string_view from_user;
+  std::string_view from_display;
+};
+
+// The caller ID the callee is shown when the router decides it (a call from a trunk, checked
+// against the trunk's policy): the number at our domain, or anonymous.
+struct ShownCaller {
+  std::string number;        // a plain number: the URI's user part as is
+  std::string display_name;  // quoted on the way out; may be ""
+  bool anonymous = false;
 };
 
 // A peer outside this server: a provider's trunk, another PBX.
@@ -45,6 +57,9 @@ struct RouteDecision {
   Millis max_duration{0};
   // Opaque to the call layer: handed back to the hooks (e.g. the rule that matched).
   uint64_t cookie = 0;
+  // Set: the callee sees this caller ID (From). Unset: the account's identity, or for a caller
+  // without one the From user when it is a plain number, else anonymous.
+  std::optional<ShownCaller> shown_caller;
 };
 
 // How a call ended, for the finish hook and the counters.
@@ -65,9 +80,13 @@ class Router {
   virtual bool trusted_source(const Endpoint& /*source*/) const { return false; }
 
   // Hooks around each call the router accepted (kLocal or kRemote), for per-call brakes
-  // (concurrent calls, calls per hour). `call` is unique among live calls.
-  virtual void on_call_started(uint64_t /*call*/, const RouteRequest& /*request*/,
-                               const RouteDecision& /*decision*/) {}
+  // (concurrent calls, calls per hour). `call` is unique among live calls. The start hook runs
+  // before anything is sent on the call's behalf; a status (300..699) refuses the call with it
+  // (a tripped brake), and then the finish hook does not run. 0 lets the call go on.
+  virtual uint16_t on_call_started(uint64_t /*call*/, const RouteRequest& /*request*/,
+                                   const RouteDecision& /*decision*/) {
+    return 0;
+  }
   virtual void on_call_finished(uint64_t /*call*/, const RouteDecision& /*decision*/,
                                 CallEnd /*end*/, uint16_t /*status*/) {}
 };

@@ -15,6 +15,7 @@ Result<std::optional<auth::StoredCredentials>> AccountCache::find(std::string_vi
     if (version_ != *version) {
       entries_.clear();
       names_.clear();
+      groups_.clear();
     }
     version_ = *version;
     checked_ = now;
@@ -45,14 +46,22 @@ Result<std::optional<auth::StoredCredentials>> AccountCache::find(std::string_vi
   if (entries_.size() >= settings_.max_entries) {
     entries_.clear();
     names_.clear();
+    groups_.clear();
   }
   if (*account && !(*account)->name.empty()) names_.emplace(extension, (*account)->name);
+  if (*account && !(*account)->groups.empty()) groups_.emplace(extension, (*account)->groups);
   return credentials_of(entries_.emplace(std::string(extension), entry).first->second);
 }
 
 std::string_view AccountCache::display_name(std::string_view extension) const {
   auto it = names_.find(extension);
   return it != names_.end() ? std::string_view(it->second) : std::string_view{};
+}
+
+const std::vector<std::string>& AccountCache::groups(std::string_view extension) const {
+  static const std::vector<std::string> kNone;
+  auto it = groups_.find(extension);
+  return it != groups_.end() ? it->second : kNone;
 }
 
 std::optional<auth::StoredCredentials> AccountCache::credentials_of(const Entry& entry) {

@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "auth/digest.h"
 #include "common/clock.h"
@@ -40,6 +41,10 @@ class AccountCache {
   // cached). Kept apart from the credentials: most accounts have none and then cost nothing.
   std::string_view display_name(std::string_view extension) const;
 
+  // The groups of an account find() has just answered for, or empty (none, or not cached).
+  // Kept apart like the display names: most accounts have none.
+  const std::vector<std::string>& groups(std::string_view extension) const;
+
   size_t size() const { return entries_.size(); }
 
  private:
@@ -61,6 +66,8 @@ class AccountCache {
   std::unordered_map<std::string, Entry, KeyedHash, std::equal_to<>> entries_{0,
                                                                               KeyedHash::random()};
   std::unordered_map<std::string, std::string, KeyedHash, std::equal_to<>> names_{
+      0, KeyedHash::random()};
+  std::unordered_map<std::string, std::vector<std::string>, KeyedHash, std::equal_to<>> groups_{
       0, KeyedHash::random()};
   std::optional<uint64_t> version_;
   SteadyTime checked_{};

@@ -8,11 +8,34 @@
 
 #include "admin/http_server.h"
 #include "os/confine.h"
+#include "routing/dialplan.h"
 #include "server/admin_link.h"
+#include "server/dialplan_router.h"
 #include "server/sip_server.h"
 #include "store/sqlite_store.h"
 
 namespace hardline::server {
+
+namespace {
+
+// The router's view of the accounts: the server's cache (set once the server exists).
+struct CachedAccounts final : AccountDirectory {
+  AccountCache* cache = nullptr;
+
+  bool exists(std::string_view extension) override {
+    if (cache == nullptr) return false;
+    auto found = cache->find(extension);
+    return found && found->has_value();
+  }
+  std::vector<std::string> groups(std::string_view extension) override {
+    if (cache == nullptr) return {};
+    auto found = cache->find(extension);  // fills the cache's groups when not there yet
+    if (!found || !found->has_value()) return {};
+    return cache->groups(extension);
+  }
+};
+
+}  // namespace
 
 Result<void, std::string> serve(const config::Config& config) {
   auto store = store::open_sqlite(config.store.database, store::OpenMode::kExisting);
@@ -22,7 +45,25 @@ Result<void, std::string> serve(const config::Config& config) {
   }
   SystemClock clock;
   boost::asio::io_context io(1);
+
+  // The dialplan and its trunks: names resolved and the time zone read here, while the resolver
+  // and the zone files are reachable (not from inside the chroot, nor past the seccomp filter).
+  auto dialplan = routing::Dialplan::compile(config);
+  if (!dialplan) return tl::unexpected("cannot compile the dialplan: " + dialplan.error());
+  std::vector<std::string> trunk_problems;
+  std::vector<TrunkTarget> trunks = resolve_trunks(dialplan->trunks(), trunk_problems);
+  for (const std::string& problem : trunk_problems) spdlog::warn("{}", problem);
+  prepare_time_zone();
+  CachedAccounts accounts;
+  DialplanRouter router(*dialplan, std::move(trunks), clock, accounts,
+                        config.privacy.mode == config::Config::PrivacyMode::kDebug);
+
+  // Declared after the router: its calls end (and the router's hooks run) before the router goes.
   SipServer server(io, config, **store, clock);
+  accounts.cache = &server.accounts();
+  server.set_router(router);
+  spdlog::info("dialplan: {} rules, {} trunks, {} source categories", dialplan->rules().size(),
+               dialplan->trunks().size(), dialplan->sources().size());
   if (auto started = server.start(); !started) return started;
 
   // The admin API, /metrics and /health: its socket bound and its files (token hash, access
@@ -79,6 +120,10 @@ Result<void, std::string> serve(const config::Config& config) {
       calls.started, calls.answered, calls.ended, calls.rejected, calls.unavailable, calls.busy,
       calls.declined, calls.no_answer, calls.timed_out, calls.cancelled, calls.other_failure,
       calls.overloaded, calls.loops);
+  spdlog::info(
+      "dialplan: {} calls refused by toll-fraud brakes, {} trunk caller IDs made "
+      "anonymous, {} refused",
+      router.brakes_tripped(), router.caller_ids_rewritten(), router.caller_ids_refused());
   return {};
 }
 

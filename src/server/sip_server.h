@@ -81,6 +81,8 @@ class SipServer final : public transport::Receiver,
   const registrar::Registrar& registrar() const { return registrar_; }
   const guard::Guard& guard() const { return guard_; }
   const call::B2bua& calls() const { return calls_; }
+  // The accounts' credentials, display names and groups, for the router (event loop's thread).
+  AccountCache& accounts() { return accounts_; }
 
   // Replaces the default router (authenticated calls between local accounts only), e.g. with the
   // dialplan's. Before start(); the router must outlive the server.

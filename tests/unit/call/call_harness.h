@@ -186,8 +186,9 @@ class Harness final : public Network, public Locator, public Router, public txn:
     decision.account = std::string(request.dialled);
     return decision;
   }
-  void on_call_started(uint64_t call, const RouteRequest&, const RouteDecision&) override {
+  uint16_t on_call_started(uint64_t call, const RouteRequest&, const RouteDecision&) override {
     started.push_back(call);
+    return refuse_start;
   }
   void on_call_finished(uint64_t call, const RouteDecision&, CallEnd end,
                         uint16_t status) override {
@@ -282,6 +283,7 @@ class Harness final : public Network, public Locator, public Router, public txn:
   std::function<RouteDecision(const RouteRequest&)> route_to;
   std::vector<std::string> routed;
   std::vector<uint64_t> started;
+  uint16_t refuse_start = 0;  // what on_call_started answers
   std::vector<Finished> finished;
   std::vector<bool> stray;
 };

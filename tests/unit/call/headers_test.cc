@@ -134,7 +134,7 @@ TEST(FailureMappingTest, WhatTheCallerIsTold) {
   const std::pair<uint16_t, uint16_t> kCases[] = {
       {404, 404}, {408, 408}, {480, 480}, {486, 486}, {487, 487}, {488, 488}, {403, 403},
       {600, 600}, {603, 603}, {606, 606}, {300, 480}, {302, 480}, {401, 480}, {407, 480},
-      {420, 480}, {481, 480}, {500, 502}, {503, 502}, {504, 502},
+      {420, 480}, {481, 480}, {482, 482}, {483, 483}, {500, 502}, {503, 502}, {504, 502},
   };
   for (const auto& [in, out] : kCases) EXPECT_EQ(map_failure(in), out) << in;
   EXPECT_TRUE(better_failure(486, 0));
@@ -166,7 +166,7 @@ TEST(LocalRouterTest, OnlyAuthenticatedCallersReachLocalAccounts) {
   };
   for (const Case& c : kCases) {
     SCOPED_TRACE(c.dialled);
-    RouteRequest request{c.dialled, c.caller, Endpoint{}, Protocol::kUdp};
+    RouteRequest request{c.dialled, c.caller, Endpoint{}, Protocol::kUdp, {}, {}};
     const RouteDecision decision = router.route(request);
     EXPECT_EQ(decision.kind, c.kind);
     if (c.kind == RouteDecision::Kind::kLocal) {
