@@ -339,6 +339,31 @@ class FirewallNamespaceTest(unittest.TestCase):
         self.assertEqual(v4["status"], "warn", v4)
         self.assertIn("SIP 5060/udp, 5060/tcp not accepted", v4["evidence"])
 
+    def test_a_fresh_system_deployment_reports_every_id_and_nothing_fails(self):
+        """The issue's bar: `hardline init --system` (here under --root), the packaged firewall
+        loaded, a backup directory as docs/operations.md makes it: every checklist ID reported,
+        no `fail`, exit 0."""
+        tmp = tempfile.mkdtemp(prefix="hardline-system-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        result = run("init", "--system", "--root", tmp, "--domain", "pbx.test")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        backups = os.path.join(tmp, "backups")
+        os.makedirs(backups, mode=0o700)
+        self.nft("-f", NFT_FILE)
+        config = os.path.join(tmp, "etc", "hardline", "hardline.toml")
+        report, code = audit_json(config, "--backup-dir", backups, netns=self.netns)
+        ids = []
+        for item in report["checks"]:
+            if item["id"] not in ids:
+                ids.append(item["id"])
+        self.assertEqual(ids, IDS)
+        self.assertEqual([c for c in report["checks"] if c["status"] == "fail"], [])
+        self.assertEqual(code, 0)
+        for check_id in ("NET-1",):
+            for item in report["checks"]:
+                if item["id"] == check_id:
+                    self.assertEqual(item["status"], "pass", item)
+
     def test_nothing_fails_on_a_host_set_up_as_the_docs_say(self):
         """Exit 0: firewall loaded, an existing unprivileged service account (nobody/nogroup
         here; `hardline init --system` creates hardline), files as init makes them."""
