@@ -87,8 +87,7 @@ Finding rt_1(const config::Config& config) {
       ": a call that has passed through Hardline more often gets 482 (X-Hardline-Hops, sent " +
       (trusted.empty() ? std::string("to no trunk: none is trusted")
                        : "only to the trusted trunk(s) " + join(trusted, ", ")) +
-      "); calls.max_forks = " + std::to_string(config.calls.max_forks) +
-      " contacts rung at once";
+      "); calls.max_forks = " + std::to_string(config.calls.max_forks) + " contacts rung at once";
   // Calls from trunks sent out to an untrusted trunk: a loop between two servers is then
   // bounded by Max-Forwards alone, since the hop count is not sent there.
   std::vector<std::string> transit;
@@ -177,12 +176,12 @@ std::vector<Finding> rt_4(const config::Config& config) {
     if (rule->sources.empty() && (open_to_accounts || rule->callers.anonymous)) {
       open.push_back(name);
     }
-    std::string limits = std::to_string(rule->max_concurrent) + " at once, " +
-                         std::to_string(rule->max_per_hour) + "/hour, " +
-                         (rule->max_duration == 0 ? "calls.max_duration " +
-                                                        std::to_string(config.calls.max_duration)
-                                                  : std::to_string(rule->max_duration)) +
-                         " s max";
+    std::string limits =
+        std::to_string(rule->max_concurrent) + " at once, " + std::to_string(rule->max_per_hour) +
+        "/hour, " +
+        (rule->max_duration == 0 ? "calls.max_duration " + std::to_string(config.calls.max_duration)
+                                 : std::to_string(rule->max_duration)) +
+        " s max";
     if (rule->max_concurrent == 0 || rule->max_per_hour == 0) {
       std::vector<std::string> missing;
       if (rule->max_concurrent == 0) missing.emplace_back("max_concurrent");
@@ -211,8 +210,8 @@ std::vector<Finding> rt_4(const config::Config& config) {
                           "remove the 0 (a trunk rule gets 2 at once and 20 an hour per caller "
                           "by default) or set a limit you can afford"));
   } else {
-    out.push_back(finding("RT-4", "toll-fraud brakes", Status::kPass,
-                          "per caller: " + join(braked, ", ")));
+    out.push_back(
+        finding("RT-4", "toll-fraud brakes", Status::kPass, "per caller: " + join(braked, ", ")));
   }
   return out;
 }
@@ -243,11 +242,12 @@ std::vector<Finding> rt_5(const config::Config& config) {
       const routing::Language* of[] = {&*standard};
       narrower = routing::is_subset(*custom, of);
     }
-    const std::string fix = "narrow trunk.caller_id_pattern to digits, A-D and a leading '+' "
-                            "(the default '^\\+?[0-9A-D]{1,32}$'), or set caller_id_mismatch";
+    const std::string fix =
+        "narrow trunk.caller_id_pattern to digits, A-D and a leading '+' "
+        "(the default '^\\+?[0-9A-D]{1,32}$'), or set caller_id_mismatch";
     if (narrower == true) {
-      out.push_back(finding("RT-5", check, Status::kPass,
-                            policy + " (admits only what the default admits)"));
+      out.push_back(
+          finding("RT-5", check, Status::kPass, policy + " (admits only what the default admits)"));
     } else if (narrower == false) {
       out.push_back(finding("RT-5", check, Status::kWarn,
                             policy + ": it admits caller IDs beyond digits, A-D and '+'", fix));
