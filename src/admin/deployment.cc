@@ -69,24 +69,6 @@ std::string with_config_value(std::string text, std::string_view table, std::str
   return text;
 }
 
-std::string toml_quoted(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (byte < 0x20 || byte == 0x7f) {
-      char escaped[8];
-      std::snprintf(escaped, sizeof escaped, "\\u%04X", static_cast<unsigned>(byte));
-      out += escaped;
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
-
 std::string host_name() {
   char name[256] = {};
   if (::gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') return "localhost";
@@ -114,8 +96,8 @@ Result<Deployment, std::string> create_deployment(const InitOptions& options) {
   // written.
   std::string text = config::default_config_text(deployment.domain, listen,
                                                  deployment.dialplan.filename().string());
-  text = with_config_value(std::move(text), "system", "user", toml_quoted(options.user));
-  text = with_config_value(std::move(text), "system", "group", toml_quoted(options.group));
+  text = with_config_value(std::move(text), "system", "user", config::toml_string(options.user));
+  text = with_config_value(std::move(text), "system", "group", config::toml_string(options.group));
   const std::string dialplan_text = config::example_dialplan_text();
   auto parsed = config::parse_config(text, deployment.config);
   if (!parsed) return tl::unexpected("invalid settings: " + parsed.error().message);

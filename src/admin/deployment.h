@@ -36,8 +36,6 @@ struct Deployment {
 // [table]; the text unchanged when there is none.
 std::string with_config_value(std::string text, std::string_view table, std::string_view key,
                               std::string_view value);
-// A TOML basic string holding `text` (quotes, backslashes and control characters escaped).
-std::string toml_quoted(std::string_view text);
 
 // The error text names the path and the reason; nothing is left half made when it fails
 // before the database is created.

@@ -96,11 +96,12 @@ Result<SystemDeployment, std::string> create_system_deployment(const SystemInitO
   std::string text = config::default_config_text(deployment.domain, listen,
                                                  deployment.dialplan.filename().string());
   text = with_config_value(std::move(text), "store", "database",
-                           toml_quoted(deployment.database.string()));
-  text = with_config_value(std::move(text), "admin", "access_log",
-                           toml_quoted((deployment.data_dir / "admin-access.log").string()));
-  text = with_config_value(std::move(text), "system", "user", toml_quoted(options.user));
-  text = with_config_value(std::move(text), "system", "group", toml_quoted(options.group));
+                           config::toml_string(deployment.database.string()));
+  text =
+      with_config_value(std::move(text), "admin", "access_log",
+                        config::toml_string((deployment.data_dir / "admin-access.log").string()));
+  text = with_config_value(std::move(text), "system", "user", config::toml_string(options.user));
+  text = with_config_value(std::move(text), "system", "group", config::toml_string(options.group));
   auto parsed = config::parse_config(text, deployment.config);
   if (!parsed) return tl::unexpected("invalid settings: " + parsed.error().message);
   if (parsed->store.database != deployment.database) {

@@ -189,6 +189,9 @@ struct Config {
 
 std::string_view privacy_mode_name(Config::PrivacyMode mode);  // "stats", "security", "debug"
 
+// A TOML basic string for `text`: quotes, backslashes and control characters escaped.
+std::string toml_string(std::string_view text);
+
 struct ConfigError {
   std::string file;
   uint32_t line = 0;    // 1-based; 0 when the error is about the whole file

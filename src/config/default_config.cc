@@ -6,9 +6,7 @@
 #include "config/config.h"
 
 namespace hardline::config {
-namespace {
 
-// A TOML basic string: quotes, backslashes and control characters escaped.
 std::string toml_string(std::string_view text) {
   std::string out = "\"";
   for (char c : text) {
@@ -26,6 +24,8 @@ std::string toml_string(std::string_view text) {
   }
   return out + "\"";
 }
+
+namespace {
 
 template <class T, class Format>
 std::string toml_array(const std::vector<T>& values, Format format) {

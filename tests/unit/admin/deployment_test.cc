@@ -22,8 +22,8 @@ TEST(ConfigValue, ReplacesTheKeyOfItsTableOnly) {
 TEST(ConfigValue, DefaultConfigTakesAbsolutePathsAndAccount) {
   std::string text = with_config_value(
       config::default_config_text("pbx.example.org", {*parse_endpoint_spec("udp:127.0.0.1:5060")}),
-      "store", "database", toml_quoted("/var/lib/hardline/hardline.db"));
-  text = with_config_value(std::move(text), "system", "user", toml_quoted("hl-svc"));
+      "store", "database", config::toml_string("/var/lib/hardline/hardline.db"));
+  text = with_config_value(std::move(text), "system", "user", config::toml_string("hl-svc"));
   auto ok = config::parse_config(text, "/etc/hardline/hardline.toml");
   ASSERT_TRUE(ok) << ok.error().to_string();
   EXPECT_EQ(ok->store.database, "/var/lib/hardline/hardline.db");
