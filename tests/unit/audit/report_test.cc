@@ -42,7 +42,7 @@ TEST(Report, JsonHasEveryCheckAndTheSummary) {
 TEST(Report, InvalidUtf8InEvidenceStaysValidJson) {
   const std::vector<Finding> findings = {
       {"FS-3", "x", Status::kWarn, std::string("path \xff\xfe"), "fix"}};
-  EXPECT_NO_THROW((void)nlohmann::json::parse(json_report({"/c", "0"}, findings)));
+  EXPECT_TRUE(nlohmann::json::accept(json_report({"/c", "0"}, findings)));
 }
 
 }  // namespace
