@@ -64,6 +64,15 @@ Result<void, std::string> serve(const config::Config& config) {
   server.set_router(router);
   spdlog::info("dialplan: {} rules, {} trunks, {} source categories", dialplan->rules().size(),
                dialplan->trunks().size(), dialplan->sources().size());
+  // SIGTERM and SIGINT are caught before any socket is bound: one that arrives while start-up
+  // goes on waits for the event loop and stops it cleanly, instead of killing the process.
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+    if (ec) return;
+    spdlog::info("{} received, stopping", signal == SIGTERM ? "SIGTERM" : "SIGINT");
+    server.stop();
+    io.stop();
+  });
   if (auto started = server.start(); !started) return started;
 
   // The admin API, /metrics and /health: its socket bound and its files (token hash, access
@@ -83,13 +92,6 @@ Result<void, std::string> serve(const config::Config& config) {
                  host_port(admin_api->local_endpoint()));
   }
 
-  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code& ec, int signal) {
-    if (ec) return;
-    spdlog::info("{} received, stopping", signal == SIGTERM ? "SIGTERM" : "SIGINT");
-    server.stop();
-    io.stop();
-  });
   // Everything that needs root, a capability or a path outside the database's directory
   // (binding a listener, opening a file) happens above this line: from here on the process is
   // confined (src/os/confine.h) when started as root, and a failed step stops start-up.
