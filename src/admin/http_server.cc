@@ -24,6 +24,7 @@
 #include "admin/api.h"
 #include "admin/token.h"
 #include "store/sqlite_store.h"
+#include "transport/asio_address.h"
 
 #ifndef HARDLINE_VERSION
 #define HARDLINE_VERSION "unknown"
@@ -39,35 +40,8 @@ using error_code = boost::system::error_code;
 
 namespace {
 
-IpAddress from_asio(const asio::ip::address& address) {
-  IpAddress out;
-  if (address.is_v4()) {
-    const auto bytes = address.to_v4().to_bytes();
-    std::memcpy(out.bytes.data(), bytes.data(), bytes.size());
-    return out;
-  }
-  const asio::ip::address_v6 v6 = address.to_v6();
-  if (v6.is_v4_mapped()) {
-    const auto bytes = asio::ip::make_address_v4(asio::ip::v4_mapped, v6).to_bytes();
-    std::memcpy(out.bytes.data(), bytes.data(), bytes.size());
-    return out;
-  }
-  const auto bytes = v6.to_bytes();
-  std::memcpy(out.bytes.data(), bytes.data(), bytes.size());
-  out.v6 = true;
-  return out;
-}
-
-asio::ip::address to_asio(const IpAddress& address) {
-  if (!address.v6) {
-    asio::ip::address_v4::bytes_type bytes;
-    std::memcpy(bytes.data(), address.bytes.data(), bytes.size());
-    return asio::ip::address_v4(bytes);
-  }
-  asio::ip::address_v6::bytes_type bytes;
-  std::memcpy(bytes.data(), address.bytes.data(), bytes.size());
-  return asio::ip::address_v6(bytes);
-}
+using transport::from_asio;
+using transport::to_asio;
 
 // The status Beast's parse errors are answered with; 0: close without answering (the peer
 // went away or was too slow).

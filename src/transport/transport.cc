@@ -21,6 +21,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "transport/asio_address.h"
+
 namespace hardline::transport {
 
 namespace asio = boost::asio;
@@ -28,36 +30,6 @@ using asio::ip::tcp;
 using asio::ip::udp;
 
 namespace {
-
-IpAddress from_asio(const asio::ip::address& address) {
-  IpAddress out;
-  if (address.is_v4()) {
-    const auto bytes = address.to_v4().to_bytes();
-    std::memcpy(out.bytes.data(), bytes.data(), bytes.size());
-  } else {
-    const asio::ip::address_v6 v6 = address.to_v6();
-    if (v6.is_v4_mapped()) {
-      const auto bytes = asio::ip::make_address_v4(asio::ip::v4_mapped, v6).to_bytes();
-      std::memcpy(out.bytes.data(), bytes.data(), bytes.size());
-    } else {
-      const auto bytes = v6.to_bytes();
-      std::memcpy(out.bytes.data(), bytes.data(), bytes.size());
-      out.v6 = true;
-    }
-  }
-  return out;
-}
-
-asio::ip::address to_asio(const IpAddress& address) {
-  if (!address.v6) {
-    asio::ip::address_v4::bytes_type bytes;
-    std::memcpy(bytes.data(), address.bytes.data(), bytes.size());
-    return asio::ip::address_v4(bytes);
-  }
-  asio::ip::address_v6::bytes_type bytes;
-  std::memcpy(bytes.data(), address.bytes.data(), bytes.size());
-  return asio::ip::address_v6(bytes);
-}
 
 constexpr size_t kReadChunk = size_t{16} * 1024;
 constexpr size_t kBatch = 16;       // datagrams per recvmmsg(2) call
