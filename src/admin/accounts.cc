@@ -108,6 +108,35 @@ Result<void, std::string> remove_account(store::Store& store, std::string_view e
   return {};
 }
 
+Result<store::Admission, std::string> unlock_account(store::Store& store,
+                                                     std::string_view extension,
+                                                     const std::optional<Network>& network,
+                                                     std::chrono::seconds duration,
+                                                     int64_t now_unix) {
+  if (duration.count() <= 0 || duration > kMaxAdmission) {
+    return tl::unexpected(std::string("the duration must be more than 0 and at most 1d"));
+  }
+  if (network && network->prefix == 0) {
+    return tl::unexpected(
+        std::string("a /0 would admit everyone, the attacker included: name "
+                    "the new device's address or network"));
+  }
+  auto account = store.find_account(extension);
+  if (!account) return tl::unexpected(std::string(account.error().what));
+  if (!*account) return tl::unexpected("no extension " + std::string(extension));
+  store::Admission admission;
+  admission.extension = std::string(extension);
+  admission.network = network ? hardline::to_string(*network) : std::string();
+  admission.created_at = now_unix;
+  // An unlock without a network is a one-off the server applies at once; the row only needs to
+  // live until a running server has read it.
+  admission.until = now_unix + (network ? duration.count() : int64_t{60});
+  if (auto written = store.put_admission(admission); !written) {
+    return tl::unexpected(std::string(written.error().what));
+  }
+  return admission;
+}
+
 Result<void, std::string> set_groups(store::Store& store, std::string_view extension,
                                      const std::vector<std::string>& groups) {
   if (auto checked = check_groups(groups); !checked) return checked;

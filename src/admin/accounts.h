@@ -2,11 +2,13 @@
 // Accounts as an operator manages them (`hardline user`, later the admin API): an extension,
 // a display name, groups, and digest HA1 values for the deployment's realm. The password is
 // generated or checked here, hashed, and never stored.
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "common/network.h"
 #include "common/result.h"
 #include "store/store.h"
 
@@ -41,6 +43,17 @@ Result<PasswordChange, std::string> change_password(store::Store& store, std::st
                                                     std::optional<std::string> password);
 Result<void, std::string> remove_account(store::Store& store, std::string_view extension);
 // Makes `groups` the account's groups (the dialplan's groups = [...] refer to them).
+// `hardline user unlock`: with `network`, devices there may authenticate as `extension` while
+// it is locked out, for `duration` (at most 1 day), each with a failure allowance of its own;
+// without, the lockout in force is lifted once (an attacker can lock it again). A running serve
+// applies it within a second. Refuses an unknown extension, a /0 and a duration out of range.
+inline constexpr std::chrono::seconds kMaxAdmission = std::chrono::hours(24);
+Result<store::Admission, std::string> unlock_account(store::Store& store,
+                                                     std::string_view extension,
+                                                     const std::optional<Network>& network,
+                                                     std::chrono::seconds duration,
+                                                     int64_t now_unix);
+
 Result<void, std::string> set_groups(store::Store& store, std::string_view extension,
                                      const std::vector<std::string>& groups);
 

@@ -115,6 +115,9 @@ std::vector<MetricFamily> metric_families(const Snapshot& s, const ApiCounters& 
   out.push_back(single("hardline_sip_stale_nonces_total", "counter",
                        "SIP credentials over an expired nonce (answered stale=true).",
                        d(s.stale_nonces)));
+  out.push_back(single("hardline_sip_forged_nonces_total", "counter",
+                       "SIP credentials over a nonce this server did not issue to their source.",
+                       d(s.forged_nonces)));
   out.push_back(single("hardline_sip_overloaded_total", "counter",
                        "SIP requests answered 503 because the transaction table was full.",
                        d(s.overloaded)));

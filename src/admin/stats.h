@@ -41,6 +41,7 @@ struct Snapshot {
   uint64_t auth_failures = 0;  // SIP digest credentials that did not verify
   uint64_t authenticated = 0;
   uint64_t stale_nonces = 0;
+  uint64_t forged_nonces = 0;
   uint64_t store_errors = 0;
   uint64_t connections_refused = 0;
   uint64_t overloaded = 0;

@@ -14,6 +14,7 @@ namespace hardline::auth {
 namespace {
 
 using Outcome = DigestAuthenticator::Verdict::Outcome;
+using Failure = DigestAuthenticator::Verdict::Failure;
 
 // Compares a quoted-string's inside (quoted-pairs still in it) with plain text, without the copy
 // that sip::unquote() makes.
@@ -107,7 +108,7 @@ std::vector<std::string> DigestAuthenticator::challenges(const IpAddress& source
 
 DigestAuthenticator::Verdict DigestAuthenticator::verify(
     const sip::AuthHeader& authorization, std::string_view method, std::string_view request_uri,
-    const std::optional<StoredCredentials>& credentials, const IpAddress& source) {
+    const std::optional<StoredCredentials>& credentials, const IpAddress& source, bool allowed) {
   Verdict verdict;  // kChallenge
   // Checks of the credentials' shape: they depend on the request alone, never on the account.
   if (!authorization.is_digest) return verdict;
@@ -142,6 +143,14 @@ DigestAuthenticator::Verdict DigestAuthenticator::verify(
     cnonce = cnonce_unquoted;
   }
 
+  // The nonce first: unless it is ours and was sent to this source, the password is never
+  // looked at, so a made-up or borrowed nonce cannot be used to test one.
+  const NonceService::Check nonce_state = nonces_.inspect(nonce, source);
+  if (nonce_state != NonceService::Check::kValid && nonce_state != NonceService::Check::kStale) {
+    verdict.failure = Failure::kForged;
+    return verdict;
+  }
+
   // From here on an unknown user (or an account without this algorithm's HA1) costs exactly what
   // a known one does: the dummy HA1 goes through the same hashing and comparison.
   const std::string& dummy = *algorithm == Algorithm::kSha256 ? dummy_ha1_sha256_ : dummy_ha1_md5_;
@@ -164,23 +173,32 @@ DigestAuthenticator::Verdict DigestAuthenticator::verify(
       hash_joined(*algorithm, {ha1, nonce, *d.nc, cnonce, *d.qop, ha2.view()});
   if (ha2.size != size || expected.size != size) return verdict;  // hash unavailable
   const bool match = CRYPTO_memcmp(expected.chars.data(), given.data(), size) == 0;
-  if (!match || !known) {
-    verdict.nonce_issued = nonces_.issued_to(nonce, source);
+  const bool right = match && known && allowed;
+
+  if (nonce_state == NonceService::Check::kStale) {
+    // The same answer for every password: stale=true tells the phone to retry with a new nonce,
+    // never whether its guess was right. A wrong one counts like one over a live nonce.
+    verdict.outcome = Outcome::kStale;
+    if (!right) verdict.failure = Failure::kPassword;
     return verdict;
   }
-
+  if (!right) {
+    verdict.failure = Failure::kPassword;
+    return verdict;
+  }
   switch (nonces_.check_and_consume(nonce, source, nc)) {
     case NonceService::Check::kValid:
       verdict.outcome = Outcome::kAuthenticated;
-      verdict.nonce_issued = true;
       break;
     case NonceService::Check::kStale:
+      // Expired since inspect(), or forgotten to make room: ours all the same.
       verdict.outcome = Outcome::kStale;
       break;
     case NonceService::Check::kReplay:
-      verdict.nonce_issued = true;
+      verdict.failure = Failure::kPassword;  // a captured request sent again
       break;
     case NonceService::Check::kInvalid:
+      verdict.failure = Failure::kForged;
       break;
   }
   return verdict;

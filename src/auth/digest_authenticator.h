@@ -32,14 +32,24 @@ class DigestAuthenticator {
     enum class Outcome : uint8_t {
       kAuthenticated,  // the response is right and the nonce fresh and unused: let it through
       kChallenge,      // anything else: answer 401/407 with challenges(source, false)
-      kStale,          // the right response on an expired nonce: challenges(source, true)
+      kStale,          // a nonce of ours for this source, past its lifetime, whatever the
+                       // password: challenges(source, true)
+    };
+    // Which failure this was, for the guard. The answer (Outcome) depends on the password only
+    // when the nonce is live and was issued to this source; the count never leaks into it.
+    enum class Failure : uint8_t {
+      kNone,      // authenticated, a right password over a stale nonce, or malformed
+                  // credentials (nothing was guessed)
+      kForged,    // a nonce this server did not issue to this source (made up, tampered,
+                  // another address's, a retired key's): the password was never looked at.
+                  // Counts against the source and the account, but a forged UDP source
+                  // address can cause it, so it must never ban a protected source.
+      kPassword,  // a wrong password (or unknown user, or a refused account) over a nonce of
+                  // ours for this source, live or stale, or a replay: counts against both.
     };
     Outcome outcome = Outcome::kChallenge;
+    Failure failure = Failure::kNone;
     Algorithm algorithm = Algorithm::kSha256;  // the credentials' algorithm, when it was known
-    // The credentials were computed over a fresh nonce this server issued to this source (known
-    // once their shape checks passed): only then may a failure count against the source, since
-    // anyone can forge a request from a UDP address but not receive our challenges there.
-    bool nonce_issued = false;
   };
 
   // The nonce service must outlive the authenticator; it may be shared by several.
@@ -54,11 +64,16 @@ class DigestAuthenticator {
   // the store's for the account the header names (sip::unquote(*digest.username)), nullopt for an
   // unknown user: the same work is then done against a random dummy HA1, so the answer and its
   // timing match a wrong password. Requires qop=auth, nc (8 hex, above 0), cnonce, realm equal
-  // to ours, an allowed algorithm, uri equal to `request_uri`. The nonce-count is consumed only
-  // by a right response: a replay gets kChallenge, an expired nonce kStale.
+  // to ours, an allowed algorithm, uri equal to `request_uri`.
+  //
+  // The nonce is judged first, the password only after: a nonce not issued to `source` is
+  // kChallenge/kForged without any hashing; a stale one is kStale whether the password is right
+  // or not (a wrong one is still counted: kPassword); only over a live nonce does a right
+  // password (with `allowed`, the guard's may_authenticate()) make kAuthenticated, consuming the
+  // nonce-count. `allowed` false answers exactly as a wrong password does.
   Verdict verify(const sip::AuthHeader& authorization, std::string_view method,
                  std::string_view request_uri, const std::optional<StoredCredentials>& credentials,
-                 const IpAddress& source);
+                 const IpAddress& source, bool allowed = true);
 
   // Among a request's Authorization (or Proxy-Authorization) values, the Digest one for our
   // realm: SHA-256 first, then an allowed MD5, then any other; nullptr when there is none.

@@ -15,18 +15,20 @@
 namespace hardline::auth {
 namespace {
 
-// A nonce is base64url(issued | generation | random | tag): issue time in milliseconds since the
-// service started (8 bytes, big-endian), key generation (4), random (8), and the first 16 bytes
-// of HMAC-SHA256 over the 20 bytes before it followed by the source address (16 + 1).
-constexpr size_t kIssuedAt = 0;
-constexpr size_t kGenerationAt = 8;
-constexpr size_t kRandomAt = 12;
-constexpr size_t kRandomSize = 8;
-constexpr size_t kTagAt = 20;
-constexpr size_t kTagSize = 16;
-constexpr size_t kRawSize = kTagAt + kTagSize;  // 36: a multiple of 3, so no padding
+// A nonce is base64url(block | tag). The block is one AES-128 block encrypting the issue time in
+// milliseconds since the service started (8 bytes, big-endian) and a random id (8): a permutation
+// of unique plaintexts, so it reads as random. The tag is the first 17 bytes of HMAC-SHA256 over
+// the block followed by the source address (16 + 1): it binds the nonce to where it was sent, and
+// it is checked before the block is decrypted, so a forged block is never looked into.
+constexpr size_t kBlockSize = 16;
+constexpr size_t kIssuedAt = 0;  // inside the decrypted block
+constexpr size_t kIdAt = 8;
+constexpr size_t kTagAt = kBlockSize;
+constexpr size_t kTagSize = 17;
+constexpr size_t kRawSize = kTagAt + kTagSize;  // 33: a multiple of 3, so no padding
 constexpr size_t kEncodedSize = kRawSize / 3 * 4;
-constexpr size_t kKeySize = 32;
+constexpr size_t kMacKeySize = 32;
+constexpr size_t kCipherKeySize = 16;
 
 using Raw = std::array<uint8_t, kRawSize>;
 
@@ -90,17 +92,18 @@ void NonceService::MacCtxDeleter::operator()(evp_mac_ctx_st* ctx) const {
   EVP_MAC_CTX_free(ctx);
 }
 
+void NonceService::CipherCtxDeleter::operator()(evp_cipher_ctx_st* ctx) const {
+  EVP_CIPHER_CTX_free(ctx);
+}
+
 NonceService::NonceService(const Clock& clock, Settings settings)
     : clock_(clock), settings_(settings), start_(clock.now()) {
   HL_CHECK(settings_.lifetime.count() > 0);
   // A nonce must expire before its key is retired, or a genuine nonce would look stale early.
   HL_CHECK(settings_.key_rotation >= settings_.lifetime);
   HL_CHECK(settings_.max_tracked > 0);
-  current_.generation = 1;
-  current_.created_ms = 0;
-  current_.mac = new_mac_key();
-  HL_CHECK(current_.mac != nullptr);
-  previous_.generation = 0;  // never existed
+  current_ = new_key(0);
+  HL_CHECK(current_.usable());
 }
 
 NonceService::~NonceService() = default;
@@ -114,7 +117,7 @@ std::unique_ptr<evp_mac_ctx_st, NonceService::MacCtxDeleter> NonceService::new_m
   if (hmac == nullptr) return nullptr;
   std::unique_ptr<evp_mac_ctx_st, MacCtxDeleter> ctx(EVP_MAC_CTX_new(hmac));
   if (!ctx) return nullptr;
-  std::array<unsigned char, kKeySize> key{};
+  std::array<unsigned char, kMacKeySize> key{};
   if (RAND_bytes(key.data(), static_cast<int>(key.size())) != 1) return nullptr;
   char digest_name[] = "SHA2-256";
   const OSSL_PARAM params[] = {
@@ -127,28 +130,45 @@ std::unique_ptr<evp_mac_ctx_st, NonceService::MacCtxDeleter> NonceService::new_m
   return ctx;
 }
 
+NonceService::Key NonceService::new_key(int64_t created_ms) {
+  Key key;
+  key.created_ms = created_ms;
+  key.mac = new_mac_key();
+  std::array<unsigned char, kCipherKeySize> secret{};
+  if (RAND_bytes(secret.data(), static_cast<int>(secret.size())) != 1) return key;
+  CipherCtx encrypt(EVP_CIPHER_CTX_new());
+  CipherCtx decrypt(EVP_CIPHER_CTX_new());
+  const bool keyed =
+      encrypt && decrypt &&
+      EVP_EncryptInit_ex(encrypt.get(), EVP_aes_128_ecb(), nullptr, secret.data(), nullptr) == 1 &&
+      EVP_DecryptInit_ex(decrypt.get(), EVP_aes_128_ecb(), nullptr, secret.data(), nullptr) == 1 &&
+      EVP_CIPHER_CTX_set_padding(encrypt.get(), 0) == 1 &&
+      EVP_CIPHER_CTX_set_padding(decrypt.get(), 0) == 1;
+  OPENSSL_cleanse(secret.data(), secret.size());
+  if (keyed) {
+    key.encrypt = std::move(encrypt);
+    key.decrypt = std::move(decrypt);
+  }
+  return key;
+}
+
 void NonceService::rotate_if_due(int64_t now) {
   const int64_t period = settings_.key_rotation.count();
   const int64_t elapsed = now - current_.created_ms;
   if (elapsed < period) return;
-  auto mac = new_mac_key();
-  if (!mac) return;  // keep signing with the current key; the next call tries again
   const int64_t periods = elapsed / period;
-  Key next;
-  next.generation = current_.generation + 1;
-  next.created_ms = current_.created_ms + periods * period;
-  next.mac = std::move(mac);
+  Key next = new_key(current_.created_ms + periods * period);
+  if (!next.usable()) return;  // keep signing with the current key; the next call tries again
   if (periods == 1) {
     previous_ = std::move(current_);
   } else {
     // Idle for two periods or more: the current key's successor is already due to be retired.
-    previous_.generation = current_.generation;
-    previous_.mac.reset();
+    previous_ = Key{};
   }
   current_ = std::move(next);
 }
 
-bool NonceService::sign(const Key& key, const uint8_t* fields, const IpAddress& source,
+bool NonceService::sign(const Key& key, const uint8_t* block, const IpAddress& source,
                         uint8_t* tag) const {
   evp_mac_ctx_st* ctx = key.mac.get();
   if (ctx == nullptr) return false;
@@ -156,7 +176,7 @@ bool NonceService::sign(const Key& key, const uint8_t* fields, const IpAddress& 
   std::array<unsigned char, 32> full{};
   size_t full_size = 0;
   // A null key re-initialises HMAC with the key set when the context was made.
-  if (EVP_MAC_init(ctx, nullptr, 0, nullptr) != 1 || EVP_MAC_update(ctx, fields, kTagAt) != 1 ||
+  if (EVP_MAC_init(ctx, nullptr, 0, nullptr) != 1 || EVP_MAC_update(ctx, block, kBlockSize) != 1 ||
       EVP_MAC_update(ctx, source.bytes.data(), source.bytes.size()) != 1 ||
       EVP_MAC_update(ctx, &family, 1) != 1 ||
       EVP_MAC_final(ctx, full.data(), &full_size, full.size()) != 1 || full_size < kTagSize) {
@@ -167,19 +187,23 @@ bool NonceService::sign(const Key& key, const uint8_t* fields, const IpAddress& 
 }
 
 std::string NonceService::issue(const IpAddress& source) {
+  std::array<uint8_t, kBlockSize> plain{};
+  const bool random_ok = RAND_bytes(plain.data() + kIdAt, static_cast<int>(8)) == 1;
   Raw raw{};
-  const bool random_ok = RAND_bytes(raw.data() + kRandomAt, static_cast<int>(kRandomSize)) == 1;
   std::lock_guard<std::mutex> lock(mutex_);
   const int64_t now = now_ms();
   rotate_if_due(now);
-  put_be(raw.data() + kIssuedAt, static_cast<uint64_t>(now), 8);
-  put_be(raw.data() + kGenerationAt, current_.generation, 4);
+  put_be(plain.data() + kIssuedAt, static_cast<uint64_t>(now), 8);
   // Without randomness the nonce stays unique (a counter) and unforgeable (the HMAC).
-  if (!random_ok) put_be(raw.data() + kRandomAt, ++fallback_counter_, kRandomSize);
-  if (!sign(current_, raw.data(), source, raw.data() + kTagAt)) {
-    // Left as zeros: this nonce will never verify, which fails closed.
-    std::fill(raw.begin() + kTagAt, raw.end(), uint8_t{0});
-  }
+  if (!random_ok) put_be(plain.data() + kIdAt, ++fallback_counter_, 8);
+  int written = 0;
+  const bool sealed = EVP_EncryptUpdate(current_.encrypt.get(), raw.data(), &written, plain.data(),
+                                        static_cast<int>(kBlockSize)) == 1 &&
+                      written == static_cast<int>(kBlockSize) &&
+                      sign(current_, raw.data(), source, raw.data() + kTagAt);
+  OPENSSL_cleanse(plain.data(), plain.size());
+  // A failure leaves a tag of zeros: this nonce will never verify, which fails closed.
+  if (!sealed) std::fill(raw.begin() + kTagAt, raw.end(), uint8_t{0});
   return encode(raw);
 }
 
@@ -187,35 +211,41 @@ NonceService::Check NonceService::verify_locked(std::string_view nonce, const Ip
                                                 int64_t now, int64_t& issued, uint64_t& id) {
   Raw raw{};
   if (!decode(nonce, raw)) return Check::kInvalid;
-  const uint64_t issued_field = get_be(raw.data() + kIssuedAt, 8);
-  const auto generation = static_cast<uint32_t>(get_be(raw.data() + kGenerationAt, 4));
-  id = get_be(raw.data() + kRandomAt, kRandomSize);
+  // The tag under each key still held; a retired key's nonces cannot be told from forgeries,
+  // so they are garbage like forgeries (never "stale": that answer would be an oracle).
+  const Key* key = nullptr;
+  std::array<uint8_t, kTagSize> tag{};
+  for (const Key* candidate : {&current_, &previous_}) {
+    if (!candidate->usable() || !sign(*candidate, raw.data(), source, tag.data())) continue;
+    if (CRYPTO_memcmp(tag.data(), raw.data() + kTagAt, kTagSize) == 0) {
+      key = candidate;
+      break;
+    }
+  }
+  if (key == nullptr) return Check::kInvalid;
+  std::array<uint8_t, kBlockSize> plain{};
+  int written = 0;
+  if (EVP_DecryptUpdate(key->decrypt.get(), plain.data(), &written, raw.data(),
+                        static_cast<int>(kBlockSize)) != 1 ||
+      written != static_cast<int>(kBlockSize)) {
+    return Check::kInvalid;
+  }
+  const uint64_t issued_field = get_be(plain.data() + kIssuedAt, 8);
+  id = get_be(plain.data() + kIdAt, 8);
   if (issued_field > uint64_t{INT64_MAX}) return Check::kInvalid;
   issued = static_cast<int64_t>(issued_field);
-  const Key* key = nullptr;
-  if (generation == 0 || generation > current_.generation) return Check::kInvalid;
-  if (generation == current_.generation) {
-    key = &current_;
-  } else if (generation == previous_.generation && previous_.mac) {
-    key = &previous_;
-  } else {
-    return Check::kStale;  // retired key
-  }
-  std::array<uint8_t, kTagSize> tag{};
-  if (!sign(*key, raw.data(), source, tag.data())) return Check::kInvalid;
-  if (CRYPTO_memcmp(tag.data(), raw.data() + kTagAt, kTagSize) != 0) return Check::kInvalid;
-  if (issued > now) return Check::kInvalid;
+  if (issued > now || issued < key->created_ms) return Check::kInvalid;
   if (now - issued > settings_.lifetime.count()) return Check::kStale;
   return Check::kValid;
 }
 
-bool NonceService::issued_to(std::string_view nonce, const IpAddress& source) {
+NonceService::Check NonceService::inspect(std::string_view nonce, const IpAddress& source) {
   std::lock_guard<std::mutex> lock(mutex_);
   const int64_t now = now_ms();
   rotate_if_due(now);
   int64_t issued = 0;
   uint64_t id = 0;
-  return verify_locked(nonce, source, now, issued, id) == Check::kValid;
+  return verify_locked(nonce, source, now, issued, id);
 }
 
 NonceService::Check NonceService::check_and_consume(std::string_view nonce, const IpAddress& source,

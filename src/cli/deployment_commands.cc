@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "admin/accounts.h"
+#include "admin/bans.h"
 #include "admin/deployment.h"
 #include "admin/system_deployment.h"
 #include "cli/commands.h"
@@ -219,6 +220,25 @@ void add_user(CLI::App& app, int& exit_code) {
                    "The groups, comma-separated, replacing the current ones; \"\" for none")
       ->required();
 
+  auto unlock_from = std::make_shared<std::string>();
+  auto unlock_duration = std::make_shared<std::string>("1h");
+  CLI::App* unlock = user->add_subcommand(
+      "unlock",
+      "Let a user's new device in while the account is locked out by a password-guessing attack. "
+      "With --from, devices at that address or network authenticate despite the lockout for "
+      "--duration, each with a failure allowance of its own (the safe way: the attacker stays "
+      "locked out). Without, the lockout is lifted once (the attacker may lock it again). A "
+      "running server applies it within a second. The account's known devices (its phones that "
+      "authenticated recently) never need this.");
+  unlock->add_option("EXT", options->extension, "Extension")->required();
+  with_config(unlock);
+  unlock->add_option("--from", *unlock_from,
+                     "The new device's address or network, e.g. 198.51.100.7 or 2001:db8:1:2::/64");
+  unlock
+      ->add_option("--duration", *unlock_duration,
+                   "How long --from is admitted (e.g. 30m, 1h; at most 1d)")
+      ->capture_default_str();
+
   CLI::App* list = user->add_subcommand("list", "List extensions and their groups (no secrets)");
   with_config(list);
   list->add_flag("--json", options->json, "One JSON object per line");
@@ -278,6 +298,41 @@ void add_user(CLI::App& app, int& exit_code) {
         return false;
       }
       print_password(options->extension, *changed);
+      return true;
+    });
+  });
+  unlock->callback([=, &exit_code] {
+    std::optional<Network> network;
+    if (!unlock_from->empty()) {
+      auto parsed = admin::parse_ban_network(*unlock_from);
+      if (!parsed) {
+        print_error("--from: " + parsed.error());
+        exit_code = kExitUsage;
+        return;
+      }
+      network = *parsed;
+    }
+    auto duration = admin::parse_duration(*unlock_duration);
+    if (!duration) {
+      print_error("--duration '" + admin::printable(*unlock_duration) +
+                  "': expected a number and a unit, e.g. 30m, 1h or 1d");
+      exit_code = kExitUsage;
+      return;
+    }
+    run([&](const config::Config&, store::Store& store) {
+      const int64_t now = SystemClock().unix_seconds();
+      auto admitted = admin::unlock_account(store, options->extension, network, *duration, now);
+      if (!admitted) {
+        print_error(admitted.error());
+        return false;
+      }
+      if (network) {
+        std::printf("%s: devices in %s may authenticate despite a lockout until %s\n",
+                    options->extension.c_str(), admitted->network.c_str(),
+                    admin::format_utc(admitted->until).c_str());
+      } else {
+        std::printf("%s: the lockout (if any) is lifted\n", options->extension.c_str());
+      }
       return true;
     });
   });

@@ -22,18 +22,31 @@ constexpr size_t kMaxAccountInEvent = 64;
 
 void FailureWindow::reset(uint32_t threshold) {
   times_.assign(threshold, 0);
+  sources_.assign(threshold, 0);
   next_ = 0;
   count_ = 0;
 }
 
-bool FailureWindow::add(int64_t now_ns, int64_t window_ns) {
+bool FailureWindow::add(int64_t now_ns, int64_t window_ns, uint32_t source) {
   HL_ASSERT(!times_.empty());
   const auto size = static_cast<uint32_t>(times_.size());
   times_[next_] = now_ns;
+  sources_[next_] = source;
   next_ = (next_ + 1) % size;
   count_ = std::min(count_ + 1, size);
   // Full ring: next_ now holds the oldest of the last `size` failures.
   return count_ == size && now_ns - times_[next_] < window_ns;
+}
+
+uint32_t FailureWindow::distinct_sources() const {
+  // At most kMaxAuthFailures entries: quadratic is fine, and this runs once per lockout.
+  uint32_t distinct = 0;
+  for (uint32_t i = 0; i < count_; ++i) {
+    bool seen = false;
+    for (uint32_t j = 0; j < i && !seen; ++j) seen = sources_[j] == sources_[i];
+    if (!seen) ++distinct;
+  }
+  return distinct;
 }
 
 int64_t FailureWindow::newest() const {
@@ -56,11 +69,12 @@ AuthTracker::AuthTracker(const Settings& settings, const KeyedHash& hash)
       accounts_(settings.max_entries),
       successes_(settings.max_entries),
       authenticated_(settings.max_entries),
-      locks_(settings.max_entries) {}
+      locks_(settings.max_entries),
+      devices_(settings.max_entries) {}
 
 AuthTracker::Failure AuthTracker::on_failure(const Network& group, uint64_t group_hash,
-                                             std::string_view account, int64_t now_ns,
-                                             int64_t now_unix) {
+                                             std::string_view account, std::string_view instance,
+                                             int64_t now_ns, int64_t now_unix) {
   Failure outcome;
   auto [source, new_source] = sources_.find_or_insert(group, group_hash);
   if (new_source) source.failures.reset(source_threshold_);
@@ -69,15 +83,80 @@ AuthTracker::Failure AuthTracker::on_failure(const Network& group, uint64_t grou
     outcome.ban_source = true;
   }
 
+  if (const std::optional<uint64_t> device = known_device(group, account, instance, now_ns)) {
+    // The account's own phone with a wrong password (or someone behind its address): its
+    // failures are its own, so they cannot lock the account for anyone else, and they are
+    // bounded like the account's.
+    auto [state, new_device] = devices_.find_or_insert(*device, *device);
+    if (new_device) state.failures.reset(account_threshold_);
+    if (state.locked_until > now_ns) return outcome;
+    if (state.failures.add(now_ns, account_window_ns_)) {
+      state.failures.clear();
+      state.locked_until = now_ns + lockout_ns_;
+      device_locks_until_ = std::max(device_locks_until_, state.locked_until);
+      outcome.device_locked = true;
+    }
+    return outcome;
+  }
+
   const uint64_t key = hash_account(hash_, account, scratch_);
   if (lock_in_force(key, now_ns) != nullptr) return outcome;
   auto [state, new_account] = accounts_.find_or_insert(key, key);
   if (new_account) state.failures.reset(account_threshold_);
-  if (state.failures.add(now_ns, account_window_ns_)) {
+  if (state.failures.add(now_ns, account_window_ns_, static_cast<uint32_t>(group_hash))) {
+    const uint32_t sources = state.failures.distinct_sources();
     state.failures.clear();
     lock(key, account, state, now_ns, now_unix, outcome);
+    if (outcome.locked) outcome.locked->sources = sources;
   }
   return outcome;
+}
+
+std::optional<uint64_t> AuthTracker::known_device(const Network& group, std::string_view account,
+                                                  std::string_view instance, int64_t now_ns) {
+  if (recent_success_ns_ > 0) {
+    const uint64_t at = hash_account_at(hash_, account, group, scratch_);
+    if (const int64_t* until = successes_.peek(at, at); until != nullptr && *until > now_ns) {
+      return at;
+    }
+    if (!instance.empty()) {
+      const uint64_t device = hash_account_device(hash_, account, instance, scratch_);
+      if (const int64_t* until = successes_.peek(device, device);
+          until != nullptr && *until > now_ns) {
+        return device;
+      }
+    }
+  }
+  if (!admissions_.empty()) {
+    const uint64_t key = hash_account(hash_, account, scratch_);
+    for (const Admission& admission : admissions_) {
+      if (admission.account == key && admission.until_ns > now_ns &&
+          (contains(admission.network, group.base) || contains(group, admission.network.base))) {
+        return hash_account_at(hash_, account, group, scratch_);
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+bool AuthTracker::admit(std::string_view account, const Network& network, int64_t until_ns) {
+  const uint64_t key = hash_account(hash_, account, scratch_);
+  for (Admission& admission : admissions_) {
+    if (admission.account == key && admission.network == network) {
+      admission.until_ns = until_ns;
+      return true;
+    }
+  }
+  if (admissions_.size() >= kMaxAdmissions) return false;
+  admissions_.push_back(Admission{key, network, until_ns});
+  return true;
+}
+
+std::optional<LockInfo> AuthTracker::unlock(std::string_view account) {
+  const uint64_t key = hash_account(hash_, account, scratch_);
+  if (Account* state = accounts_.peek(key, key)) state->failures.clear();
+  if (locks_.peek(key, key) == nullptr) return std::nullopt;
+  return remove_lock(key);
 }
 
 void AuthTracker::lock(uint64_t key, std::string_view account, Account& state, int64_t now_ns,
@@ -99,14 +178,14 @@ void AuthTracker::lock(uint64_t key, std::string_view account, Account& state, i
     ++lock_evictions_;
   }
   lock_ends_.emplace(lock.until_ns, key);
-  outcome.locked = LockInfo{lock.account, lock.until_unix, lock.lockouts};
+  outcome.locked = LockInfo{lock.account, lock.until_unix, lock.lockouts, 0};
   locks_.find_or_insert(key, key).value = std::move(lock);
 }
 
 LockInfo AuthTracker::remove_lock(uint64_t key) {
   Lock* lock = locks_.peek(key, key);
   HL_ASSERT(lock != nullptr);
-  LockInfo info{std::move(lock->account), lock->until_unix, lock->lockouts};
+  LockInfo info{std::move(lock->account), lock->until_unix, lock->lockouts, 0};
   lock_ends_.erase({lock->until_ns, key});
   locks_.erase(key, key);
   return info;
@@ -118,10 +197,16 @@ const AuthTracker::Lock* AuthTracker::lock_in_force(uint64_t key, int64_t now_ns
 }
 
 void AuthTracker::on_success(const Network& group, uint64_t group_hash, std::string_view account,
-                             int64_t now_ns) {
+                             std::string_view instance, int64_t now_ns) {
   if (recent_success_ns_ == 0) return;
   const uint64_t key = hash_account_at(hash_, account, group, scratch_);
   successes_.find_or_insert(key, key).value = now_ns + recent_success_ns_;
+  devices_.erase(key, key);  // the device knows its password again: its failures are forgiven
+  if (!instance.empty()) {
+    const uint64_t device = hash_account_device(hash_, account, instance, scratch_);
+    successes_.find_or_insert(device, device).value = now_ns + recent_success_ns_;
+    devices_.erase(device, device);
+  }
   authenticated_.find_or_insert(group, group_hash).value = now_ns + recent_success_ns_;
 }
 
@@ -131,13 +216,16 @@ bool AuthTracker::recently_authenticated(const Network& group, uint64_t group_ha
   return until != nullptr && *until > now_ns;
 }
 
-bool AuthTracker::locked_for(const Network& group, std::string_view account, int64_t now_ns) {
-  if (locks_.size() == 0) return false;
-  if (lock_in_force(hash_account(hash_, account, scratch_), now_ns) == nullptr) return false;
-  if (recent_success_ns_ == 0) return true;
-  const uint64_t key = hash_account_at(hash_, account, group, scratch_);
-  const int64_t* until = successes_.peek(key, key);
-  return until == nullptr || *until <= now_ns;
+bool AuthTracker::locked_for(const Network& group, std::string_view account,
+                             std::string_view instance, int64_t now_ns) {
+  // The common case, nothing locked anywhere, costs no hashing.
+  if (locks_.size() == 0 && device_locks_until_ <= now_ns) return false;
+  if (const std::optional<uint64_t> device = known_device(group, account, instance, now_ns)) {
+    const Device* state = devices_.peek(*device, *device);
+    return state != nullptr && state->locked_until > now_ns;
+  }
+  return locks_.size() != 0 &&
+         lock_in_force(hash_account(hash_, account, scratch_), now_ns) != nullptr;
 }
 
 std::vector<LockInfo> AuthTracker::expire(int64_t now_ns) {
@@ -159,6 +247,13 @@ std::vector<LockInfo> AuthTracker::expire(int64_t now_ns) {
     if (*until > now_ns) break;
     authenticated_.erase_oldest();
   }
+  while (const Device* oldest = devices_.oldest_value()) {
+    if (now_ns - oldest->failures.newest() < account_window_ns_ || oldest->locked_until > now_ns) {
+      break;
+    }
+    devices_.erase_oldest();
+  }
+  std::erase_if(admissions_, [&](const Admission& a) { return a.until_ns <= now_ns; });
   while (const Account* oldest = accounts_.oldest_value()) {
     if (now_ns - oldest->failures.newest() < account_window_ns_ ||
         oldest->remember_until > now_ns) {
@@ -174,7 +269,7 @@ std::vector<LockInfo> AuthTracker::locks(int64_t now_ns) const {
   for (const auto& [until, key] : lock_ends_) {
     if (until <= now_ns) continue;
     const Lock* lock = locks_.peek(key, key);
-    out.push_back(LockInfo{lock->account, lock->until_unix, lock->lockouts});
+    out.push_back(LockInfo{lock->account, lock->until_unix, lock->lockouts, 0});
   }
   return out;
 }

@@ -28,15 +28,19 @@ namespace hardline::guard {
 class FailureWindow {
  public:
   void reset(uint32_t threshold);
-  // Records a failure at `now_ns`; true when this one and the threshold - 1 before it all fall
-  // within `window_ns` (the oldest less than window_ns ago).
-  bool add(int64_t now_ns, int64_t window_ns);
+  // Records a failure at `now_ns` from the source group whose hash's low bits are `source`;
+  // true when this one and the threshold - 1 before it all fall within `window_ns` (the oldest
+  // less than window_ns ago).
+  bool add(int64_t now_ns, int64_t window_ns, uint32_t source = 0);
   void clear() { count_ = 0; }
   // The time of the latest failure; 0 when none is recorded.
   int64_t newest() const;
+  // How many different sources the recorded failures came from.
+  uint32_t distinct_sources() const;
 
  private:
   std::vector<int64_t> times_;  // a ring; next_ is the oldest once it is full
+  std::vector<uint32_t> sources_;
   uint32_t next_ = 0;
   uint32_t count_ = 0;
 };
@@ -46,6 +50,7 @@ struct LockInfo {
   std::string account;  // as first written in a failed attempt, made printable, at most 64 bytes
   int64_t until_unix = 0;
   uint32_t lockouts = 0;  // lockouts of this account remembered, this one included
+  uint32_t sources = 0;   // source groups the failures that locked it came from (0: not known)
 
   bool operator==(const LockInfo&) const = default;
 };
@@ -58,18 +63,35 @@ class AuthTracker {
     bool ban_source = false;          // the group reached its threshold (its window is reset)
     std::optional<LockInfo> locked;   // the account reached its threshold and is now locked
     std::optional<LockInfo> evicted;  // a lockout that made room in a full table: now lifted
+    bool device_locked = false;       // a known device reached its own threshold
   };
-  // Counts a failure of `group` (whose hash is `group_hash`) as `account`. Failures for an
-  // account already locked are not counted against it (only against the source).
+  // Counts a failure of `group` (whose hash is `group_hash`) as `account`, from the device that
+  // calls itself `instance` (empty: unnamed). A known device of the account (see locked_for)
+  // counts in a window of its own and can only lock itself out; anyone else counts against the
+  // account. Failures for an account already locked are not counted against it (only against
+  // the source).
   Failure on_failure(const Network& group, uint64_t group_hash, std::string_view account,
-                     int64_t now_ns, int64_t now_unix);
+                     std::string_view instance, int64_t now_ns, int64_t now_unix);
   void on_success(const Network& group, uint64_t group_hash, std::string_view account,
-                  int64_t now_ns);
+                  std::string_view instance, int64_t now_ns);
   // Whether `group` authenticated successfully (as anyone) within recent_success.
   bool recently_authenticated(const Network& group, uint64_t group_hash, int64_t now_ns) const;
-  // Whether `account` is locked at `now_ns` for `group`: locked, and `group` has not
-  // authenticated as it within recent_success.
-  bool locked_for(const Network& group, std::string_view account, int64_t now_ns);
+  // Whether `account` is locked at `now_ns` for this source and device. A known device (its
+  // source group or its instance authenticated as the account within recent_success, or the
+  // operator admitted its network) is never held by the account's lockout, only by a lock of
+  // its own (account_auth_failures of its own within the window); everyone else is held by the
+  // account's lockout. Trust in the source changes nothing here.
+  bool locked_for(const Network& group, std::string_view account, std::string_view instance,
+                  int64_t now_ns);
+
+  // The operator lets devices in `network` authenticate as `account` while it is locked, until
+  // `until_ns`, as known devices (each with its own failure allowance). False when the table of
+  // such admissions (kMaxAdmissions) is full of others.
+  bool admit(std::string_view account, const Network& network, int64_t until_ns);
+  // Lifts the account's lockout (if any) and forgets its failures; the lifted lock, if there was
+  // one. The back-off count stays: an attacker who locks it again locks it for longer.
+  std::optional<LockInfo> unlock(std::string_view account);
+  static constexpr size_t kMaxAdmissions = 1024;
 
   // Lifts the lockouts that have ended, and drops entries that no longer hold anything (idle
   // failure windows, old successes and repeat counts). Returns the lockouts lifted.
@@ -88,6 +110,15 @@ class AuthTracker {
   struct SourceFailures {
     FailureWindow failures;
   };
+  struct Device {  // a known device's own failures and lock, per account
+    FailureWindow failures;
+    int64_t locked_until = 0;
+  };
+  struct Admission {
+    uint64_t account = 0;  // hash_account()
+    Network network;
+    int64_t until_ns = 0;
+  };
   struct Account {
     FailureWindow failures;
     uint32_t lockouts = 0;       // remembered lockouts, for the back-off
@@ -103,6 +134,9 @@ class AuthTracker {
   void lock(uint64_t key, std::string_view account, Account& state, int64_t now_ns,
             int64_t now_unix, Failure& outcome);
   const Lock* lock_in_force(uint64_t key, int64_t now_ns) const;
+  // The key of the device's own window when it is a known device of `account`, else nullopt.
+  std::optional<uint64_t> known_device(const Network& group, std::string_view account,
+                                       std::string_view instance, int64_t now_ns);
   LockInfo remove_lock(uint64_t key);
 
   uint32_t source_threshold_;
@@ -123,6 +157,9 @@ class AuthTracker {
   LruTable<uint64_t, Lock> locks_;            // evicted by end, never by recency
   std::set<std::pair<int64_t, uint64_t>> lock_ends_;
   uint64_t lock_evictions_ = 0;
+  LruTable<uint64_t, Device> devices_;  // known devices that failed, by their key
+  int64_t device_locks_until_ = 0;      // no device lock lasts beyond this
+  std::vector<Admission> admissions_;
 };
 
 }  // namespace hardline::guard

@@ -188,13 +188,15 @@ Verdict Guard::check_signatures(const IpAddress& address, std::string_view user_
   return Verdict::kScanner;
 }
 
-void Guard::on_auth_failure(const IpAddress& address, std::string_view account) {
+void Guard::on_auth_failure(const IpAddress& address, std::string_view account,
+                            std::string_view instance, AuthFailure kind) {
   if (!settings_.enabled) return;
   ++counters_.auth_failures;
+  if (kind == AuthFailure::kForgeable) ++counters_.forged_failures;
   const int64_t now = now_ns();
   const Source source = source_of(address);
   AuthTracker::Failure outcome =
-      auth_.on_failure(source.group, source.hash, account, now, clock_.unix_seconds());
+      auth_.on_failure(source.group, source.hash, account, instance, now, clock_.unix_seconds());
   if (outcome.evicted) {
     Event event;
     event.kind = Event::Kind::kAccountUnlocked;
@@ -203,6 +205,7 @@ void Guard::on_auth_failure(const IpAddress& address, std::string_view account) 
     event.repeats = outcome.evicted->lockouts;
     emit(event);
   }
+  if (outcome.device_locked) ++counters_.device_lockouts;
   if (outcome.locked) {
     ++counters_.lockouts;
     Event event;
@@ -211,24 +214,50 @@ void Guard::on_auth_failure(const IpAddress& address, std::string_view account) 
     event.until_unix = outcome.locked->until_unix;
     event.reason = account_auth_reason_;
     event.repeats = outcome.locked->lockouts;
+    event.sources = outcome.locked->sources;
     emit(event);
   }
-  if (outcome.ban_source) ban_automatically(source, source_auth_reason_, false, now);
+  if (outcome.ban_source) {
+    ban_automatically(source, source_auth_reason_, kind == AuthFailure::kForgeable, now);
+  }
 }
 
-void Guard::on_auth_success(const IpAddress& address, std::string_view account) {
+void Guard::on_auth_success(const IpAddress& address, std::string_view account,
+                            std::string_view instance) {
   if (!settings_.enabled) return;
   const Source source = source_of(address);
-  auth_.on_success(source.group, source.hash, account, now_ns());
+  auth_.on_success(source.group, source.hash, account, instance, now_ns());
 }
 
-bool Guard::may_authenticate(const IpAddress& address, std::string_view account) {
+bool Guard::may_authenticate(const IpAddress& address, std::string_view account,
+                             std::string_view instance) {
   if (!settings_.enabled) return true;
   const Source source = source_of(address);
-  if (!auth_.locked_for(source.group, account, now_ns())) return true;
-  if (trusted(source.address)) return true;
+  if (!auth_.locked_for(source.group, account, instance, now_ns())) return true;
   ++counters_.auth_refused;
   return false;
+}
+
+bool Guard::admit(std::string_view account, const Network& network, std::chrono::seconds duration) {
+  if (duration.count() <= 0 || duration > std::chrono::hours(24) || network.prefix == 0) {
+    return false;
+  }
+  return auth_.admit(
+      account, network,
+      now_ns() + std::chrono::duration_cast<std::chrono::nanoseconds>(duration).count());
+}
+
+bool Guard::unlock(std::string_view account, std::string_view reason) {
+  std::optional<LockInfo> lifted = auth_.unlock(account);
+  if (!lifted) return false;
+  Event event;
+  event.kind = Event::Kind::kAccountUnlocked;
+  event.account = std::move(lifted->account);
+  event.reason = std::string(reason);
+  event.by_operator = true;
+  event.repeats = lifted->lockouts;
+  emit(event);
+  return true;
 }
 
 bool Guard::trusted(const IpAddress& address) const {

@@ -40,6 +40,17 @@ enum class Verdict : uint8_t {
 // Every verdict but kAdmit means: drop silently, answer nothing.
 std::string_view to_string(Verdict verdict);
 
+// What kind of authentication failure the server reports.
+enum class AuthFailure : uint8_t {
+  // A wrong password (or unknown account, or a refusal) over a nonce this server sent to the
+  // source: only the source's owner can cause it.
+  kPassword,
+  // Credentials over a nonce this server never sent to the source (made up, another address's):
+  // a forged UDP source address can cause it, so it bans only like a rate limit does (never a
+  // trusted or recently authenticated source).
+  kForgeable,
+};
+
 // A security event: every ban, unban, lockout and its end, with its reason.
 struct Event {
   enum class Kind : uint8_t { kBan, kUnban, kAccountLocked, kAccountUnlocked };
@@ -52,7 +63,9 @@ struct Event {
   // ended", "ban table full", or the operator's words). The lockouts likewise.
   std::string reason;
   bool automatic = false;    // kBan, kUnban: the ban is the guard's own, not an operator's
-  bool by_operator = false;  // caused by ban() or unban(), not by the guard itself
+  bool by_operator = false;  // caused by ban(), unban() or unlock(), not by the guard itself
+  // kAccountLocked: how many source groups the failures that locked it came from.
+  uint32_t sources = 0;
   // kBan: the automatic bans of this network remembered, this one included if automatic (the
   // store keeps it for the back-off across restarts). kAccountLocked: the lockouts likewise.
   uint32_t repeats = 0;
@@ -85,6 +98,8 @@ struct Counters {
   uint64_t auth_refused = 0;  // may_authenticate() said no
   uint64_t lockouts = 0;
   uint64_t lockouts_ended = 0;
+  uint64_t device_lockouts = 0;  // known devices that used up their own failure allowance
+  uint64_t forged_failures = 0;  // auth failures over nonces not issued to the source
 
   struct Table {
     uint32_t entries = 0;
@@ -127,18 +142,35 @@ class Guard {
   Verdict check_signatures(const IpAddress& source, std::string_view user_agent,
                            std::string_view from);
 
-  // A request with credentials that did not authenticate as `account`: a wrong response,
-  // whether the account exists or not, and a refusal by may_authenticate(). The server calls
-  // it only for credentials computed over a nonce this server issued to this source (a forged
-  // source cannot get one), never for a request without credentials or a stale nonce. Past
-  // source_auth_failures within source_auth_window the source group is banned; past
-  // account_auth_failures within account_auth_window the account is locked.
-  void on_auth_failure(const IpAddress& source, std::string_view account);
-  void on_auth_success(const IpAddress& source, std::string_view account);
-  // False while `account` is locked, except for trusted sources and source groups that
-  // authenticated as it within recent_success. The server then verifies nothing and answers
-  // exactly as to a wrong password (and calls on_auth_failure()).
-  bool may_authenticate(const IpAddress& source, std::string_view account);
+  // A request with credentials that did not authenticate as `account`, from the device that
+  // names itself `instance` (RFC 5626 +sip.instance; empty when it does not). kPassword: a wrong
+  // response (whether the account exists or not), a replay, or a refusal by may_authenticate(),
+  // over a nonce this server issued to this source; kForgeable: over any other nonce. Never
+  // called for a request without credentials or a right password over a stale nonce. Past
+  // source_auth_failures within source_auth_window the source group is banned (a kForgeable one
+  // spares trusted and recently authenticated groups); past account_auth_failures within
+  // account_auth_window the account is locked, except that the failures of a known device
+  // (see may_authenticate) count in a window of its own and lock only that device.
+  void on_auth_failure(const IpAddress& source, std::string_view account,
+                       std::string_view instance = {}, AuthFailure kind = AuthFailure::kPassword);
+  void on_auth_success(const IpAddress& source, std::string_view account,
+                       std::string_view instance = {});
+  // False while `account` is locked for this source and device. A locked account still
+  // authenticates from its known devices: source groups that authenticated as it within
+  // recent_success, devices whose +sip.instance did, and networks the operator admitted with
+  // admit(); each of those has an allowance of failures of its own. Trusted sources get no
+  // exemption here: trust spares them from bans, never from the guessing limit. The server then
+  // verifies nothing and answers exactly as to a wrong password (and calls on_auth_failure()).
+  bool may_authenticate(const IpAddress& source, std::string_view account,
+                        std::string_view instance = {});
+
+  // The operator's way to let a new device in while the account is under attack: sources in
+  // `network` count as known devices of `account` for `duration`. False when the duration is
+  // outside (0, 1 day], the network is a /0, or too many admissions are in force.
+  bool admit(std::string_view account, const Network& network, std::chrono::seconds duration);
+  // Lifts `account`'s lockout and forgets its failures (an kAccountUnlocked event with
+  // by_operator when it was locked). False when it was not locked.
+  bool unlock(std::string_view account, std::string_view reason);
 
   // An operator's ban of `network` for `duration`, replacing any ban of the same network.
   // Trusted networks can be banned this way: the operator asked. False (nothing done) for a

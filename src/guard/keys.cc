@@ -63,6 +63,16 @@ uint64_t hash_account_at(const KeyedHash& hash, std::string_view account, const 
   return siphash24(hash.k0, hash.k1, scratch);
 }
 
+uint64_t hash_account_device(const KeyedHash& hash, std::string_view account,
+                             std::string_view instance, std::string& scratch) {
+  scratch.clear();
+  scratch += 'd';
+  append_folded(scratch, account);
+  scratch += '\0';  // no account name holds a NUL, so the split is unambiguous
+  scratch.append(instance);
+  return siphash24(hash.k0, hash.k1, scratch);
+}
+
 std::string printable(std::string_view text, size_t max) {
   std::string out;
   size_t end = text.size();

@@ -1,5 +1,7 @@
 #include "server/account_cache.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 
 namespace hardline::server {
@@ -7,47 +9,82 @@ namespace hardline::server {
 AccountCache::AccountCache(const Clock& clock, store::Store& store, Settings settings)
     : clock_(clock), store_(store), settings_(settings) {}
 
+void AccountCache::clear() {
+  entries_.clear();
+  names_.clear();
+  groups_.clear();
+  complete_ = false;
+}
+
+AccountCache::Entry AccountCache::entry_of(const store::Account& account) {
+  Entry entry;
+  entry.exists = true;
+  // An HA1 of an unexpected length (an edited database) is kept as nothing: it never verifies.
+  if (account.ha1_md5.size() <= entry.md5.size()) {
+    std::copy(account.ha1_md5.begin(), account.ha1_md5.end(), entry.md5.begin());
+    entry.md5_size = static_cast<uint8_t>(account.ha1_md5.size());
+  }
+  if (account.ha1_sha256.size() <= entry.sha256.size()) {
+    std::copy(account.ha1_sha256.begin(), account.ha1_sha256.end(), entry.sha256.begin());
+    entry.sha256_size = static_cast<uint8_t>(account.ha1_sha256.size());
+  }
+  return entry;
+}
+
+Result<void> AccountCache::load_all() {
+  clear();
+  auto count = store_.count_accounts();
+  if (!count) return tl::unexpected(count.error());
+  if (*count > settings_.max_entries) {
+    if (!warned_incomplete_) {
+      warned_incomplete_ = true;
+      spdlog::warn(
+          "{} accounts are more than the account cache holds ({}): accounts are read one by one, "
+          "and an unknown extension's first lookup is no longer timed like a known one's",
+          *count, settings_.max_entries);
+    }
+    return {};
+  }
+  auto accounts = store_.list_accounts();
+  if (!accounts) return tl::unexpected(accounts.error());
+  entries_.reserve(accounts->size());
+  for (const store::Account& account : *accounts) {
+    entries_.emplace(account.extension, entry_of(account));
+    if (!account.name.empty()) names_.emplace(account.extension, account.name);
+    if (!account.groups.empty()) groups_.emplace(account.extension, account.groups);
+  }
+  complete_ = true;
+  return {};
+}
+
 Result<std::optional<auth::StoredCredentials>> AccountCache::find(std::string_view extension) {
   const SteadyTime now = clock_.now();
   if (!version_ || now - checked_ >= settings_.recheck) {
     auto version = store_.data_version();
     if (!version) return tl::unexpected(version.error());
     if (version_ != *version) {
-      entries_.clear();
-      names_.clear();
-      groups_.clear();
+      if (auto loaded = load_all(); !loaded) {
+        version_.reset();  // try again at the next lookup
+        return tl::unexpected(loaded.error());
+      }
     }
     version_ = *version;
     checked_ = now;
   }
+  if (auto it = entries_.find(extension); it != entries_.end()) return credentials_of(it->second);
+  // Holding every account, a name not here is no account: nothing more to read.
+  if (complete_) return std::optional<auth::StoredCredentials>{};
+
   // A username no account can have is not cached: guessed names of any length must not
   // grow the cache (only valid-length ones take an entry, and the entries are bounded).
   if (extension.size() > store::kMaxExtensionLength) {
     return std::optional<auth::StoredCredentials>{};
   }
-  if (auto it = entries_.find(extension); it != entries_.end()) return credentials_of(it->second);
+  ++single_reads_;
   auto account = store_.find_account(extension);
   if (!account) return tl::unexpected(account.error());
-  Entry entry;
-  // An HA1 of an unexpected length (an edited database) is kept as nothing: it never verifies.
-  if (*account) {
-    entry.exists = true;
-    const std::string& md5 = (*account)->ha1_md5;
-    const std::string& sha256 = (*account)->ha1_sha256;
-    if (md5.size() <= entry.md5.size()) {
-      std::copy(md5.begin(), md5.end(), entry.md5.begin());
-      entry.md5_size = static_cast<uint8_t>(md5.size());
-    }
-    if (sha256.size() <= entry.sha256.size()) {
-      std::copy(sha256.begin(), sha256.end(), entry.sha256.begin());
-      entry.sha256_size = static_cast<uint8_t>(sha256.size());
-    }
-  }
-  if (entries_.size() >= settings_.max_entries) {
-    entries_.clear();
-    names_.clear();
-    groups_.clear();
-  }
+  const Entry entry = *account ? entry_of(**account) : Entry{};
+  if (entries_.size() >= settings_.max_entries) clear();
   if (*account && !(*account)->name.empty()) names_.emplace(extension, (*account)->name);
   if (*account && !(*account)->groups.empty()) groups_.emplace(extension, (*account)->groups);
   return credentials_of(entries_.emplace(std::string(extension), entry).first->second);

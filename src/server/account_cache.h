@@ -2,10 +2,14 @@
 // The digest credentials of accounts, read from the store once and then answered from memory,
 // so that an authenticated REGISTER costs no database read. Accounts change in another process
 // (`hardline user add | passwd | remove`), so the cache asks the store at most every
-// `recheck` whether anything was committed since, and forgets everything when it was: a new
-// password or a removed account takes effect within that time. Unknown extensions are cached
-// too (a scanner's guesses cost one read each), and the whole cache is bounded: past
-// `max_entries` it starts again empty.
+// `recheck` whether anything was committed since, and reads every account again when it was: a
+// new password or a removed account takes effect within that time.
+//
+// While the deployment has at most `max_entries` accounts the cache holds all of them, so an
+// existing and a missing name cost the same (one keyed hash-table probe, no database read): the
+// answer's timing tells a scanner nothing about which extensions exist. Beyond that it falls
+// back to reading names one by one (unknown ones cached too, the whole bounded: past
+// `max_entries` it starts again empty) and logs once that timing is no longer uniform.
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -46,6 +50,10 @@ class AccountCache {
   const std::vector<std::string>& groups(std::string_view extension) const;
 
   size_t size() const { return entries_.size(); }
+  // Database reads of a single account so far (0 while every account is held).
+  uint64_t single_reads() const { return single_reads_; }
+  // True while the cache holds every account.
+  bool complete() const { return complete_; }
 
  private:
   const Clock& clock_;
@@ -62,6 +70,10 @@ class AccountCache {
     bool exists = false;
   };
   static std::optional<auth::StoredCredentials> credentials_of(const Entry& entry);
+  static Entry entry_of(const store::Account& account);
+  void clear();
+  // Reads every account when they fit; false on a store error.
+  Result<void> load_all();
 
   std::unordered_map<std::string, Entry, KeyedHash, std::equal_to<>> entries_{0,
                                                                               KeyedHash::random()};
@@ -71,6 +83,9 @@ class AccountCache {
       0, KeyedHash::random()};
   std::optional<uint64_t> version_;
   SteadyTime checked_{};
+  bool complete_ = false;
+  bool warned_incomplete_ = false;
+  uint64_t single_reads_ = 0;
 };
 
 }  // namespace hardline::server

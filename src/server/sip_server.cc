@@ -23,6 +23,14 @@ struct SipServer::Timer {
 
 namespace {
 
+// The device's +sip.instance (RFC 5626 §4.1), as its first Contact gives it, or empty. It lets
+// the guard recognise an account's own device behind a new address; it is the device's word,
+// so it only ever buys that device an allowance of its own, never unlimited guesses.
+std::string_view device_instance(const sip::Message& request) {
+  if (request.contacts.empty()) return {};
+  return request.contacts.front().address.params.find("+sip.instance").value_or(std::string_view{});
+}
+
 constexpr Millis kSweepInterval{1000};
 constexpr Millis kPurgeInterval{30'000};
 
@@ -472,38 +480,46 @@ std::optional<std::string> SipServer::authenticate(const sip::Message& request,
     return std::nullopt;
   }
   std::string username = sip::unquote(*credentials->digest.username);
-  if (!guard_.may_authenticate(source.address, username)) {
-    // Locked out (someone is guessing this account's password): answered exactly like a wrong
-    // password, and counted like one against this source.
-    ++counters_.auth_failures;
-    guard_.on_auth_failure(source.address, username);
-    challenge(request, id, source, false, proxy);
-    return std::nullopt;
-  }
   auto stored = accounts_.find(username);
   if (!stored) {
     ++counters_.store_errors;
     respond(request, id, source, 500, "Server Internal Error", {{"Retry-After", "5"}});
     return std::nullopt;
   }
-  const auto verdict = authenticator_.verify(*credentials, sip::method_name(request.method),
-                                             request.request_uri.text, *stored, source.address);
-  using Outcome = auth::DigestAuthenticator::Verdict::Outcome;
-  if (verdict.outcome == Outcome::kStale) {
+  // A locked account (someone is guessing its password) is answered exactly like a wrong
+  // password, unless this is one of its known devices; the verifier decides nothing else from it.
+  const std::string_view instance = device_instance(request);
+  const bool allowed = guard_.may_authenticate(source.address, username, instance);
+  const auto verdict =
+      authenticator_.verify(*credentials, sip::method_name(request.method),
+                            request.request_uri.text, *stored, source.address, allowed);
+  using Verdict = auth::DigestAuthenticator::Verdict;
+  switch (verdict.failure) {
+    case Verdict::Failure::kNone:
+      break;
+    case Verdict::Failure::kForged:
+      // Not a nonce we sent to this source: counted, but as something a forged UDP source
+      // address can cause, so it never bans a protected source or one that authenticated.
+      ++counters_.auth_failures;
+      ++counters_.forged_nonces;
+      guard_.on_auth_failure(source.address, username, instance, guard::AuthFailure::kForgeable);
+      break;
+    case Verdict::Failure::kPassword:
+      ++counters_.auth_failures;
+      guard_.on_auth_failure(source.address, username, instance, guard::AuthFailure::kPassword);
+      break;
+  }
+  if (verdict.outcome == Verdict::Outcome::kStale) {
     ++counters_.stale_nonces;
     challenge(request, id, source, true, proxy);
     return std::nullopt;
   }
-  if (verdict.outcome != Outcome::kAuthenticated) {
-    ++counters_.auth_failures;
-    // Only a failure over a nonce we issued to this source counts: anyone can send a request
-    // from a forged UDP address, but only its owner receives our challenges.
-    if (verdict.nonce_issued) guard_.on_auth_failure(source.address, username);
+  if (verdict.outcome != Verdict::Outcome::kAuthenticated) {
     challenge(request, id, source, false, proxy);
     return std::nullopt;
   }
   ++counters_.authenticated;
-  guard_.on_auth_success(source.address, username);
+  guard_.on_auth_success(source.address, username, instance);
   return username;
 }
 
@@ -578,6 +594,7 @@ admin::Snapshot SipServer::snapshot() const {
   out.auth_failures = counters_.auth_failures;
   out.authenticated = counters_.authenticated;
   out.stale_nonces = counters_.stale_nonces;
+  out.forged_nonces = counters_.forged_nonces;
   out.store_errors = counters_.store_errors;
   out.connections_refused = counters_.connections_refused;
   out.overloaded = counters_.overloaded;
@@ -707,13 +724,31 @@ void SipServer::on_event(const guard::Event& event) {
                    admin::printable(event.reason));
       return;
     case Kind::kAccountLocked:
-      // The account name is not logged: it may be a guess (or a password typed as a name).
-      spdlog::warn("security event: an account's password authentication is locked until {} ({})",
-                   admin::format_utc(event.until_unix), admin::printable(event.reason));
+      // Under "stats" the account name is not logged: it may be a guess (or a password typed as
+      // a name). Under "security" the operator needs it, and how wide the attack is.
+      if (log_addresses_) {
+        spdlog::warn(
+            "security event: account '{}' is locked for new devices until {} ({}; failures "
+            "from {} source{}; its known devices keep working; `hardline user unlock` lets a "
+            "new one in)",
+            admin::printable(event.account), admin::format_utc(event.until_unix),
+            admin::printable(event.reason), event.sources, event.sources == 1 ? "" : "s");
+      } else {
+        spdlog::warn(
+            "security event: an account's password authentication is locked for new devices "
+            "until {} ({}; failures from {} source{})",
+            admin::format_utc(event.until_unix), admin::printable(event.reason), event.sources,
+            event.sources == 1 ? "" : "s");
+      }
       return;
     case Kind::kAccountUnlocked:
-      spdlog::warn("security event: an account's lockout ended ({})",
-                   admin::printable(event.reason));
+      if (log_addresses_) {
+        spdlog::warn("security event: account '{}' unlocked ({})", admin::printable(event.account),
+                     admin::printable(event.reason));
+      } else {
+        spdlog::warn("security event: an account's lockout ended ({})",
+                     admin::printable(event.reason));
+      }
       return;
   }
 }
@@ -753,6 +788,7 @@ void SipServer::load_bans(bool startup) {
     guard::BanInfo info{*network, ban.until, ban.reason, ban.automatic, ban.repeats};
     if (guard_.restore_ban(info)) ++restored;
   }
+  load_admissions();
   if (startup) {
     spdlog::info("{} bans in force loaded from the store", restored);
     return;
@@ -761,6 +797,35 @@ void SipServer::load_bans(bool startup) {
   for (const auto& [network, until] : in_force) {
     if (keep.contains(network)) continue;
     if (auto parsed = parse_network(network)) guard_.unban(*parsed, "removed by the operator");
+  }
+}
+
+void SipServer::load_admissions() {
+  const int64_t now = clock_.unix_seconds();
+  auto admissions = store_.list_admissions(now);
+  if (!admissions) {
+    ++counters_.store_errors;
+    spdlog::error("could not read admissions from the store: {}", admissions.error().what);
+    return;
+  }
+  for (const store::Admission& admission : *admissions) {
+    // Each row is applied once: a renewal has a new created_at.
+    const std::string key = admission.extension + '\n' + admission.network + '\n' +
+                            std::to_string(admission.created_at);
+    if (applied_admissions_.contains(key)) continue;
+    if (applied_admissions_.size() >= 4096) applied_admissions_.clear();
+    applied_admissions_.insert(key);
+    if (admission.network.empty()) {
+      // `hardline user unlock EXT`: the lockout is lifted once.
+      guard_.unlock(admission.extension, "lifted by the operator");
+      continue;
+    }
+    auto network = parse_network(admission.network);
+    if (!network) continue;  // not written by Hardline: ignored
+    const auto left = std::chrono::seconds(std::min<int64_t>(admission.until - now, 86400));
+    if (!guard_.admit(admission.extension, *network, left)) {
+      spdlog::warn("an admission of a new device could not be applied (too many in force)");
+    }
   }
 }
 

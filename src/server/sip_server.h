@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "admin/stats.h"
@@ -50,6 +51,7 @@ struct Counters {
   uint64_t challenges = 0;          // 401 without credentials
   uint64_t auth_failures = 0;       // 401 after credentials that did not verify
   uint64_t stale_nonces = 0;        // 401 stale=true
+  uint64_t forged_nonces = 0;       // credentials over a nonce not issued to their source
   uint64_t authenticated = 0;
   uint64_t wrong_aor = 0;  // authenticated, but for another user's AOR: 403
   uint64_t store_errors = 0;
@@ -119,6 +121,8 @@ class SipServer final : public transport::Receiver,
   // Puts the store's bans into the guard: all of them at start-up, and after another process
   // (`hardline ban`) changed them, what was added, changed or removed.
   void load_bans(bool startup);
+  // Applies the operator's admissions and unlocks (`hardline user unlock`) not applied yet.
+  void load_admissions();
   void handle_register(const sip::Message& request, txn::ServerTransactionId id,
                        const Endpoint& source);
   void handle_invite(const sip::Message& request, txn::ServerTransactionId id,
@@ -186,7 +190,8 @@ class SipServer final : public transport::Receiver,
   std::vector<std::string> tcp_locals_;
   std::vector<store::Ban> bans_to_write_;  // automatic bans not yet in the store
   std::optional<uint64_t> bans_version_;   // the store's data_version when bans were last read
-  std::string allow_;                      // the Allow header value: the enabled methods
+  std::unordered_set<std::string> applied_admissions_;  // "ext\nnetwork\ncreated_at"
+  std::string allow_;  // the Allow header value: the enabled methods
   std::mt19937_64 tags_;
   Counters counters_;
   admin::SipTraffic traffic_;

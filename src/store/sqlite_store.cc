@@ -87,6 +87,17 @@ CREATE INDEX bans_by_until ON bans(until);
     Migration{4, R"sql(
 ALTER TABLE bindings ADD COLUMN stamp INTEGER NOT NULL DEFAULT 0;
 )sql"},
+    // The operator's admissions of new devices into a locked account (`hardline user unlock`):
+    // serve reads them like bans, after another process changed the database.
+    Migration{5, R"sql(
+CREATE TABLE admissions (
+  extension TEXT NOT NULL,
+  network TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  until INTEGER NOT NULL,
+  PRIMARY KEY (extension, network)
+);
+)sql"},
 };
 static_assert(kMigrations.back().version == kSqliteSchemaVersion,
               "the last migration is the schema version this code writes");
@@ -275,6 +286,8 @@ class SqliteStore final : public Store {
   Result<std::vector<Ban>> list_bans() override;
   Result<size_t> purge_expired_bans(int64_t now_unix) override;
   Result<uint64_t> data_version() override;
+  Result<void> put_admission(const Admission& admission) override;
+  Result<std::vector<Admission>> list_admissions(int64_t now_unix) override;
 
  private:
   // A write transaction: begin() takes the write lock; unless commit() succeeds, the destructor
@@ -323,6 +336,7 @@ class SqliteStore final : public Store {
   StatementHandle purge_bindings_, account_exists_, delete_groups_;
   int64_t stamp_ = 0;  // the last stamp written (see replace_in_transaction)
   StatementHandle put_ban_, remove_ban_, list_bans_, purge_bans_;
+  StatementHandle put_admission_, list_admissions_, purge_admissions_;
 };
 
 Result<void> SqliteStore::prepare_statements() {
@@ -367,6 +381,13 @@ Result<void> SqliteStore::prepare_statements() {
       {&list_bans_,
        "SELECT network, created_at, until, reason, automatic, repeats FROM bans ORDER BY network"},
       {&purge_bans_, "DELETE FROM bans WHERE until <= ?1"},
+      {&put_admission_,
+       "INSERT OR REPLACE INTO admissions (extension, network, created_at, until) "
+       "VALUES (?1, ?2, ?3, ?4)"},
+      {&list_admissions_,
+       "SELECT extension, network, created_at, until FROM admissions WHERE until > ?1 "
+       "ORDER BY extension, network"},
+      {&purge_admissions_, "DELETE FROM admissions WHERE until <= ?1"},
   };
   for (const auto& [handle, sql] : statements) {
     sqlite3_stmt* raw = nullptr;
@@ -654,6 +675,38 @@ Result<size_t> SqliteStore::purge_expired_bans(int64_t now_unix) {
   const int rc = run.integer(now_unix).step();
   if (rc != SQLITE_DONE) return db_error(rc);
   return static_cast<size_t>(sqlite3_changes64(db_.get()));
+}
+
+Result<void> SqliteStore::put_admission(const Admission& admission) {
+  {
+    Run purge(purge_admissions_.get());
+    if (const int rc = purge.integer(admission.created_at).step(); rc != SQLITE_DONE) {
+      return db_error(rc);
+    }
+  }
+  Run run(put_admission_.get());
+  const int rc = run.text(admission.extension)
+                     .text(admission.network)
+                     .integer(admission.created_at)
+                     .integer(admission.until)
+                     .step();
+  if (rc != SQLITE_DONE) return db_error(rc);
+  return {};
+}
+
+Result<std::vector<Admission>> SqliteStore::list_admissions(int64_t now_unix) {
+  std::vector<Admission> admissions;
+  Run run(list_admissions_.get());
+  int rc = run.integer(now_unix).step();
+  for (; rc == SQLITE_ROW; rc = run.step()) {
+    Admission& admission = admissions.emplace_back();
+    admission.extension = run.text_at(0);
+    admission.network = run.text_at(1);
+    admission.created_at = run.integer_at(2);
+    admission.until = run.integer_at(3);
+  }
+  if (rc != SQLITE_DONE) return db_error(rc);
+  return admissions;
 }
 
 Result<uint64_t> SqliteStore::data_version() {

@@ -64,6 +64,17 @@ struct Ban {
   bool operator==(const Ban&) const = default;
 };
 
+// The operator lets devices in `network` authenticate as `extension` while it is locked out,
+// until `until` (`hardline user unlock EXT --from NETWORK`).
+struct Admission {
+  std::string extension;
+  std::string network;  // canonical CIDR, as for bans
+  int64_t created_at = 0;
+  int64_t until = 0;
+
+  bool operator==(const Admission&) const = default;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -116,6 +127,10 @@ class Store {
   // Every ban, expired or not (the caller decides what is in force), ordered by network (byte
   // order of the text).
   virtual Result<std::vector<Ban>> list_bans() = 0;
+  // Adds or renews an admission (and deletes those ended by its created_at).
+  virtual Result<void> put_admission(const Admission& admission) = 0;
+  // The admissions still in force at `now_unix`, by extension and network.
+  virtual Result<std::vector<Admission>> list_admissions(int64_t now_unix) = 0;
   // Removes every ban with until <= now_unix; returns how many. A caller that wants to remember
   // automatic bans' repeats for a while after they end passes an earlier time.
   virtual Result<size_t> purge_expired_bans(int64_t now_unix) = 0;

@@ -14,6 +14,7 @@
 using namespace hardline;
 using namespace hardline::auth;
 using Outcome = DigestAuthenticator::Verdict::Outcome;
+using Failure = DigestAuthenticator::Verdict::Failure;
 using std::chrono::seconds;
 
 namespace {
@@ -91,9 +92,10 @@ class DigestAuthenticatorTest : public ::testing::Test {
   }
 
   DigestAuthenticator::Verdict verify(const Fields& f, std::optional<StoredCredentials> credentials,
-                                      std::string_view request_uri = kRequestUri) {
+                                      std::string_view request_uri = kRequestUri,
+                                      bool allowed = true) {
     return authenticator_.verify(parse(authorization_text(f)), kMethod, request_uri, credentials,
-                                 phone_);
+                                 phone_, allowed);
   }
 
   ManualClock clock_;
@@ -174,8 +176,11 @@ TEST_F(DigestAuthenticatorTest, UnknownUserLooksExactlyLikeAWrongPassword) {
 TEST_F(DigestAuthenticatorTest, UnknownUserIsNeverAuthenticatedEvenOnAnExpiredNonce) {
   Fields f = fresh_fields();
   clock_.advance(seconds(301));
-  EXPECT_EQ(verify(f, std::nullopt).outcome, Outcome::kChallenge);
+  // Stale for both (the answer tells nothing), but only the unknown user's attempt counts.
+  EXPECT_EQ(verify(f, std::nullopt).outcome, Outcome::kStale);
+  EXPECT_EQ(verify(f, std::nullopt).failure, Failure::kPassword);
   EXPECT_EQ(verify(f, account_).outcome, Outcome::kStale);
+  EXPECT_EQ(verify(f, account_).failure, Failure::kNone);
 }
 
 TEST_F(DigestAuthenticatorTest, AccountWithoutThatAlgorithmIsChallenged) {
@@ -190,13 +195,73 @@ TEST_F(DigestAuthenticatorTest, AccountWithoutThatAlgorithmIsChallenged) {
   EXPECT_EQ(verify(fresh_fields(), garbled).outcome, Outcome::kChallenge);
 }
 
-TEST_F(DigestAuthenticatorTest, ExpiredNonceIsStaleOnlyWithTheRightPassword) {
+// The stale=true oracle (issue 12, finding 1): over an expired nonce the answer is the same for
+// every password, and only a wrong one is counted.
+TEST_F(DigestAuthenticatorTest, ExpiredNonceIsStaleWhateverThePasswordAndWrongOnesCount) {
   Fields right = fresh_fields();
   Fields wrong = right;
   wrong.password = "guess";
+  Fields unknown = right;
+  unknown.username = "999";
   clock_.advance(seconds(301));
-  EXPECT_EQ(verify(right, account_).outcome, Outcome::kStale);
-  EXPECT_EQ(verify(wrong, account_).outcome, Outcome::kChallenge);
+  const auto r = verify(right, account_);
+  const auto w = verify(wrong, account_);
+  const auto u = verify(unknown, std::nullopt);
+  const auto locked = verify(right, account_, kRequestUri, false);
+  EXPECT_EQ(r.outcome, Outcome::kStale);
+  EXPECT_EQ(w.outcome, Outcome::kStale);
+  EXPECT_EQ(u.outcome, Outcome::kStale);
+  EXPECT_EQ(locked.outcome, Outcome::kStale);
+  EXPECT_EQ(r.failure, Failure::kNone);
+  EXPECT_EQ(w.failure, Failure::kPassword);
+  EXPECT_EQ(u.failure, Failure::kPassword);
+  EXPECT_EQ(locked.failure, Failure::kPassword);
+}
+
+// A nonce of a retired key cannot be told from a made-up one: garbage, never stale.
+TEST_F(DigestAuthenticatorTest, NonceOfARetiredKeyIsGarbageWhateverThePassword) {
+  Fields right = fresh_fields();
+  Fields wrong = right;
+  wrong.password = "guess";
+  clock_.advance(seconds(1201));  // two rotations: the key that signed it is gone
+  const auto r = verify(right, account_);
+  const auto w = verify(wrong, account_);
+  EXPECT_EQ(r.outcome, Outcome::kChallenge);
+  EXPECT_EQ(w.outcome, Outcome::kChallenge);
+  EXPECT_EQ(r.failure, Failure::kForged);
+  EXPECT_EQ(w.failure, Failure::kForged);
+}
+
+// A made-up nonce (the attacker's own, any generation): the password is never looked at, so a
+// right and a wrong one get the same answer, and the attempt still counts.
+TEST_F(DigestAuthenticatorTest, MadeUpNonceNeverTellsARightPasswordFromAWrongOne) {
+  const std::string made_up[] = {
+      "AAAAAAAAAAAAAAABAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",  // old layout, generation 1
+      "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",      // new length
+      "dcd98b7102dd2f0e8b11d0f600bfb0c093",
+  };
+  for (const std::string& nonce : made_up) {
+    Fields right;
+    right.nonce = nonce;
+    Fields wrong = right;
+    wrong.password = "guess";
+    const auto r = verify(right, account_);
+    const auto w = verify(wrong, account_);
+    EXPECT_EQ(r.outcome, Outcome::kChallenge) << nonce;
+    EXPECT_EQ(w.outcome, Outcome::kChallenge) << nonce;
+    EXPECT_EQ(r.failure, Failure::kForged) << nonce;
+    EXPECT_EQ(w.failure, Failure::kForged) << nonce;
+  }
+}
+
+// A refusal by the guard (a locked account) answers exactly as a wrong password does.
+TEST_F(DigestAuthenticatorTest, RefusedAccountIsAnsweredAsAWrongPassword) {
+  Fields right = fresh_fields();
+  const auto refused = verify(right, account_, kRequestUri, false);
+  EXPECT_EQ(refused.outcome, Outcome::kChallenge);
+  EXPECT_EQ(refused.failure, Failure::kPassword);
+  // The nonce-count was not consumed: the same request passes once allowed.
+  EXPECT_EQ(verify(right, account_).outcome, Outcome::kAuthenticated);
 }
 
 TEST_F(DigestAuthenticatorTest, NonceIssuedToAnotherSourceIsChallenged) {
@@ -205,25 +270,26 @@ TEST_F(DigestAuthenticatorTest, NonceIssuedToAnotherSourceIsChallenged) {
   EXPECT_EQ(verify(f, account_).outcome, Outcome::kChallenge);
 }
 
-// Whether a failure may count against its source: only over a fresh nonce we issued to it.
-TEST_F(DigestAuthenticatorTest, SaysWhetherTheNonceWasIssuedToThisSource) {
+// Which failure it was, for the guard: kPassword only over a nonce we issued to this source.
+TEST_F(DigestAuthenticatorTest, SaysWhichKindOfFailureItWas) {
   Fields wrong = fresh_fields();
   wrong.password = "guess";
-  EXPECT_TRUE(verify(wrong, account_).nonce_issued);
+  EXPECT_EQ(verify(wrong, account_).failure, Failure::kPassword);
   Fields unknown = fresh_fields();
   unknown.username = "999";
-  EXPECT_TRUE(verify(unknown, std::nullopt).nonce_issued);  // as for a wrong password
+  EXPECT_EQ(verify(unknown, std::nullopt).failure, Failure::kPassword);  // as a wrong password
   Fields right = fresh_fields();
-  EXPECT_TRUE(verify(right, account_).nonce_issued);
-  EXPECT_TRUE(verify(right, account_).nonce_issued);  // a replay: still ours
+  EXPECT_EQ(verify(right, account_).failure, Failure::kNone);
+  EXPECT_EQ(verify(right, account_).failure, Failure::kPassword);  // a replay
   Fields elsewhere = wrong;
   elsewhere.nonce = nonces_.issue(ip("198.51.100.7"));  // a spoofer's request from our source
-  EXPECT_FALSE(verify(elsewhere, account_).nonce_issued);
+  EXPECT_EQ(verify(elsewhere, account_).failure, Failure::kForged);
   Fields tampered = wrong;
   tampered.nonce->back() = tampered.nonce->back() == 'A' ? 'B' : 'A';
-  EXPECT_FALSE(verify(tampered, account_).nonce_issued);
-  clock_.advance(seconds(301));
-  EXPECT_FALSE(verify(wrong, account_).nonce_issued);  // expired
+  EXPECT_EQ(verify(tampered, account_).failure, Failure::kForged);
+  Fields malformed = fresh_fields();
+  malformed.qop = "auth-int";
+  EXPECT_EQ(verify(malformed, account_).failure, Failure::kNone);  // nothing was guessed
 }
 
 TEST_F(DigestAuthenticatorTest, ForeignOrTamperedNonceIsChallenged) {
@@ -333,7 +399,7 @@ TEST_F(DigestAuthenticatorTest, ChallengesOfferSha256FirstThenMd5) {
   EXPECT_FALSE(sha.digest.stale.has_value());
   EXPECT_FALSE(sha.digest.opaque.has_value());
   ASSERT_TRUE(sha.digest.nonce.has_value());
-  EXPECT_EQ(sha.digest.nonce->size(), 48u);
+  EXPECT_EQ(sha.digest.nonce->size(), 44u);
   EXPECT_EQ(md5.digest.algorithm, "MD5");
   EXPECT_EQ(md5.digest.realm, kRealm);
   EXPECT_EQ(md5.digest.qop, "auth");

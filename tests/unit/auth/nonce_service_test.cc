@@ -36,7 +36,7 @@ TEST_F(NonceServiceTest, IssuesDistinctBase64UrlTokens) {
   std::set<std::string> seen;
   for (int i = 0; i < 100; ++i) {
     const std::string nonce = nonces.issue(alice_);
-    EXPECT_EQ(nonce.size(), 48u);
+    EXPECT_EQ(nonce.size(), 44u);
     EXPECT_EQ(nonce.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
                                       "0123456789-_"),
               std::string::npos)
@@ -133,13 +133,14 @@ TEST_F(NonceServiceTest, RefusesMalformedNonces) {
   const std::string kCases[] = {
       "",
       "abc",
-      nonce.substr(0, 47),
+      nonce.substr(0, 43),
       nonce + "A",
-      nonce.substr(0, 47) + "=",
-      nonce.substr(0, 47) + "+",
-      nonce.substr(0, 47) + "/",
-      nonce.substr(0, 47) + " ",
-      std::string(48, 'A'),
+      nonce.substr(0, 43) + "=",
+      nonce.substr(0, 43) + "+",
+      nonce.substr(0, 43) + "/",
+      nonce.substr(0, 43) + " ",
+      std::string(44, 'A'),
+      std::string(48, 'A'),                  // the old layout's length
       "dcd98b7102dd2f0e8b11d0f600bfb0c093",  // RFC 2617's example nonce
   };
   for (const std::string& bad : kCases) {
@@ -173,7 +174,8 @@ TEST_F(NonceServiceTest, KeyIsRetiredAfterTwoRotations) {
   EXPECT_EQ(nonces.check_and_consume(old, alice_, 2), Check::kValid);
   const std::string middle = nonces.issue(alice_);
   clock_.advance(seconds(600));  // t = 1201 s: two rotations
-  EXPECT_EQ(nonces.check_and_consume(old, alice_, 3), Check::kStale);
+  // Its key is gone: it can no longer be told from a forgery, so it is garbage, not stale.
+  EXPECT_EQ(nonces.check_and_consume(old, alice_, 3), Check::kInvalid);
   EXPECT_EQ(nonces.check_and_consume(middle, alice_, 1), Check::kValid);  // previous key now
   EXPECT_EQ(nonces.check_and_consume(nonces.issue(alice_), alice_, 1), Check::kValid);
 }
@@ -187,10 +189,11 @@ TEST_F(NonceServiceTest, LongIdleRetiresEveryOldKey) {
   tampered[40] = tampered[40] == 'A' ? 'B' : 'A';  // in the tag
   EXPECT_EQ(nonces.check_and_consume(tampered, alice_, 1), Check::kInvalid);
   clock_.advance(seconds(1300));  // nothing happened for two periods: one lazy rotation
-  EXPECT_EQ(nonces.check_and_consume(old, alice_, 1), Check::kStale);
-  // Its key is gone, so a forgery under that generation can no longer be told from the real
-  // thing: it too is only stale (which earns nothing but a new challenge).
-  EXPECT_EQ(nonces.check_and_consume(tampered, alice_, 1), Check::kStale);
+  // Its key is gone, so it can no longer be told from a forgery: both are garbage. Were either
+  // "stale", the answer to a right password over a made-up nonce would differ (the oracle of
+  // issue 12's first finding).
+  EXPECT_EQ(nonces.check_and_consume(old, alice_, 1), Check::kInvalid);
+  EXPECT_EQ(nonces.check_and_consume(tampered, alice_, 1), Check::kInvalid);
   EXPECT_EQ(nonces.check_and_consume(nonces.issue(alice_), alice_, 1), Check::kValid);
 }
 
@@ -271,6 +274,39 @@ TEST_F(NonceServiceTest, IsSafeToShareBetweenThreads) {
   for (std::thread& thread : threads) thread.join();
   for (int f : failures) EXPECT_EQ(f, 0);
   EXPECT_EQ(nonces.tracked(), 2000u);
+}
+
+TEST_F(NonceServiceTest, InspectConsumesNothingAndNeverSaysReplay) {
+  NonceService nonces(clock_, {.lifetime = seconds(300), .key_rotation = seconds(600)});
+  const std::string nonce = nonces.issue(alice_);
+  EXPECT_EQ(nonces.inspect(nonce, alice_), Check::kValid);
+  EXPECT_EQ(nonces.inspect(nonce, mallory_), Check::kInvalid);
+  EXPECT_EQ(nonces.check_and_consume(nonce, alice_, 1), Check::kValid);
+  EXPECT_EQ(nonces.inspect(nonce, alice_), Check::kValid);  // used, still ours and live
+  clock_.advance(seconds(301));
+  EXPECT_EQ(nonces.inspect(nonce, alice_), Check::kStale);
+  EXPECT_EQ(nonces.inspect(nonce, mallory_), Check::kInvalid);  // stale only for its source
+  clock_.advance(seconds(900));
+  EXPECT_EQ(nonces.inspect(nonce, alice_), Check::kInvalid);  // its key retired
+}
+
+// Issue 12, finding 12: a nonce once began with its issue time, so uptime and restarts were
+// public. Now every character position varies across nonces issued at the same instant and
+// across time, and two services' nonces share no fixed part.
+TEST_F(NonceServiceTest, RevealsNothingButRandomness) {
+  NonceService nonces(clock_);
+  clock_.advance(seconds(5));
+  std::vector<std::set<char>> seen(44);
+  for (int i = 0; i < 200; ++i) {
+    if (i % 50 == 0) clock_.advance(seconds(3600));
+    const std::string nonce = nonces.issue(alice_);
+    ASSERT_EQ(nonce.size(), 44u);
+    for (size_t p = 0; p < nonce.size(); ++p) seen[p].insert(nonce[p]);
+  }
+  for (size_t p = 0; p < seen.size(); ++p) {
+    // 200 draws of 64 symbols: a random position shows about 60; a fixed field shows 1 to 4.
+    EXPECT_GT(seen[p].size(), 30u) << "position " << p << " varies too little";
+  }
 }
 
 TEST(NonceServiceDeathTest, RefusesALifetimeLongerThanTheKeyRotation) {

@@ -238,7 +238,10 @@ TEST_F(GuardAuthTest, NoSuccessExemptionWhenRecentSuccessIsZero) {
   EXPECT_EQ(sink_.of(Event::Kind::kBan).size(), 1U);
 }
 
-TEST_F(GuardAuthTest, TrustedNetworksAreNeverLockedOutNorBannedForFailures) {
+// Issue 12, finding 7: trust spares a source from bans, never from the per-account guessing
+// limit (300 guesses from a trusted source once found the password while the account was locked
+// for everyone else).
+TEST_F(GuardAuthTest, TrustSparesBansButNeverTheGuessingLimit) {
   Settings settings;
   settings.trusted = {net("10.20.0.0/16")};
   Guard& guard = make(settings);
@@ -246,10 +249,112 @@ TEST_F(GuardAuthTest, TrustedNetworksAreNeverLockedOutNorBannedForFailures) {
   for (int i = 0; i < 30; ++i) guard.on_auth_failure(pbx, "trunk");
   EXPECT_EQ(guard.admit(pbx, 100), Verdict::kAdmit);
   EXPECT_TRUE(sink_.of(Event::Kind::kBan).empty());
-  // Its failures still count towards the account, which is locked for everyone else.
+  // Its failures count towards the account, which is locked, for the trusted source too.
   EXPECT_EQ(sink_.of(Event::Kind::kAccountLocked).size(), 1U);
-  EXPECT_TRUE(guard.may_authenticate(pbx, "trunk"));
+  EXPECT_FALSE(guard.may_authenticate(pbx, "trunk"));
   EXPECT_FALSE(guard.may_authenticate(ip("10.21.0.1"), "trunk"));
+}
+
+// A known device (its source group authenticated as the account) keeps working through an
+// attack, but has an allowance of failures of its own: trusted and known together must not
+// mean unlimited guesses.
+TEST_F(GuardAuthTest, AKnownDeviceHasAFailureAllowanceOfItsOwn) {
+  Settings settings;
+  settings.trusted = {net("10.20.0.0/16")};
+  Guard& guard = make(settings);
+  const IpAddress desk = ip("10.20.3.4");
+  guard.on_auth_success(desk, "alice");
+  for (int i = 0; i < 19; ++i) guard.on_auth_failure(desk, "alice");
+  EXPECT_TRUE(guard.may_authenticate(desk, "alice"));
+  // Its failures are its own: the account is not locked for anyone else.
+  EXPECT_TRUE(sink_.of(Event::Kind::kAccountLocked).empty());
+  EXPECT_TRUE(guard.may_authenticate(ip("192.0.2.99"), "alice"));
+  guard.on_auth_failure(desk, "alice");  // the 20th within the window
+  EXPECT_FALSE(guard.may_authenticate(desk, "alice"));
+  EXPECT_EQ(guard.counters().device_lockouts, 1U);
+  EXPECT_TRUE(guard.may_authenticate(ip("192.0.2.99"), "alice"));
+  // The device's lock ends after lockout_duration.
+  clock_.advance(seconds(301));
+  EXPECT_TRUE(guard.may_authenticate(desk, "alice"));
+  // A success forgives its failures.
+  for (int i = 0; i < 19; ++i) guard.on_auth_failure(desk, "alice");
+  guard.on_auth_success(desk, "alice");
+  for (int i = 0; i < 19; ++i) guard.on_auth_failure(desk, "alice");
+  EXPECT_TRUE(guard.may_authenticate(desk, "alice"));
+}
+
+// A phone that registered with a +sip.instance (RFC 5626) is known by it: it keeps working
+// through a lockout from a new address (a roaming laptop, a phone on mobile data).
+TEST_F(GuardAuthTest, AKnownInstanceIsNeverLockedOutFromANewAddress) {
+  Guard& guard = make();
+  const std::string_view instance = "\"<urn:uuid:00000000-0000-1000-8000-000a95a0e128>\"";
+  guard.on_auth_success(ip("192.0.2.10"), "alice", instance);
+  fail_from_many("alice", 20);
+  ASSERT_EQ(sink_.of(Event::Kind::kAccountLocked).size(), 1U);
+  const IpAddress roaming = ip("198.51.100.50");
+  EXPECT_TRUE(guard.may_authenticate(roaming, "alice", instance));
+  EXPECT_FALSE(guard.may_authenticate(roaming, "alice"));
+  EXPECT_FALSE(guard.may_authenticate(roaming, "alice", "\"<urn:uuid:someone-else>\""));
+  // The instance is the device's word: it buys an allowance of its own, not unlimited guesses.
+  for (int i = 0; i < 20; ++i) guard.on_auth_failure(roaming, "alice", instance);
+  EXPECT_FALSE(guard.may_authenticate(roaming, "alice", instance));
+  EXPECT_TRUE(guard.may_authenticate(ip("192.0.2.10"), "alice"));  // the office is known too
+}
+
+TEST_F(GuardAuthTest, LockoutEventsSayHowManySourcesTookPart) {
+  Guard& guard = make();
+  // 27 failures from 3 addresses (9 each, none banned) lock the account at the 20th.
+  for (int i = 0; i < 27; ++i) guard.on_auth_failure(botnet(i % 3), "alice");
+  const auto locked = sink_.of(Event::Kind::kAccountLocked);
+  ASSERT_EQ(locked.size(), 1U);
+  EXPECT_EQ(locked[0].account, "alice");
+  EXPECT_EQ(locked[0].sources, 3U);
+  EXPECT_TRUE(sink_.of(Event::Kind::kBan).empty());
+}
+
+// The operator's way to let a new device in while an attack goes on.
+TEST_F(GuardAuthTest, TheOperatorAdmitsANewDeviceOrLiftsTheLockout) {
+  Guard& guard = make();
+  fail_from_many("alice", 20);
+  const IpAddress hotel = ip("198.51.100.77");
+  EXPECT_FALSE(guard.may_authenticate(hotel, "alice"));
+  EXPECT_TRUE(guard.admit("alice", net("198.51.100.0/24"), hours(1)));
+  EXPECT_TRUE(guard.may_authenticate(hotel, "alice"));
+  EXPECT_TRUE(guard.may_authenticate(hotel, "bob"));  // other accounts: never locked
+  EXPECT_FALSE(guard.may_authenticate(ip("203.0.113.200"), "alice"));  // the attacker
+  // Refused: a /0, no duration, more than a day.
+  EXPECT_FALSE(guard.admit("alice", net("0.0.0.0/0"), hours(1)));
+  EXPECT_FALSE(guard.admit("alice", net("198.51.100.0/24"), seconds(0)));
+  EXPECT_FALSE(guard.admit("alice", net("198.51.100.0/24"), hours(25)));
+  clock_.advance(hours(1));
+  guard.expire();
+  fail_from_many("alice", 20, 300);
+  EXPECT_FALSE(guard.may_authenticate(hotel, "alice"));  // the admission ended
+  // Lifting the lockout outright.
+  EXPECT_TRUE(guard.unlock("alice", "lifted by the operator"));
+  EXPECT_TRUE(guard.may_authenticate(hotel, "alice"));
+  EXPECT_FALSE(guard.unlock("alice", "again"));
+  const auto unlocked = sink_.of(Event::Kind::kAccountUnlocked);
+  ASSERT_FALSE(unlocked.empty());
+  EXPECT_TRUE(unlocked.back().by_operator);
+}
+
+// A failure over a nonce the server never sent to the source (kForgeable) counts, but bans
+// only as a rate limit does: never a source that authenticated recently.
+TEST_F(GuardAuthTest, ForgeableFailuresNeverBanARecentlyAuthenticatedSource) {
+  Guard& guard = make();
+  const IpAddress office = ip("192.0.2.10");
+  guard.on_auth_success(office, "alice");
+  for (int i = 0; i < 30; ++i) {
+    guard.on_auth_failure(office, "bob", "", AuthFailure::kForgeable);
+  }
+  EXPECT_TRUE(sink_.of(Event::Kind::kBan).empty());
+  EXPECT_EQ(guard.counters().forged_failures, 30U);
+  const IpAddress stranger = ip("198.51.100.9");
+  for (int i = 0; i < 10; ++i) {
+    guard.on_auth_failure(stranger, "bob", "", AuthFailure::kForgeable);
+  }
+  EXPECT_EQ(sink_.of(Event::Kind::kBan).size(), 1U);
 }
 
 TEST_F(GuardAuthTest, KnownAndUnknownAccountNamesAreTreatedAlike) {

@@ -57,7 +57,7 @@ TEST_F(AccountCacheTest, SeesChangesFromAnotherProcessWithinTheRecheckTime) {
   AccountCache cache(clock_, *server_store_, {Millis(100), 1000});
   EXPECT_EQ(md5_of(cache, "201"), "a");
   EXPECT_EQ(md5_of(cache, "202"), std::nullopt);
-  EXPECT_EQ(cache.size(), 2u);
+  EXPECT_EQ(cache.size(), 1u);  // every account, and nothing for a name that is none
 
   ASSERT_TRUE(cli_store_->set_credentials("201", "b", "bb"));
   add("202", "c");
@@ -76,6 +76,8 @@ TEST_F(AccountCacheTest, SeesChangesFromAnotherProcessWithinTheRecheckTime) {
 }
 
 TEST_F(AccountCacheTest, StaysBoundedUnderGuessedExtensions) {
+  // More accounts than it holds, so that it reads names one by one and caches the misses.
+  for (int i = 0; i < 11; ++i) add("40" + std::to_string(i), "y");
   AccountCache cache(clock_, *server_store_, {Millis(100), 10});
   for (int i = 0; i < 1000; ++i) {
     EXPECT_EQ(md5_of(cache, "guess" + std::to_string(i)), std::nullopt);
@@ -86,6 +88,37 @@ TEST_F(AccountCacheTest, StaysBoundedUnderGuessedExtensions) {
   const size_t before = cache.size();
   EXPECT_EQ(md5_of(cache, std::string(4000, 'x')), std::nullopt);
   EXPECT_EQ(cache.size(), before);
+}
+
+// Issue 12, finding 8: the first lookup of an existing name was slower than of a missing one (a
+// database read that found a row). While the accounts fit, every one is held: an existing and a
+// missing name are answered by the same hash-table probe, neither reads the database.
+TEST_F(AccountCacheTest, ExistingAndMissingNamesCostTheSameWhileEveryAccountIsHeld) {
+  add("202", "b");
+  AccountCache cache(clock_, *server_store_, {Millis(100), 1000});
+  EXPECT_EQ(md5_of(cache, "999"), std::nullopt);  // the very first lookup loads them all
+  EXPECT_TRUE(cache.complete());
+  EXPECT_EQ(md5_of(cache, "202"), "b");
+  EXPECT_EQ(md5_of(cache, "998"), std::nullopt);
+  EXPECT_EQ(md5_of(cache, "201"), "a");
+  EXPECT_EQ(cache.single_reads(), 0u);
+  EXPECT_EQ(cache.size(), 2u);
+  // A change from another process loads them all again, still without single reads.
+  add("203", "c");
+  clock_.advance(Millis(100));
+  EXPECT_EQ(md5_of(cache, "203"), "c");
+  EXPECT_EQ(md5_of(cache, "204"), std::nullopt);
+  EXPECT_EQ(cache.single_reads(), 0u);
+}
+
+TEST_F(AccountCacheTest, MoreAccountsThanItHoldsFallsBackToSingleReads) {
+  for (int i = 0; i < 5; ++i) add("30" + std::to_string(i), "x" + std::to_string(i));
+  AccountCache cache(clock_, *server_store_, {Millis(100), 3});
+  EXPECT_EQ(md5_of(cache, "302"), "x2");
+  EXPECT_FALSE(cache.complete());
+  EXPECT_EQ(md5_of(cache, "999"), std::nullopt);
+  EXPECT_EQ(cache.single_reads(), 2u);
+  EXPECT_LE(cache.size(), 3u);
 }
 
 }  // namespace

@@ -185,7 +185,7 @@ TEST_F(SqliteStoreTest, MigratesAVersion1Database) {
   auto store = reopen();
   ASSERT_TRUE(store);
   EXPECT_EQ(raw_query("SELECT version FROM schema_version ORDER BY version"),
-            (std::vector<std::string>{"1", "2", "3", "4"}));
+            (std::vector<std::string>{"1", "2", "3", "4", "5"}));
 
   auto account = store->find_account("200");
   ASSERT_TRUE(account && *account);
@@ -211,7 +211,7 @@ TEST_F(SqliteStoreTest, MigratesAVersion1Database) {
   // A second open finds nothing to do.
   store = reopen();
   ASSERT_TRUE(store);
-  EXPECT_EQ(raw_query("SELECT count(*) FROM schema_version"), std::vector<std::string>{"4"});
+  EXPECT_EQ(raw_query("SELECT count(*) FROM schema_version"), std::vector<std::string>{"5"});
 }
 
 TEST_F(SqliteStoreTest, MigratesAVersion2Database) {
@@ -243,7 +243,7 @@ TEST_F(SqliteStoreTest, MigratesAVersion2Database) {
   auto store = reopen();
   ASSERT_TRUE(store);
   EXPECT_EQ(raw_query("SELECT version FROM schema_version ORDER BY version"),
-            (std::vector<std::string>{"1", "2", "3", "4"}));
+            (std::vector<std::string>{"1", "2", "3", "4", "5"}));
 
   auto account = store->find_account("300");
   ASSERT_TRUE(account && *account);
@@ -267,7 +267,7 @@ TEST_F(SqliteStoreTest, MigratesAVersion2Database) {
   store.reset();
   store = reopen();
   ASSERT_TRUE(store);
-  EXPECT_EQ(raw_query("SELECT count(*) FROM schema_version"), std::vector<std::string>{"4"});
+  EXPECT_EQ(raw_query("SELECT count(*) FROM schema_version"), std::vector<std::string>{"5"});
   EXPECT_EQ(*store->list_bans(), (std::vector<Ban>{{"192.0.2.7/32", 100, 200, "test", false, 0}}));
 }
 
@@ -697,6 +697,26 @@ TEST_F(SqliteStoreTest, ABanRowOutOfRangeIsRefusedWithoutItsValues) {
 TEST(SqliteError, IsSqlitesStaticDescription) {
   EXPECT_EQ(sqlite_error(SQLITE_BUSY).what, "database is locked");
   EXPECT_EQ(sqlite_error(SQLITE_CONSTRAINT_PRIMARYKEY).what, "constraint failed");
+}
+
+TEST_F(SqliteStoreTest, AdmissionsAreListedWhileInForceAndRenewedInPlace) {
+  auto store = open_sqlite(path_, OpenMode::kCreate);
+  ASSERT_TRUE(store);
+  Store& s = **store;
+  ASSERT_TRUE(s.put_admission({"201", "192.0.2.0/24", 1000, 2000}));
+  ASSERT_TRUE(s.put_admission({"201", "", 1000, 1060}));
+  auto listed = s.list_admissions(1500);
+  ASSERT_TRUE(listed);
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].network, "192.0.2.0/24");
+  ASSERT_TRUE(s.put_admission({"201", "192.0.2.0/24", 1900, 5000}));  // renewed: one row
+  listed = s.list_admissions(1950);
+  ASSERT_TRUE(listed);
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].until, 5000);
+  listed = s.list_admissions(5000);
+  ASSERT_TRUE(listed);
+  EXPECT_TRUE(listed->empty());
 }
 
 }  // namespace
