@@ -209,6 +209,7 @@ bool MessagePolicy::enabled(sip::Method method) const {
 }
 
 bool MessagePolicy::is_ours(const sip::Uri& uri) const {
+  if (!uri.is_sip()) return false;
   if (settings_.domain.empty()) return true;
   if (sip::iequals(uri.host, settings_.domain)) return true;
   for (const std::string& alias : settings_.aliases) {

@@ -213,6 +213,10 @@ TEST(MessagePolicy, SettingsComeFromTheConfig) {
                         sip::Framing::kDatagram)
                 .route,
             Route::kRegister);
+  // A registrar's AOR check asks is_ours() too: only sip and sips name this server.
+  auto isbn = sip::parse_uri("isbn:2983792873");
+  ASSERT_TRUE(isbn);
+  EXPECT_FALSE(policy.is_ours(*isbn));
   // Without a domain (sip check without a config) every host is taken as ours.
   PolicySettings any = settings();
   any.domain.clear();
