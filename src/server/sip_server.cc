@@ -119,15 +119,6 @@ call::Settings call_settings(const config::Config& config) {
   return settings;
 }
 
-std::string allow_value(const std::vector<sip::Method>& methods) {
-  std::string out;
-  for (sip::Method method : methods) {
-    if (!out.empty()) out += ", ";
-    out += sip::method_name(method);
-  }
-  return out;
-}
-
 }  // namespace
 
 SipServer::SipServer(asio::io_context& io, const config::Config& config, store::Store& store,
@@ -137,6 +128,7 @@ SipServer::SipServer(asio::io_context& io, const config::Config& config, store::
       log_addresses_(config.privacy.mode != config::Config::PrivacyMode::kStats),
       log_requests_(config.privacy.mode == config::Config::PrivacyMode::kDebug),
       clock_(clock),
+      policy_(policy_settings(config)),
       transports_(io, clock, transport_limits(config), *this),
       sender_(transports_),
       transactions_(clock, sender_, transaction_limits(config)),
@@ -152,11 +144,8 @@ SipServer::SipServer(asio::io_context& io, const config::Config& config, store::
         return found->has_value();
       }),
       calls_(clock, transactions_, *this, *this, default_router_, call_settings(config)),
-      allow_(allow_value(config.sip.methods)),
       tags_(std::random_device{}()),
-      timer_(std::make_unique<Timer>(io)) {
-  parse_limits_.max_message_size = config.transport.max_message_size;
-}
+      timer_(std::make_unique<Timer>(io)) {}
 
 SipServer::~SipServer() {
   try {
@@ -176,6 +165,9 @@ Result<void, std::string> SipServer::start() {
     if (!bound) return tl::unexpected(bound.error());
   }
   local_endpoints_ = transports_.local_endpoints();
+  std::vector<IpAddress> addresses;
+  for (const Endpoint& local : local_endpoints_) addresses.push_back(local.address);
+  policy_.set_local_addresses(std::move(addresses));
   for (const Endpoint& local : local_endpoints_) {
     spdlog::info("listening on {}", to_spec(local));
     // A wildcard address cannot go in a Via or Contact: the domain stands in for it.
@@ -208,10 +200,10 @@ void SipServer::on_message(std::string_view bytes, const Endpoint& source, sip::
     ++counters_.guard_dropped;
     return;
   }
-  auto parsed = sip::parse_message(bytes, framing, parse_limits_);
+  auto parsed = sip::parse_message(bytes, framing, policy_.limits());
   if (!parsed) {
     ++counters_.parse_errors[static_cast<size_t>(parsed.error().code)];
-    if (!parsed.error().drop()) answer_malformed(bytes, parsed.error(), source);
+    answer_malformed(bytes, parsed.error(), source);
     return;
   }
   const sip::Message& message = *parsed;
@@ -276,25 +268,27 @@ std::vector<call::Contact> SipServer::contacts(std::string_view account) {
 void SipServer::on_framing_error(std::string_view buffered, const sip::ParseError& error,
                                  const Endpoint& source) {
   ++counters_.parse_errors[static_cast<size_t>(error.code)];
-  if (!error.drop()) answer_malformed(buffered, error, source);
+  answer_malformed(buffered, error, source);
 }
 
 void SipServer::answer_malformed(std::string_view bytes, const sip::ParseError& error,
                                  const Endpoint& source) {
-  auto basis = sip::salvage_basis(bytes, parse_limits_.max_line_length);
-  if (!basis) {
+  if (error.drop()) return;  // a keep-alive or a malformed response: never answered
+  const Decision decision = policy_.on_malformed(bytes, error);
+  if (!decision.answered_now() || !decision.salvaged) {
     ++counters_.malformed_dropped;
     return;
   }
-  auto top = sip::parse_via(basis->vias.front());
+  auto top = sip::parse_via(decision.salvaged->vias.front());  // salvage_basis() checked it
   if (!top) {
     ++counters_.malformed_dropped;
     return;
   }
   ++counters_.malformed_answered;
-  count_response(error.status);
-  transports_.send(reply_target(*top, source),
-                   response_bytes(*basis, *top, source, error.status, error.reason, {}));
+  count_response(decision.status);
+  transports_.send(
+      reply_target(*top, source),
+      response_bytes(*decision.salvaged, *top, source, decision.status, decision.reason, {}));
 }
 
 std::string SipServer::response_bytes(const sip::ResponseBasis& basis, const sip::Via& top,
@@ -323,28 +317,6 @@ void SipServer::respond(const sip::Message& request, txn::ServerTransactionId id
   transactions_.respond(id, status,
                         response_bytes(sip::basis_of(request), request.vias.front(), source, status,
                                        reason, std::move(headers)));
-}
-
-bool SipServer::method_enabled(sip::Method method) const {
-  for (sip::Method enabled : config_.sip.methods) {
-    if (enabled == method) return true;
-  }
-  return false;
-}
-
-bool SipServer::is_ours(const sip::Uri& uri) const {
-  if (!uri.is_sip()) return false;
-  if (sip::iequals(uri.host, config_.sip.domain)) return true;
-  for (const std::string& alias : config_.sip.aliases) {
-    if (sip::iequals(uri.host, alias)) return true;
-  }
-  if (uri.host_kind == sip::HostKind::kIpv4 || uri.host_kind == sip::HostKind::kIpv6) {
-    auto address = parse_ip_address(uri.host);
-    for (const Endpoint& local : transports_.local_endpoints()) {
-      if (address && *address == local.address) return true;
-    }
-  }
-  return false;
 }
 
 void SipServer::handle_request(const sip::Message& request, const Endpoint& source) {
@@ -379,67 +351,59 @@ void SipServer::handle_request(const sip::Message& request, const Endpoint& sour
   }
   const txn::ServerTransactionId id = incoming.id;
   if (log_requests_) log_request(request, source);
-  if (request.method == sip::Method::kOther || sip::method_name(request.method).empty()) {
-    ++counters_.not_implemented;
-    respond(request, id, source, 501, "Not Implemented", {{"Allow", allow_}});
-    return;
-  }
-  if (!method_enabled(request.method)) {
-    ++counters_.method_not_allowed;
-    respond(request, id, source, 405, "Method Not Allowed", {{"Allow", allow_}});
-    return;
-  }
-  if (!is_ours(request.request_uri)) {
-    ++counters_.foreign_domain;
-    respond(request, id, source, 403, "Forbidden");
-    return;
-  }
-  if (!request.require.empty() && request.method != sip::Method::kCancel) {
-    // Hardline supports no extension a request may require (RFC 3261 §8.2.2.3).
-    std::string unsupported;
-    for (std::string_view option : request.require) {
-      if (!unsupported.empty()) unsupported += ", ";
-      unsupported += option;
+  const Decision decision = policy_.on_message(request);
+  switch (decision.route) {
+    case Route::kAnswer: {
+      switch (decision.status) {
+        case 501:
+          ++counters_.not_implemented;
+          break;
+        case 405:
+          ++counters_.method_not_allowed;
+          break;
+        case 416:
+          ++counters_.unsupported_scheme;
+          break;
+        case 403:
+          ++counters_.foreign_domain;
+          break;
+        case 420:
+          ++counters_.bad_extension;
+          break;
+        case 200:
+          ++counters_.options_answered;
+          break;
+        default:
+          break;
+      }
+      std::vector<sip::ResponseHeader> headers;
+      for (const auto& [name, value] : decision.headers) headers.push_back({name, value});
+      respond(request, id, source, decision.status, decision.reason, std::move(headers));
+      return;
     }
-    ++counters_.bad_extension;
-    respond(request, id, source, 420, "Bad Extension", {{"Unsupported", unsupported}});
-    return;
-  }
-  switch (request.method) {
-    case sip::Method::kRegister:
+    case Route::kRegister:
       handle_register(request, id, source);
       return;
-    case sip::Method::kInvite:
-      if (request.to.tag()) {
-        calls_.on_in_dialog(request, id, source);  // a re-INVITE
-      } else {
-        handle_invite(request, id, source, target);
-      }
+    case Route::kInvite:
+      handle_invite(request, id, source, target);
       return;
-    case sip::Method::kCancel:
+    case Route::kInDialog:
+      calls_.on_in_dialog(request, id, source);  // BYE, UPDATE, INFO or a re-INVITE
+      return;
+    case Route::kCancel:
       handle_cancel(request, id, source);
       return;
-    case sip::Method::kBye:
-    case sip::Method::kUpdate:
-    case sip::Method::kInfo:
-      if (request.to.tag()) {
-        calls_.on_in_dialog(request, id, source);
-      } else {
-        respond(request, id, source, 481, "Call/Transaction Does Not Exist");
-      }
-      return;
-    case sip::Method::kSubscribe:
-    case sip::Method::kMessage:
-      // Dialog-creating or standalone requests Hardline does not serve yet: whoever sends one
-      // authenticates first, so that the answer says nothing about the account named.
-      if (!request.to.tag() && !authenticate(request, id, source, true)) return;
+    case Route::kAuthenticateFirst:
+      // Dialog-creating requests Hardline does not serve yet: whoever sends one authenticates
+      // first, so that the answer says nothing about the account named.
+      if (!authenticate(request, id, source, true)) return;
       ++counters_.not_implemented;
-      respond(request, id, source, 501, "Not Implemented", {{"Allow", allow_}});
+      respond(request, id, source, 501, "Not Implemented", {{"Allow", policy_.allow()}});
       return;
-    default:
-      ++counters_.not_implemented;
-      respond(request, id, source, 501, "Not Implemented", {{"Allow", allow_}});
-      return;
+    case Route::kDrop:
+    case Route::kResponse:
+    case Route::kAck:
+      return;  // never a new server transaction
   }
 }
 

@@ -25,6 +25,7 @@
 #include "guard/guard.h"
 #include "registrar/registrar.h"
 #include "server/account_cache.h"
+#include "server/message_policy.h"
 #include "sip/parser.h"
 #include "sip/response.h"
 #include "store/store.h"
@@ -46,6 +47,8 @@ struct Counters {
   uint64_t method_not_allowed = 0;  // 405
   uint64_t not_implemented = 0;     // 501
   uint64_t foreign_domain = 0;      // 403: not ours, no relaying
+  uint64_t unsupported_scheme = 0;  // 416: a Request-URI that is not sip or sips
+  uint64_t options_answered = 0;    // 200 to OPTIONS (when enabled)
   uint64_t bad_extension = 0;       // 420
   uint64_t overloaded = 0;          // 503: transaction table full
   uint64_t challenges = 0;          // 401 without credentials
@@ -139,6 +142,7 @@ class SipServer final : public transport::Receiver,
   void send(const Endpoint& to, std::string_view bytes) override { transports_.send(to, bytes); }
   std::string local_address(const Endpoint& peer) const override;
   std::vector<call::Contact> contacts(std::string_view account) override;
+  // Answers a request the parser refused, or drops it, as the MessagePolicy decides.
   void answer_malformed(std::string_view bytes, const sip::ParseError& error,
                         const Endpoint& source);
   void respond(const sip::Message& request, txn::ServerTransactionId id, const Endpoint& source,
@@ -149,8 +153,7 @@ class SipServer final : public transport::Receiver,
   std::string response_bytes(const sip::ResponseBasis& basis, const sip::Via& top,
                              const Endpoint& source, uint16_t status, std::string_view reason,
                              std::vector<sip::ResponseHeader> headers);
-  bool is_ours(const sip::Uri& uri) const;
-  bool method_enabled(sip::Method method) const;
+  bool is_ours(const sip::Uri& uri) const { return policy_.is_ours(uri); }
   void count_response(uint16_t status) {
     if (status < traffic_.responses.size()) ++traffic_.responses[status];
   }
@@ -168,7 +171,8 @@ class SipServer final : public transport::Receiver,
   const bool log_addresses_;
   const bool log_requests_;
   const Clock& clock_;
-  sip::Limits parse_limits_;
+  // What each message gets before state is consulted; `hardline sip check` asks the same.
+  MessagePolicy policy_;
   transport::Transports transports_;
   TxnSender sender_;
   txn::TransactionLayer transactions_;
@@ -191,7 +195,6 @@ class SipServer final : public transport::Receiver,
   std::vector<store::Ban> bans_to_write_;  // automatic bans not yet in the store
   std::optional<uint64_t> bans_version_;   // the store's data_version when bans were last read
   std::unordered_set<std::string> applied_admissions_;  // "ext\nnetwork\ncreated_at"
-  std::string allow_;  // the Allow header value: the enabled methods
   std::mt19937_64 tags_;
   Counters counters_;
   admin::SipTraffic traffic_;

@@ -31,8 +31,12 @@ bool has_control(std::string_view value) {
 
 }  // namespace
 
-std::optional<ResponseBasis> salvage_basis(std::string_view bytes, size_t max_line_length) {
+Result<ResponseBasis> salvage_basis(std::string_view bytes, size_t max_line_length) {
   while (bytes.starts_with("\r\n")) bytes.remove_prefix(2);
+  if (bytes.empty()) return fail("nothing but line endings");
+  // Without CRLF there are no lines: whatever a bare LF seems to separate is not a header we
+  // may echo (that is how headers are smuggled).
+  if (bytes.find("\r\n") == std::string_view::npos) return fail("no CRLF line ending");
   ResponseBasis basis;
   bool first = true;
   std::optional<std::string_view> via_fields[8];
@@ -40,12 +44,16 @@ std::optional<ResponseBasis> salvage_basis(std::string_view bytes, size_t max_li
   while (!bytes.empty()) {
     size_t end = bytes.find("\r\n");
     if (end == std::string_view::npos) end = bytes.size();
-    if (end > max_line_length) return std::nullopt;
+    if (end > max_line_length) return fail("a line longer than the line limit");
     const std::string_view line = bytes.substr(0, end);
     bytes.remove_prefix(std::min(bytes.size(), end + 2));
     if (first) {
       // A response is never answered; a request line ends in the version.
-      if (line.starts_with("SIP/") || line.find(' ') == std::string_view::npos) return std::nullopt;
+      if (line.starts_with("SIP/")) return fail("a response is never answered");
+      if (line.find(' ') == std::string_view::npos) return fail("no request line");
+      if (line.find_first_of("\r\n") != std::string_view::npos) {
+        return fail("a bare CR or LF: the lines cannot be told apart");
+      }
       first = false;
       continue;
     }
@@ -57,7 +65,7 @@ std::optional<ResponseBasis> salvage_basis(std::string_view bytes, size_t max_li
     if (value.empty() || has_control(value)) continue;
     switch (lookup_header(trim(line.substr(0, colon)))) {
       case HeaderId::kVia:
-        if (via_field_count == std::size(via_fields)) return std::nullopt;
+        if (via_field_count == std::size(via_fields)) return fail("too many Via header fields");
         via_fields[via_field_count++] = value;
         break;
       case HeaderId::kFrom:
@@ -76,28 +84,29 @@ std::optional<ResponseBasis> salvage_basis(std::string_view bytes, size_t max_li
         break;
     }
   }
-  if (via_field_count == 0 || basis.from.empty() || basis.to.empty() || basis.call_id.empty() ||
-      basis.cseq.empty()) {
-    return std::nullopt;
-  }
+  if (via_field_count == 0) return fail("no usable Via");
+  if (basis.from.empty()) return fail("no usable From");
+  if (basis.to.empty()) return fail("no usable To");
+  if (basis.call_id.empty()) return fail("no usable Call-ID");
+  if (basis.cseq.empty()) return fail("no usable CSeq");
   for (size_t i = 0; i < via_field_count; ++i) {
     auto ok = for_each_element(*via_fields[i], 70, [&](std::string_view element) -> Result<void> {
       if (basis.vias.size() >= 70) return fail("too many Via values");
       basis.vias.push_back(element);
       return {};
     });
-    if (!ok) return std::nullopt;
+    if (!ok) return fail("a Via that does not parse");
   }
   // Everything echoed must be valid, so that the answer is a valid response.
-  if (basis.vias.empty()) return std::nullopt;
+  if (basis.vias.empty()) return fail("no usable Via");
   for (std::string_view via : basis.vias) {
-    if (!parse_via(via)) return std::nullopt;
+    if (!parse_via(via)) return fail("a Via that does not parse");
   }
   auto to = parse_name_addr(basis.to);
-  if (!to || !parse_name_addr(basis.from) || !is_call_id(basis.call_id) ||
-      !parse_cseq(basis.cseq)) {
-    return std::nullopt;
-  }
+  if (!to) return fail("a To that does not parse");
+  if (!parse_name_addr(basis.from)) return fail("a From that does not parse");
+  if (!is_call_id(basis.call_id)) return fail("a Call-ID that does not parse");
+  if (!parse_cseq(basis.cseq)) return fail("a CSeq that does not parse");
   basis.to_has_tag = to->tag().has_value();
   return basis;
 }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/endpoint.h"
+#include "common/result.h"
 #include "sip/message.h"
 
 namespace hardline::sip {
@@ -27,11 +28,12 @@ struct ResponseBasis {
 
 ResponseBasis basis_of(const Message& request);
 
-// The same lines found leniently in a request the parser refused. nullopt when they cannot be
-// found or are not valid themselves (then the request is dropped, never answered blindly): the
-// start line must be a request line, and Via, From, To, Call-ID and CSeq must each be present and
-// pass their own grammar, so that the answer is a valid response.
-std::optional<ResponseBasis> salvage_basis(std::string_view bytes, size_t max_line_length = 4096);
+// The same lines found leniently in a request the parser refused. An error, saying why in
+// Hardline's own words, when they cannot be found or are not valid themselves (then the request
+// is dropped, never answered blindly): lines must end in CRLF, the start line must be a request
+// line, and Via, From, To, Call-ID and CSeq must each be present and pass their own grammar, so
+// that the answer is a valid response.
+Result<ResponseBasis> salvage_basis(std::string_view bytes, size_t max_line_length = 4096);
 
 // The top Via as the response must carry it (RFC 3261 §18.2.1, RFC 3581 §4): `received` when the
 // sent-by host is not the source address or when rport was asked for, and `rport` with the source

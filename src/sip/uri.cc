@@ -165,11 +165,29 @@ bool is_ipv4_address(std::string_view s) {
 }
 
 bool is_ipv6_address(std::string_view s) {
-  if (s.empty() || s.size() > 45) return false;
-  std::array<char, 46> buf{};
-  s.copy(buf.data(), s.size());
+  if (s.empty() || s.size() > 46) return false;
+  std::array<char, 47> buf{};
+  // RFC 5118 §4.10: RFC 3261's ABNF (taken from RFC 2373) also derives three colons before an
+  // embedded IPv4 address ("2001:db8:::192.0.2.1"), and implementations must tolerate it. It
+  // is read as "::" in that one position only; any other ":::" stays invalid.
+  const size_t triple = s.find(":::");
+  if (triple != std::string_view::npos) {
+    const std::string_view ipv4 = s.substr(triple + 3);
+    if (!is_ipv4_address(ipv4)) return false;
+    s.substr(0, triple + 2).copy(buf.data(), triple + 2);
+    ipv4.copy(buf.data() + triple + 2, ipv4.size());
+  } else {
+    if (s.size() > 45) return false;
+    s.copy(buf.data(), s.size());
+  }
   unsigned char out[16];
   return inet_pton(AF_INET6, buf.data(), out) == 1;
+}
+
+std::string ipv6_without_extra_colon(std::string_view s) {
+  std::string out(s);
+  if (const size_t triple = out.find(":::"); triple != std::string::npos) out.erase(triple, 1);
+  return out;
 }
 
 bool parse_host(std::string_view text, std::string_view& host, HostKind& kind) {

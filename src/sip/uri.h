@@ -59,6 +59,10 @@ std::string unescape(std::string_view escaped);
 bool parse_host(std::string_view text, std::string_view& host, HostKind& kind);
 
 bool is_ipv4_address(std::string_view s);
+// Also true for RFC 5118 §4.10's three colons before an embedded IPv4 address
+// ("2001:db8:::192.0.2.1", meaning 2001:db8::192.0.2.1), which RFC 3261's ABNF allows. Views
+// keep the text as received: ipv6_without_extra_colon() gives the form inet_pton() reads.
 bool is_ipv6_address(std::string_view s);
+std::string ipv6_without_extra_colon(std::string_view s);
 
 }  // namespace hardline::sip

@@ -108,6 +108,67 @@ TEST(Response, SalvagesWhatA400Needs) {
   for (const std::string& c : cases) EXPECT_FALSE(salvage_basis(c)) << c;
 }
 
+// Why nothing could be salvaged: `hardline sip check` prints it for every message the server
+// drops, so each reason must name the part that failed.
+TEST(Response, SalvageSaysWhyNot) {
+  struct Case {
+    std::string bytes;
+    std::string_view what;
+  };
+  const Case cases[] = {
+      {"", "nothing but line endings"},
+      {"\r\n\r\n", "nothing but line endings"},
+      {"OPTIONS sip:b SIP/2.0\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\nFrom: <sip:a@b>\n"
+       "To: <sip:a@b>\nCall-ID: x\nCSeq: 1 OPTIONS\n\n",
+       "no CRLF line ending"},
+      {"OPTIONS sip:b SIP/2.0\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: <sip:a@b>\r\n"
+       "To: <sip:a@b>\r\nCall-ID: x\r\nCSeq: 1 OPTIONS\r\n\r\n",
+       "a bare CR or LF: the lines cannot be told apart"},
+      {test::sip_message({"SIP/2.0 200 OK", "Via: SIP/2.0/UDP h;branch=z9hG4bK1"}),
+       "a response is never answered"},
+      {test::sip_message({"GARBAGE", "Via: SIP/2.0/UDP h;branch=z9hG4bK1"}), "no request line"},
+      {test::sip_message({"OPTIONS sip:b SIP/2.0", "From: <sip:a@b>", "To: <sip:a@b>", "Call-ID: x",
+                          "CSeq: 1 OPTIONS"}),
+       "no usable Via"},
+      {test::sip_message({"OPTIONS sip:b SIP/2.0", "Via: SIP/2.0/UDP h;branch=z9hG4bK1",
+                          "To: <sip:a@b>", "Call-ID: x", "CSeq: 1 OPTIONS"}),
+       "no usable From"},
+      {test::sip_message({"OPTIONS sip:b SIP/2.0", "Via: SIP/2.0/UDP h;branch=z9hG4bK1",
+                          "From: <sip:a@b>", "Call-ID: x", "CSeq: 1 OPTIONS"}),
+       "no usable To"},
+      {test::sip_message({"OPTIONS sip:b SIP/2.0", "Via: SIP/2.0/UDP h;branch=z9hG4bK1",
+                          "From: <sip:a@b>", "To: <sip:a@b>", "CSeq: 1 OPTIONS"}),
+       "no usable Call-ID"},
+      {test::sip_message({"OPTIONS sip:b SIP/2.0", "Via: SIP/2.0/UDP h;branch=z9hG4bK1",
+                          "From: <sip:a@b>", "To: <sip:a@b>", "Call-ID: x"}),
+       "no usable CSeq"},
+      {test::sip_message({"OPTIONS sip:b SIP/2.0", "Via: nonsense", "From: <sip:a@b>",
+                          "To: <sip:a@b>", "Call-ID: x", "CSeq: 1 OPTIONS"}),
+       "a Via that does not parse"},
+      {test::sip_message({"OPTIONS sip:b SIP/2.0", "Via: SIP/2.0/UDP h;branch=z9hG4bK1",
+                          "From: <sip:a@b>", "To: <sip:a@[2001:db8::zz]>", "Call-ID: x",
+                          "CSeq: 1 OPTIONS"}),
+       "a To that does not parse"},
+      {test::sip_message({"OPTIONS sip:b SIP/2.0", "Via: SIP/2.0/UDP h;branch=z9hG4bK1",
+                          "From: <sip:a@b", "To: <sip:a@b>", "Call-ID: x", "CSeq: 1 OPTIONS"}),
+       "a From that does not parse"},
+      {test::sip_message({"OPTIONS sip:b SIP/2.0", "Via: SIP/2.0/UDP h;branch=z9hG4bK1",
+                          "From: <sip:a@b>", "To: <sip:a@b>", "Call-ID: x y", "CSeq: 1 OPTIONS"}),
+       "a Call-ID that does not parse"},
+      {test::sip_message({"OPTIONS sip:b SIP/2.0", "Via: SIP/2.0/UDP h;branch=z9hG4bK1",
+                          "From: <sip:a@b>", "To: <sip:a@b>", "Call-ID: x", "CSeq: one OPTIONS"}),
+       "a CSeq that does not parse"},
+      {"OPTIONS sip:b SIP/2.0\r\n" + std::string(5000, 'x') + "\r\n\r\n",
+       "a line longer than the line limit"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.bytes.substr(0, 60));
+    auto basis = salvage_basis(c.bytes);
+    ASSERT_FALSE(basis);
+    EXPECT_EQ(basis.error().what, c.what);
+  }
+}
+
 TEST(Response, DefaultReasons) {
   EXPECT_EQ(default_reason(423), "Interval Too Brief");
   EXPECT_EQ(default_reason(599), "Unknown");

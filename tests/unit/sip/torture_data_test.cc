@@ -23,7 +23,11 @@ TEST(OwnTortureMessages, EachGetsItsVerdict) {
     size_t tab = line.find('\t');
     ASSERT_NE(tab, std::string::npos) << line;
     const std::string file = line.substr(0, tab);
-    const std::string verdict = line.substr(tab + 1);  // "ok request X", "invalid 400", ...
+    // The parser's verdict ("ok request X", "invalid 400", ...); the third column, what the
+    // server does, is the integration test's.
+    const size_t next = line.find('\t', tab + 1);
+    const std::string verdict =
+        line.substr(tab + 1, next == std::string::npos ? next : next - tab - 1);
     SCOPED_TRACE(file);
     std::ifstream in(dir / file, std::ios::binary);
     std::stringstream ss;

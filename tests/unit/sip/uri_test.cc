@@ -91,6 +91,12 @@ constexpr SipUriCase kValidSipUris[] = {
      "2001:db8::192.0.2.1", HostKind::kIpv6, false, 0, "", ""},
     {"sip:[::ffff:192.0.2.1]", UriScheme::kSip, "sip", false, "", false, "", "::ffff:192.0.2.1",
      HostKind::kIpv6, false, 0, "", ""},
+    // RFC 5118 §4.10: RFC 3261's ABNF also derives three colons before the IPv4 tail, and an
+    // implementation must tolerate it; the view keeps the text as received.
+    {"sip:user@[2001:db8:::192.0.2.1]", UriScheme::kSip, "sip", true, "user", false, "",
+     "2001:db8:::192.0.2.1", HostKind::kIpv6, false, 0, "", ""},
+    {"sip:[:::192.0.2.1]:5070", UriScheme::kSip, "sip", false, "", false, "", ":::192.0.2.1",
+     HostKind::kIpv6, true, 5070, "", ""},
     // Escapes in the user part, kept escaped in the view.
     {"sip:%61lice@atlanta.com", UriScheme::kSip, "sip", true, "%61lice", false, "", "atlanta.com",
      HostKind::kName, false, 0, "", ""},
@@ -279,8 +285,12 @@ TEST(UriTest, RejectsMalformedUris) {
       "sip:[2001:db8::g]",
       "sip:[]",
       "sip:[192.0.2.1]",
-      "sip:[2001:db8:::192.0.2.1]",  // RFC 5118 §4.10: three colons
-      "sip:2001:db8::10",            // RFC 5118 §4.2: no brackets
+      "sip:[2001:db8:::1]",             // three colons only before an IPv4 tail
+      "sip:[2001:db8::1:::192.0.2.1]",  // and never beside another "::"
+      "sip:[1:2:3:4:5:6:::192.0.2.1]",  // "::" standing for no group at all
+      "sip:[2001:db8::::192.0.2.1]",
+      "sip:[2001:db8:::192.0.2]",
+      "sip:2001:db8::10",  // RFC 5118 §4.2: no brackets
       "sip:[::1]x",
       "sip:[::1]:",
       "sip:2001:db8::1",
@@ -494,7 +504,15 @@ TEST(UriTest, IpAddressPredicates) {
       {"2001:db8::g", false, false},
       {"2001:db8:::1", false, false},
       {"2001:db8::192.0.2.1", false, true},
-      {"2001:db8:::192.0.2.1", false, false},
+      {"2001:db8:::192.0.2.1", false, true},  // RFC 5118 §4.10
+      {":::192.0.2.1", false, true},
+      {"2001:db8:::192.0.2.1:1", false, false},
+      {"2001:db8::::192.0.2.1", false, false},
+      {"2001:db8::1:::192.0.2.1", false, false},
+      {"1:2:3:4:5:6:::192.0.2.1", false, false},
+      {"1:2:3:4:5:::192.0.2.1", false, true},
+      {"ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255", false, true},    // 45 characters
+      {"ffff:ffff:ffff:ffff:ffff:ffff::255.255.255.255", false, false},  // 46
       {"[::1]", false, false},
       {"1:2:3:4:5:6:7:8:9", false, false},
       {"0000:0000:0000:0000:0000:0000:0000:0000:0000:0000", false, false},  // too long
@@ -504,6 +522,8 @@ TEST(UriTest, IpAddressPredicates) {
     EXPECT_EQ(is_ipv4_address(row.input), row.ipv4);
     EXPECT_EQ(is_ipv6_address(row.input), row.ipv6);
   }
+  EXPECT_EQ(ipv6_without_extra_colon("2001:db8:::192.0.2.1"), "2001:db8::192.0.2.1");
+  EXPECT_EQ(ipv6_without_extra_colon("2001:db8::1"), "2001:db8::1");
 }
 
 }  // namespace
