@@ -180,7 +180,7 @@ def run(*args, input=None, env=None, check=False):
 def tool(name):
     path = shutil.which(name)
     if path is None:
-        raise AssertionError(f"{name} is not installed: run scripts/bootstrap")
+        raise AssertionError(f"{name} is not installed: run scripts/bootstrap test")
     return path
 
 
