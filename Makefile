@@ -1,5 +1,7 @@
 # Hardline's two set-up commands are `make run` and `make test` (see README.md).
-# Both install what is missing through scripts/bootstrap first.
+# Both install what is missing through scripts/bootstrap first: `make run` (and `make build`)
+# only what building and running the server need (`scripts/bootstrap run`), every other target
+# the whole set with the test peers (`scripts/bootstrap test`). Neither leaves a service running.
 
 BUILD        ?= build
 SAN_BUILD    ?= build-san
@@ -9,23 +11,37 @@ JOBS         ?= $(shell nproc)
 WERROR       ?= $(if $(CI),ON,OFF)
 
 CMAKE_FLAGS  = -G Ninja -DHARDLINE_WERROR=$(WERROR)
+# A fresh tree configured for `make run` leaves out the tests and benchmarks, whose packages
+# `scripts/bootstrap run` does not install; a tree that has them keeps them, so that `make run`
+# and `make test` in turn do not reconfigure each other.
+RUN_FLAGS    = $(if $(wildcard $(BUILD)/CMakeCache.txt),,-DHARDLINE_TESTS=OFF -DHARDLINE_BENCH=OFF)
 
-.PHONY: all bootstrap build run test sanitize sanitize-build fuzz bench format format-check lint clean
+.PHONY: all bootstrap bootstrap-run build build-all run test sanitize sanitize-build fuzz bench \
+        format format-check lint clean
 
 all: build
 
-bootstrap:
-	@scripts/bootstrap
+bootstrap-run:
+	@scripts/bootstrap run
 
-build: bootstrap
-	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
+bootstrap:
+	@scripts/bootstrap test
+
+# The server alone: build/hardline.
+build: bootstrap-run
+	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) $(RUN_FLAGS) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS) --target hardline
+
+# Everything: the server, the unit tests, the benchmarks.
+build-all: bootstrap
+	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) -DHARDLINE_TESTS=ON -DHARDLINE_BENCH=ON >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
 # A demo deployment in var/demo (created on first run), served on 127.0.0.1:5060.
 run: build
 	HARDLINE_BIN=$(BUILD)/hardline scripts/demo
 
-test: build
+test: build-all
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 # Every test again, built with clang under AddressSanitizer and UndefinedBehaviorSanitizer;
@@ -42,7 +58,7 @@ sanitize-build: bootstrap
 fuzz: sanitize-build
 	scripts/fuzz $(SAN_BUILD) $(FUZZ_SECONDS)
 
-bench: build
+bench: build-all
 	$(BUILD)/bench/sip_bench --benchmark_min_time=1 --benchmark_repetitions=3 \
 	  --benchmark_report_aggregates_only=true
 
@@ -65,7 +81,7 @@ bench-flood: bootstrap
 format:
 	git ls-files '*.cc' '*.h' | xargs clang-format -i
 
-lint: build
+lint: build-all
 	git ls-files 'src/*.cc' | xargs -P $(JOBS) -n 8 clang-tidy -p $(BUILD) --quiet
 
 clean:

@@ -64,6 +64,8 @@ def step(binary, rate, seconds, work):
     with open(config) as f:
         text = f.read()
     text = text.replace('algorithms = ["SHA-256", "MD5"]', 'algorithms = ["MD5", "SHA-256"]')
+    # The admin API on a free port too: the default, 8088, may be a running demo's.
+    text = text.replace('listen = "127.0.0.1:8088"', f'listen = "127.0.0.1:{free_port()}"')
     for key, value in (("packet_rate", 5000), ("packet_burst", 10000),
                        ("register_rate", 2500), ("register_burst", 5000)):
         text = re.sub(rf"^{key} = \d+$", f"{key} = {value}", text, flags=re.M)

@@ -289,6 +289,9 @@ class Hardline(Server):
         if default_algorithms not in text:
             raise BenchError(f"{self.config}: expected '{default_algorithms}'")
         text = text.replace(default_algorithms, 'algorithms = ["MD5", "SHA-256"]')
+        # The admin API on a free port too: the default, 8088, may be a running demo's.
+        text = text.replace('listen = "127.0.0.1:8088"',
+                            f'listen = "127.0.0.1:{free_port({self.port})}"')
         self.md5_how = 'hardline: [auth] algorithms = ["MD5", "SHA-256"], for SIPp 3.6.1'
         # SIPp plays thousands of phones from one address, where the guard's per-source limits
         # are sized for one office: raised far above the rates measured (the guard still runs).

@@ -3,14 +3,17 @@
 A Deployment is a fresh `hardline init` in a temporary directory, listening on free loopback
 ports; `start()` runs `hardline serve` and waits until it listens, `stop()` sends SIGTERM and
 checks that it stopped cleanly. Run as root (as on CI), `serve` confines itself and switches to
-the config's system.user: every deployment then names SERVICE_USER, a system account the
-harness creates once (idempotently) and leaves in place for later runs. Under the sanitizer build
+the config's system.user: every deployment then names SERVICE_USER, a system account (no home,
+no login) shared by the test processes that run side by side; the last of them to exit removes
+it again, if the harness created it (see ensure_service_account). Under the sanitizer build
 (HARDLINE_SANITIZED=1, set by ctest) deployments turn system.chroot off, because LeakSanitizer's
 check at exit needs /proc, which the jail hides (docs/sandbox.md); test_privilege.py keeps it. SipClient speaks raw SIP over UDP or TCP and computes digest
 answers (RFC 7616) with hashlib, independently of the server's code.
 """
+import atexit
 import fcntl
 import hashlib
+import json
 import os
 import pwd
 import re
@@ -29,26 +32,126 @@ DOMAIN = "hardline.test"
 
 
 SERVICE_USER = os.environ.get("HARDLINE_TEST_USER", "hardline-test")
+_ACCOUNT_HOLDS = set()
+
+
+def _locked_account_state(name):
+    """Opens and locks /run/hardline-test-account.NAME, the account's record: whether the
+    harness created the account, and the test processes using it. Returns (fd, state). The file
+    is removed with the account; a process that locked it just before finds it unlinked and
+    opens it again."""
+    path = f"/run/hardline-test-account.{name}"
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            if os.stat(path).st_ino == os.fstat(fd).st_ino:
+                break
+        except FileNotFoundError:
+            pass
+        os.close(fd)
+    text = os.pread(fd, 1 << 16, 0).decode()
+    state = json.loads(text) if text.strip() else {}
+    return fd, path, state
+
+
+def _write_account_state(fd, state):
+    data = json.dumps(state).encode()
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, data, 0)
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
 
 
 def ensure_service_account(name=SERVICE_USER):
     """As root: the system user and group `name` (no login, no home), created when missing.
-    Tests running in parallel share it; a lock keeps two from racing to create it."""
+    Test processes running side by side share it: each one using it is noted in its record
+    (under a lock, so that two never race to create or remove it), and the last to exit removes
+    the account, but only one the harness created: an account that existed before is never
+    touched. A process killed before its exit is pruned from the record by the next one."""
     if os.geteuid() != 0:
         return None
-    with open("/run/hardline-test-account.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    fd, _, state = _locked_account_state(name)
+    try:
         try:
-            return pwd.getpwnam(name)
+            pwd.getpwnam(name)
         except KeyError:
-            pass
-        for command in (["groupadd", "--system", name],
-                        ["useradd", "--system", "--gid", name, "--no-create-home",
-                         "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin", name]):
-            result = subprocess.run(command, capture_output=True, text=True)
-            if result.returncode not in (0, 9):  # 9: exists already
-                raise AssertionError(f"{' '.join(command)}: {result.stderr}")
+            for command in (["groupadd", "--system", name],
+                            ["useradd", "--system", "--gid", name, "--no-create-home",
+                             "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin",
+                             name]):
+                result = subprocess.run(command, capture_output=True, text=True)
+                if result.returncode not in (0, 9):  # 9: exists already
+                    raise AssertionError(f"{' '.join(command)}: {result.stderr}")
+            state["created"] = True
+        state.setdefault("created", False)
+        holders = [pid for pid in state.get("holders", []) if _alive(pid)]
+        if os.getpid() not in holders:
+            holders.append(os.getpid())
+        state["holders"] = holders
+        _write_account_state(fd, state)
+        if name not in _ACCOUNT_HOLDS:
+            _ACCOUNT_HOLDS.add(name)
+            atexit.register(release_service_account, name)
         return pwd.getpwnam(name)
+    finally:
+        os.close(fd)
+
+
+def release_service_account(name=SERVICE_USER):
+    """This process no longer uses the account; the last user removes it (see above). An
+    account still in use by a process (a server that outlived its test) is left, and removed
+    by a later last user."""
+    fd, path, state = _locked_account_state(name)
+    try:
+        holders = [pid for pid in state.get("holders", []) if pid != os.getpid() and _alive(pid)]
+        state["holders"] = holders
+        if holders:
+            _write_account_state(fd, state)
+            return
+        if state.get("created"):
+            removed = subprocess.run(["userdel", name], capture_output=True)
+            if removed.returncode not in (0, 6):  # 6: no such user
+                _write_account_state(fd, state)
+                return
+            subprocess.run(["groupdel", name], capture_output=True)  # gone with the user, mostly
+        os.unlink(path)
+    finally:
+        os.close(fd)
+        _ACCOUNT_HOLDS.discard(name)
+
+
+# Temporary directories a test module made for deployments whose service account it names, so
+# that it can check at the end that no account it made is left behind with a home in one.
+_TRACKED_DIRS = []
+
+
+def tracked_mkdtemp(prefix):
+    path = tempfile.mkdtemp(prefix=prefix)
+    _TRACKED_DIRS.append(os.path.realpath(path))
+    return path
+
+
+def accounts_left_behind():
+    """Accounts whose home is inside a directory from tracked_mkdtemp: made for a test (e.g. by
+    `init --system --root DIR`) and not removed."""
+    return [f"{entry.pw_name} (home {entry.pw_dir})" for entry in pwd.getpwall()
+            if any(entry.pw_dir == d or entry.pw_dir.startswith(d + "/")
+                   for d in _TRACKED_DIRS)]
+
+
+def remove_account(name):
+    """Removes the system user and group `name` (as root), whichever exist."""
+    subprocess.run(["userdel", name], capture_output=True)
+    subprocess.run(["groupdel", name], capture_output=True)
 
 
 def free_port():
@@ -77,13 +180,34 @@ def run(*args, input=None, env=None, check=False):
 def tool(name):
     path = shutil.which(name)
     if path is None:
-        raise AssertionError(f"{name} is not installed: run scripts/bootstrap")
+        raise AssertionError(f"{name} is not installed: run scripts/bootstrap test")
     return path
 
 
 # An IPv4 address, or an IPv6 address of at least three groups (timestamps like 07:40:41 have
 # only digits and two colons and are not matched).
 ADDRESS = re.compile(r"\b\d{1,3}(\.\d{1,3}){3}\b|\b[0-9a-fA-F]{0,4}(:[0-9a-fA-F]{0,4}){3,7}\b|::1\b")
+
+
+def edit_config(config, settings):
+    """Sets `key = value` lines inside their [table] of the config file, e.g.
+    {"registrar": {"max_contacts": "2"}} (values as TOML text); owner and mode stay."""
+    with open(config) as f:
+        lines = f.read().split("\n")
+    for table, values in settings.items():
+        start = lines.index(f"[{table}]")
+        for key, value in values.items():
+            for i in range(start + 1, len(lines)):
+                if lines[i].startswith("["):
+                    lines.insert(i, f"{key} = {value}")
+                    break
+                if re.match(rf"#?\s*{re.escape(key)}\s*=", lines[i]):
+                    lines[i] = f"{key} = {value}"
+                    break
+            else:
+                lines.append(f"{key} = {value}")
+    with open(config, "w") as f:
+        f.write("\n".join(lines))
 
 
 class Deployment:
@@ -117,22 +241,7 @@ class Deployment:
     def edit(self, settings):
         """Sets `key = value` lines inside their [table] of the config, e.g.
         {"registrar": {"max_contacts": "2"}} (values as TOML text)."""
-        with open(self.config) as f:
-            lines = f.read().split("\n")
-        for table, values in settings.items():
-            start = lines.index(f"[{table}]")
-            for key, value in values.items():
-                for i in range(start + 1, len(lines)):
-                    if lines[i].startswith("["):
-                        lines.insert(i, f"{key} = {value}")
-                        break
-                    if re.match(rf"#?\s*{re.escape(key)}\s*=", lines[i]):
-                        lines[i] = f"{key} = {value}"
-                        break
-                else:
-                    lines.append(f"{key} = {value}")
-        with open(self.config, "w") as f:
-            f.write("\n".join(lines))
+        edit_config(self.config, settings)
 
     def add_user(self, extension, *extra):
         result = run("user", "add", extension, "-c", self.config, *extra, check=True)

@@ -395,10 +395,11 @@ class ListenTest(unittest.TestCase):
 
     def test_a_non_loopback_listen_is_refused_by_the_config_loader(self):
         d = self.deployment
-        cases = [({"listen": '"192.0.2.10:8088"'}, "is not a loopback address"),
-                 ({"listen": '"0.0.0.0:8088"'}, "is not a loopback address"),
-                 ({"listen": '"[::]:8088"'}, "is not a loopback address"),
-                 ({"listen": '"192.0.2.10:8088"', "allow_remote": "true"}, "has no TLS")]
+        port = d.admin_port  # a free port, though none of these is ever bound
+        cases = [({"listen": f'"192.0.2.10:{port}"'}, "is not a loopback address"),
+                 ({"listen": f'"0.0.0.0:{port}"'}, "is not a loopback address"),
+                 ({"listen": f'"[::]:{port}"'}, "is not a loopback address"),
+                 ({"listen": f'"192.0.2.10:{port}"', "allow_remote": "true"}, "has no TLS")]
         for settings, message in cases:
             with open(d.config) as f:
                 original = f.read()

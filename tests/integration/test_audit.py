@@ -6,13 +6,16 @@ import json
 import os
 import pwd
 import re
+import secrets
 import shutil
 import subprocess
 import tempfile
 import time
+import tomllib
 import unittest
 
-from harness import HARDLINE, Deployment, run
+from harness import (HARDLINE, Deployment, accounts_left_behind, remove_account, run,
+                     tracked_mkdtemp)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 NFT_FILE = os.path.join(ROOT, "packaging", "nftables", "hardline.nft")
@@ -47,6 +50,24 @@ def finding(report, check_id, check):
         if item["id"] == check_id and item["check"] == check:
             return item
     raise AssertionError(f"no {check_id} {check!r} in {[c['id'] + ' ' + c['check'] for c in report['checks']]}")
+
+
+def init_system(test, *args):
+    """`hardline init --system --root TMP` for a service account of the test's own (a unique
+    name, removed at the end, as is TMP): `init --system` creates the account with its home in
+    TMP, so the default name would leave a `hardline` account behind with a deleted home.
+    Returns (TMP, config path, account name, result)."""
+    tmp = tracked_mkdtemp("hardline-system-")
+    name = "hlt" + secrets.token_hex(5)
+    test.addCleanup(shutil.rmtree, tmp, True)
+    test.addCleanup(remove_account, name)
+    result = run("init", "--system", "--root", tmp, "--user", name, "--group", name, *args)
+    return tmp, os.path.join(tmp, "etc", "hardline", "hardline.toml"), name, result
+
+
+def tearDownModule():
+    left = accounts_left_behind()
+    assert not left, f"accounts left behind with a home in a temporary directory: {left}"
 
 
 def user_exists(name):
@@ -134,9 +155,12 @@ class FreshDeploymentTest(unittest.TestCase):
                                  finding(report, check_id, check))
         self.assertIn(run("--version").stdout.split()[-1],
                       finding(report, "UP-1", "version")["evidence"])
-        # The default service account: a failure until `hardline init --system` creates it.
+        # The config's service account: a failure until it exists (`hardline init --system`
+        # creates it; as root, the harness names one it made).
+        with open(self.deployment.config, "rb") as f:
+            user = tomllib.load(f)["system"]["user"]
         dedicated = finding(report, "OS-3", "dedicated user")
-        self.assertEqual(dedicated["status"] == "fail", not user_exists("hardline"), dedicated)
+        self.assertEqual(dedicated["status"] == "fail", not user_exists(user), dedicated)
 
     def test_human_report_has_one_line_per_check_and_the_fixes(self):
         json_report, code = audit_json(self.deployment.config, "--backup-dir", self.backups)
@@ -292,6 +316,8 @@ class FirewallNamespaceTest(unittest.TestCase):
         self.tmp = tempfile.mkdtemp(prefix="hardline-audit-")
         self.addCleanup(shutil.rmtree, self.tmp, True)
         self.config = os.path.join(self.tmp, "deploy", "hardline.toml")
+        # Port 5060 is only read here (the audit compares the config with the firewall rules,
+        # and packaging/nftables/hardline.nft opens 5060); no server binds it.
         run("init", "--dir", os.path.join(self.tmp, "deploy"), "--domain", "pbx.test",
             "--listen", "udp:0.0.0.0:5060", "--listen", "tcp:[::]:5060", check=True)
         self.backups = os.path.join(self.tmp, "backups")
@@ -343,14 +369,11 @@ class FirewallNamespaceTest(unittest.TestCase):
         """The issue's bar: `hardline init --system` (here under --root), the packaged firewall
         loaded, a backup directory as docs/operations.md makes it: every checklist ID reported,
         no `fail`, exit 0."""
-        tmp = tempfile.mkdtemp(prefix="hardline-system-")
-        self.addCleanup(shutil.rmtree, tmp, True)
-        result = run("init", "--system", "--root", tmp, "--domain", "pbx.test")
+        tmp, config, _, result = init_system(self, "--domain", "pbx.test")
         self.assertEqual(result.returncode, 0, result.stderr)
         backups = os.path.join(tmp, "backups")
         os.makedirs(backups, mode=0o700)
         self.nft("-f", NFT_FILE)
-        config = os.path.join(tmp, "etc", "hardline", "hardline.toml")
         report, code = audit_json(config, "--backup-dir", backups, netns=self.netns)
         ids = []
         for item in report["checks"]:
@@ -392,11 +415,8 @@ class SystemLayoutTest(unittest.TestCase):
         help_text = run("init", "--help").stdout
         if "--system" not in help_text or "--root" not in help_text:
             self.skipTest("SKIPPED: `hardline init --system --root DIR` is not in this build yet")
-        tmp = tempfile.mkdtemp(prefix="hardline-system-")
-        self.addCleanup(shutil.rmtree, tmp, True)
-        result = run("init", "--system", "--root", tmp, "--domain", "pbx.test")
+        tmp, config, _, result = init_system(self, "--domain", "pbx.test")
         self.assertEqual(result.returncode, 0, result.stderr)
-        config = os.path.join(tmp, "etc", "hardline", "hardline.toml")
         report, _ = audit_json(config, "--backup-dir", os.path.join(tmp, "backups"))
         for check_id, check in [("FS-1", "owner of program and config files"),
                                 ("FS-2", "read-only for the service user"),

@@ -12,6 +12,7 @@ first), ["MD5"] for baresip.
 """
 import os
 import re
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -185,6 +186,24 @@ def response_shape(text):
             len(to_tag.group(1)) if to_tag else None)
 
 
+# How Debian's installer writes /etc/hosts: the host's own name on 127.0.1.1, not 127.0.0.1.
+DEBIAN_HOSTS = "127.0.0.1\tlocalhost\n127.0.1.1\thardline-debian-host\n::1\tlocalhost\n"
+
+
+def as_on_a_debian_host(command, workdir):
+    """As root, the command in a UTS and mount namespace of its own whose host name resolves as
+    on a stock Debian host (DEBIAN_HOSTS), so that no test passes only because this machine's
+    name resolves to 127.0.0.1; otherwise the command as it is."""
+    if os.geteuid() != 0 or not shutil.which("unshare"):
+        return command
+    hosts = os.path.join(workdir, "hosts")
+    with open(hosts, "w") as f:
+        f.write(DEBIAN_HOSTS)
+    return ["unshare", "--uts", "--mount", "sh", "-c",
+            'mount --bind "$0" /etc/hosts && hostname hardline-debian-host && exec "$@"', hosts,
+            *command]
+
+
 class SipsakTest(PeerTest):
     @classmethod
     def setUpClass(cls):
@@ -196,10 +215,14 @@ class SipsakTest(PeerTest):
 
         sipsak resolves the host of -s itself, so the URIs name the server by its address,
         which the server accepts as its own; -u sets the digest username, which would
-        otherwise be "user@"."""
+        otherwise be "user@". sipsak puts the address of the local host name in its Via and
+        Contact (-n is its default), which on Debian is 127.0.1.1: -H names the address the
+        phone really uses, and the test runs as on such a host."""
         args = [tool("sipsak"), "-U", "-s", f"sip:{user}@127.0.0.1", "-r", str(port),
-                "-u", user, "-a", password, "-x", "600", "-i", "-vvv", "-E", transport]
-        return subprocess.run(args, capture_output=True, text=True, timeout=30)
+                "-u", user, "-a", password, "-x", "600", "-i", "-vvv", "-E", transport,
+                "-H", "127.0.0.1"]
+        return subprocess.run(as_on_a_debian_host(args, self.deployment.tmp),
+                              capture_output=True, text=True, timeout=30)
 
     def test_sipsak_registers_with_md5(self):
         for transport in ("udp", "tcp"):

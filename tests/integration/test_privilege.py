@@ -4,7 +4,9 @@ capabilities, no_new_privs and a seccomp filter, still answers phones and sees c
 outside; unsafe files and a missing account stop it with the fix; started as another user it
 serves unsandboxed and says so. Needs root (CI runs tests as root); skipped otherwise.
 
-Every test creates its own system account with a unique name and removes it at the end."""
+Every test creates its own system account with a unique name and removes it at the end, and
+every server listens on free ports only: its admin API too (the default, 127.0.0.1:8088, is the
+demo's; this module holds it while it runs, so that a test that used it would fail here)."""
 import os
 import pwd
 import grp
@@ -12,14 +14,44 @@ import re
 import secrets
 import shutil
 import signal
+import socket
 import sqlite3
 import stat
 import subprocess
-import tempfile
+import sys
 import time
 import unittest
 
-from harness import DOMAIN, HARDLINE, SipClient, free_port, run
+from harness import (DOMAIN, HARDLINE, SipClient, accounts_left_behind, edit_config,
+                     free_port, remove_account, run, tracked_mkdtemp)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DEFAULT_ADMIN = ("127.0.0.1", 8088)
+_held = []
+
+
+def setUpModule():
+    """Holds the admin API's default port, as a running demo would (if something holds it
+    already, so much the better)."""
+    holder = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        holder.bind(DEFAULT_ADMIN)
+        holder.listen(1)
+        _held.append(holder)
+    except OSError:
+        holder.close()
+
+
+def tearDownModule():
+    for holder in _held:
+        holder.close()
+    left = accounts_left_behind()
+    assert not left, f"accounts left behind with a home in a temporary directory: {left}"
+
+
+def free_admin_port(config):
+    """Points the config's admin API at a free port of its own."""
+    edit_config(config, {"admin": {"listen": f'"127.0.0.1:{free_port()}"'}})
 
 
 def status_fields(pid):
@@ -50,8 +82,7 @@ class Account:
         return self
 
     def remove(self):
-        subprocess.run(["userdel", self.name], capture_output=True)
-        subprocess.run(["groupdel", self.name], capture_output=True)
+        remove_account(self.name)
 
     @property
     def uid(self):
@@ -115,7 +146,7 @@ class SystemDeploymentTest(unittest.TestCase):
     """`init --system --root TMP`: the account and the layout, then serve from it as root."""
 
     def setUp(self):
-        self.tmp = tempfile.mkdtemp(prefix="hardline-priv-")
+        self.tmp = tracked_mkdtemp("hardline-priv-")
         self.account = Account()
         self.port = free_port()
         self.addCleanup(self.cleanup)
@@ -123,6 +154,7 @@ class SystemDeploymentTest(unittest.TestCase):
         self.assertEqual(result.returncode, 0, result.stderr)
         self.init_output = result.stdout
         self.config = os.path.join(self.tmp, "etc/hardline/hardline.toml")
+        free_admin_port(self.config)
         self.data = os.path.join(self.tmp, "var/lib/hardline")
         self.database = os.path.join(self.data, "hardline.db")
         self.server = None
@@ -290,7 +322,7 @@ class InitDirAsRootTest(unittest.TestCase):
     """Plain `init --dir` run as root names the service account and hands it the database."""
 
     def setUp(self):
-        self.tmp = tempfile.mkdtemp(prefix="hardline-initdir-")
+        self.tmp = tracked_mkdtemp("hardline-initdir-")
         self.addCleanup(shutil.rmtree, self.tmp, True)
 
     def test_existing_account_gets_the_database(self):
@@ -327,7 +359,7 @@ class UnprivilegedTest(unittest.TestCase):
 
     def setUp(self):
         self.account = Account().create()
-        self.tmp = tempfile.mkdtemp(prefix="hardline-unpriv-")
+        self.tmp = tracked_mkdtemp("hardline-unpriv-")
         os.chown(self.tmp, self.account.uid, self.account.gid)
         self.addCleanup(self.cleanup)
         self.prefix = ["setpriv", f"--reuid={self.account.uid}", f"--regid={self.account.gid}",
@@ -352,6 +384,7 @@ class UnprivilegedTest(unittest.TestCase):
         created = self.as_user("init", "--dir", self.dir, "--domain", DOMAIN,
                                "--listen", f"udp:127.0.0.1:{self.port}")
         self.assertEqual(created.returncode, 0, created.stderr)
+        free_admin_port(self.config)
         added = self.as_user("user", "add", "300", "-c", self.config)
         self.assertEqual(added.returncode, 0, added.stderr)
         password = re.search(r"password of 300: (\S+)", added.stdout).group(1)
@@ -370,12 +403,72 @@ class UnprivilegedTest(unittest.TestCase):
         created = self.as_user("init", "--dir", self.dir, "--domain", DOMAIN,
                                "--listen", f"udp:127.0.0.1:{self.port}")
         self.assertEqual(created.returncode, 0, created.stderr)
+        free_admin_port(self.config)
         database = os.path.join(self.dir, "hardline.db")
         os.chmod(database, 0o604)
         self.server = Server(self.config, os.path.join(self.tmp, "serve.log"),
                              prefix=self.prefix)
         self.assertEqual(self.server.wait_exit(), 2, self.server.text())
         self.assertIn(f"chmod 600 {database}", self.server.text())
+
+
+@unittest.skipUnless(os.geteuid() == 0, "needs root to create accounts")
+class SharedServiceAccountTest(unittest.TestCase):
+    """The harness's shared service account (hardline-test), which test processes running side by
+    side use: created by the first that needs it, kept while any of them runs, removed by the
+    last one, and never removed when it existed before the tests. Here under a unique name, with
+    real test processes."""
+
+    def user(self, name):
+        """A process that takes the account as a test module does, and exits when told."""
+        code = ("import sys, harness; harness.ensure_service_account(sys.argv[1]); "
+                "print('ready', flush=True); sys.stdin.read()")
+        process = subprocess.Popen([sys.executable, "-c", code, name], cwd=HERE,
+                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.addCleanup(process.stdout.close)
+        self.addCleanup(process.kill)
+        self.assertEqual(process.stdout.readline().strip(), "ready")
+        return process
+
+    def done(self, process):
+        process.stdin.close()
+        self.assertEqual(process.wait(timeout=30), 0)
+
+    def exists(self, name):
+        try:
+            pwd.getpwnam(name)
+            return True
+        except KeyError:
+            return False
+
+    def test_the_last_user_removes_it(self):
+        name = "hlt" + secrets.token_hex(5)
+        self.addCleanup(remove_account, name)
+        first = self.user(name)
+        entry = pwd.getpwnam(name)
+        self.assertEqual((entry.pw_dir, entry.pw_shell), ("/nonexistent", "/usr/sbin/nologin"))
+        second = self.user(name)
+        self.done(first)
+        self.assertTrue(self.exists(name), "removed while a test process still used it")
+        self.done(second)
+        self.assertFalse(self.exists(name), "left behind by the last test process")
+        self.assertFalse(os.path.exists(f"/run/hardline-test-account.{name}"))
+
+    def test_a_killed_user_does_not_keep_it_forever(self):
+        name = "hlt" + secrets.token_hex(5)
+        self.addCleanup(remove_account, name)
+        killed = self.user(name)
+        second = self.user(name)
+        killed.kill()
+        killed.wait()
+        self.done(second)
+        self.assertFalse(self.exists(name))
+
+    def test_an_account_that_existed_before_is_kept(self):
+        account = Account().create()
+        self.addCleanup(account.remove)
+        self.done(self.user(account.name))
+        self.assertTrue(self.exists(account.name))
 
 
 if __name__ == "__main__":

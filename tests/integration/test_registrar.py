@@ -236,7 +236,7 @@ class DeploymentTest(unittest.TestCase):
         result = run("init", "--dir", d.dir)
         self.assertEqual(result.returncode, 1)
         self.assertIn("already holds a deployment", result.stderr)
-        result = run("init", "--dir", d.dir + "-2", "--listen", "udp:localhost:5060")
+        result = run("init", "--dir", d.dir + "-2", "--listen", f"udp:localhost:{d.port}")
         self.assertEqual(result.returncode, 2)
         self.assertFalse(os.path.exists(d.dir + "-2"))
 
