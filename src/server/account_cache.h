@@ -31,6 +31,8 @@ namespace hardline::server {
 class AccountCache {
  public:
   struct Settings {
+    // How long a lookup may answer without asking the store for changes. The server uses 0:
+    // the check (PRAGMA data_version) reads no disk, and a new account works at once.
     Millis recheck{100};
     size_t max_entries = 100'000;
   };

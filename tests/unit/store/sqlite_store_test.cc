@@ -110,8 +110,8 @@ TEST_F(SqliteStoreTest, CreatesTheSchemaInWalMode) {
             std::vector<std::string>{std::to_string(kSqliteSchemaVersion)});
   EXPECT_EQ(raw_query("PRAGMA journal_mode"), std::vector<std::string>{"wal"});
   EXPECT_EQ(raw_query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"),
-            (std::vector<std::string>{"account_groups", "accounts", "bans", "bindings",
-                                      "schema_version"}));
+            (std::vector<std::string>{"account_groups", "accounts", "admissions", "bans",
+                                      "bindings", "schema_version"}));
   auto count = store->count_accounts();
   ASSERT_TRUE(count);
   EXPECT_EQ(*count, 0U);
