@@ -28,15 +28,6 @@ SLOW = 3 if os.environ.get("HARDLINE_SANITIZED") == "1" else 1
 INSTANCE = '"<urn:uuid:3c5b0c3e-8a3b-4a9e-9a51-6b1d2f0c7e11>"'
 
 
-def wait_for(predicate, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.05)
-
-
 def params(challenge_value):
     _, _, rest = challenge_value.partition(" ")
     found = {k.lower(): v for k, v in re.findall(r'(\w+)="?([^",]*)"?', rest)}
