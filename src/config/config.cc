@@ -406,11 +406,23 @@ void Checker::read_transport(const toml::table& table) {
            config_.transport.tcp_idle_timeout = *value;
          }
        }},
+      {"tcp_message_timeout",
+       [&](const toml::node& node) {
+         if (auto value = integer(node, "transport.tcp_message_timeout", 1, 600)) {
+           config_.transport.tcp_message_timeout = *value;
+         }
+       }},
       {"max_tcp_connections",
        [&](const toml::node& node) {
          if (auto value = integer(node, "transport.max_tcp_connections", 1, 1'000'000)) {
            config_.transport.max_tcp_connections = *value;
            total_node = &node;
+         }
+       }},
+      {"tcp_reserved_percent",
+       [&](const toml::node& node) {
+         if (auto value = integer(node, "transport.tcp_reserved_percent", 0, 90)) {
+           config_.transport.tcp_reserved_percent = *value;
          }
        }},
       {"max_tcp_connections_per_source",

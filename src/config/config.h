@@ -55,8 +55,10 @@ struct Config {
   struct Transport {
     uint32_t max_message_size = 65535;  // bytes
     uint32_t tcp_idle_timeout = 120;    // seconds
+    uint32_t tcp_message_timeout = 10;  // seconds, 1..600, a message's first byte to its last
     uint32_t max_tcp_connections = 1024;
-    uint32_t max_tcp_connections_per_source = 16;  // <= max_tcp_connections
+    uint32_t tcp_reserved_percent = 25;  // of max_tcp_connections, for known sources (0..90)
+    uint32_t max_tcp_connections_per_source = 16;  // per source group, <= max_tcp_connections
 
     bool operator==(const Transport&) const = default;
   } transport;

@@ -109,9 +109,17 @@ std::string default_config_text(std::string_view domain, const std::vector<Endpo
   setting("max_message_size", number(defaults.transport.max_message_size));
   comment("Seconds after which an idle TCP connection is closed.");
   setting("tcp_idle_timeout", number(defaults.transport.tcp_idle_timeout));
+  comment("Seconds a SIP message may take to arrive over TCP, from its first byte (for a new");
+  comment("connection, from the connect) to its last (1 to 600); a slower one is closed.");
+  setting("tcp_message_timeout", number(defaults.transport.tcp_message_timeout));
   comment("TCP connections open at once, in total; beyond this, new ones are refused.");
   setting("max_tcp_connections", number(defaults.transport.max_tcp_connections));
-  comment("TCP connections open at once from any one source address.");
+  comment("Percent of max_tcp_connections kept for sources that authenticated within");
+  comment("guard.recent_success or are guard.trusted (0 to 90), so that phones still connect");
+  comment("while strangers hold every other slot.");
+  setting("tcp_reserved_percent", number(defaults.transport.tcp_reserved_percent));
+  comment("TCP connections open at once from any one source group (a guard.source_prefix_v4");
+  comment("or guard.source_prefix_v6 network: one IPv6 /64 by default, not each address).");
   setting("max_tcp_connections_per_source",
           number(defaults.transport.max_tcp_connections_per_source));
 

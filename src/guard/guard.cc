@@ -266,6 +266,16 @@ bool Guard::trusted(const IpAddress& address) const {
                      [&](const Network& network) { return contains(network, source); });
 }
 
+Network Guard::source_group(const IpAddress& address) const {
+  return source_of(address).group;
+}
+
+bool Guard::recently_authenticated(const IpAddress& address) const {
+  if (!settings_.enabled) return false;
+  const Source source = source_of(address);
+  return auth_.recently_authenticated(source.group, source.hash, now_ns());
+}
+
 bool Guard::overlaps_trusted(const Network& network) const {
   // Two networks overlap when they agree on the bits of the shorter prefix.
   return std::any_of(settings_.trusted.begin(), settings_.trusted.end(), [&](const Network& t) {

@@ -195,6 +195,12 @@ class Guard {
 
   Counters counters() const;
   bool trusted(const IpAddress& source) const;
+  // The source group `source` is counted in here (source_prefix_v4 / source_prefix_v6 bits of
+  // its unmapped address), for limits kept elsewhere: TCP connections per source.
+  Network source_group(const IpAddress& source) const;
+  // Whether `source`'s group authenticated successfully (as anyone) within recent_success;
+  // false while the guard is disabled. For what is kept for known sources: reserved TCP slots.
+  bool recently_authenticated(const IpAddress& source) const;
   const Settings& settings() const { return settings_; }
 
  private:

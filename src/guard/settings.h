@@ -62,7 +62,8 @@ struct Settings {
   std::chrono::seconds max_lockout_duration{3600};
   // A source group that authenticated as an account this recently may still do so while the
   // account is locked; one that authenticated as anyone this recently is not banned for what a
-  // forged source address can cause (rate limits, scanner signatures). Zero: neither.
+  // forged source address can cause (rate limits, scanner signatures), and may use the TCP
+  // connection slots kept from strangers. Zero: none of these.
   std::chrono::seconds recent_success{3600};
 
   std::vector<std::string> scanner_signatures = default_scanner_signatures();

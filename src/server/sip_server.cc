@@ -66,7 +66,11 @@ transport::Limits transport_limits(const config::Config& config) {
   transport::Limits limits;
   limits.max_message_size = config.transport.max_message_size;
   limits.tcp_idle_timeout = Millis(int64_t{config.transport.tcp_idle_timeout} * 1000);
+  limits.tcp_message_timeout = Millis(int64_t{config.transport.tcp_message_timeout} * 1000);
   limits.max_connections = config.transport.max_tcp_connections;
+  // Only the guard knows who authenticated recently: without it nobody could use the reserve.
+  const size_t reserved_percent = config.guard.enabled ? config.transport.tcp_reserved_percent : 0;
+  limits.reserved_connections = limits.max_connections * reserved_percent / 100;
   limits.max_connections_per_source = config.transport.max_tcp_connections_per_source;
   return limits;
 }
@@ -219,11 +223,22 @@ void SipServer::on_message(std::string_view bytes, const Endpoint& source, sip::
   schedule_timer();
 }
 
-bool SipServer::accept_connection(const IpAddress& source) {
-  if (stopped_) return false;
-  if (guard_.admit(source, 0) == guard::Verdict::kAdmit) return true;
-  ++counters_.connections_refused;
-  return false;
+transport::Admission SipServer::accept_connection(const IpAddress& source) {
+  transport::Admission admission;
+  admission.group = guard_.source_group(source);
+  if (stopped_) {
+    admission.admit = false;
+    return admission;
+  }
+  if (guard_.admit(source, 0) != guard::Verdict::kAdmit) {
+    ++counters_.connections_refused;
+    admission.admit = false;
+    return admission;
+  }
+  // A TCP source address cannot be forged (the handshake answered it), so a group that proved
+  // itself recently, or one the operator trusts, may use the slots strangers cannot fill.
+  admission.known = guard_.trusted(source) || guard_.recently_authenticated(source);
+  return admission;
 }
 
 void SipServer::on_connection_closed(const Endpoint& peer) {
@@ -643,7 +658,7 @@ void SipServer::on_tick() {
   calls_.run_timers();
   const SteadyTime now = clock_.now();
   if (now >= next_sweep_) {
-    transports_.sweep_idle();
+    transports_.sweep();
     guard_.expire();
     load_bans(false);
     next_sweep_ = now + kSweepInterval;

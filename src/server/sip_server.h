@@ -105,7 +105,7 @@ class SipServer final : public transport::Receiver,
   void on_message(std::string_view bytes, const Endpoint& source, sip::Framing framing) override;
   void on_framing_error(std::string_view buffered, const sip::ParseError& error,
                         const Endpoint& source) override;
-  bool accept_connection(const IpAddress& source) override;
+  transport::Admission accept_connection(const IpAddress& source) override;
   void on_connection_closed(const Endpoint& peer) override;
 
  private:

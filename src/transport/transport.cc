@@ -14,7 +14,6 @@
 #include <cerrno>
 #include <cstring>
 #include <deque>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -22,6 +21,7 @@
 #include <vector>
 
 #include "transport/asio_address.h"
+#include "transport/connection_slots.h"
 
 namespace hardline::transport {
 
@@ -108,6 +108,8 @@ struct Connection {
   explicit Connection(tcp::socket s) : socket(std::move(s)) {}
   tcp::socket socket;
   Endpoint peer;
+  Network group;       // as admitted: the slot to give back
+  bool known = false;  // holds a slot a stranger could not have had
   std::string input;
   std::array<char, kReadChunk> chunk{};
   std::deque<std::string> output;
@@ -116,11 +118,19 @@ struct Connection {
   bool closing = false;  // close once the output is written
   bool closed = false;
   SteadyTime last_activity;
+  // When the message now arriving began (its first byte, or the accept for the first message);
+  // empty between messages.
+  std::optional<SteadyTime> message_started;
 };
 
 struct Transports::State {
   State(asio::io_context& i, const Clock& c, Limits l, Receiver& r)
-      : io(i), clock(c), limits(l), receiver(r) {}
+      : io(i),
+        clock(c),
+        limits(l),
+        receiver(r),
+        slots(SlotLimits{l.max_connections, l.reserved_connections, l.max_connections_per_source}) {
+  }
   asio::io_context& io;
   const Clock& clock;
   Limits limits;
@@ -131,7 +141,7 @@ struct Transports::State {
   std::vector<std::unique_ptr<TcpListener>> tcp;
   std::vector<Endpoint> locals;
   std::unordered_map<uint64_t, std::shared_ptr<Connection>> connections;
-  std::map<IpAddress, size_t> per_source;
+  ConnectionSlots slots;
   uint64_t next_connection = 1;
   bool flush_posted = false;
   std::shared_ptr<char> alive = std::make_shared<char>();  // posted handlers check it
@@ -261,25 +271,26 @@ struct Transports::State {
     const tcp::endpoint remote = socket.remote_endpoint(ec);
     if (ec) return;
     const IpAddress address = from_asio(remote.address());
-    if (!receiver.accept_connection(address)) {
+    const Admission admission = receiver.accept_connection(address);
+    const SlotVerdict verdict =
+        admission.admit ? slots.take(admission.group, admission.known) : SlotVerdict::kTableFull;
+    if (!admission.admit || verdict != SlotVerdict::kTaken) {
       ++counters.connections_refused;
+      if (verdict == SlotVerdict::kGroupFull) ++counters.connections_refused_group;
+      if (verdict == SlotVerdict::kStrangersFull) ++counters.connections_refused_strangers;
       socket.close(ec);
       return;
     }
-    size_t& from_source = per_source[address];
-    if (connections.size() >= limits.max_connections ||
-        from_source >= limits.max_connections_per_source) {
-      ++counters.connections_refused;
-      if (from_source == 0) per_source.erase(address);
-      socket.close(ec);
-      return;
-    }
-    ++from_source;
     ++counters.connections_accepted;
     socket.set_option(tcp::no_delay(true), ec);
     auto connection = std::make_shared<Connection>(std::move(socket));
     connection->peer = Endpoint{Protocol::kTcp, address, remote.port(), next_connection++};
+    connection->group = admission.group;
+    connection->known = admission.known;
     connection->last_activity = clock.now();
+    // The first message is due within the deadline of the accept: a connection that never
+    // sends a byte holds its slot no longer than one that dribbles.
+    connection->message_started = connection->last_activity;
     connections.emplace(connection->peer.connection, connection);
     read(connection);
   }
@@ -293,19 +304,22 @@ struct Transports::State {
             drop(*connection);
             return;
           }
-          connection->last_activity = clock.now();
+          const SteadyTime now = clock.now();
+          connection->last_activity = now;
+          if (!connection->message_started) connection->message_started = now;
           connection->input.append(connection->chunk.data(), size);
-          if (!frame(*connection)) return;
+          if (!frame(*connection, now)) return;
           read(connection);
         });
   }
 
-  // Hands every complete message in the buffer to the receiver. false once the connection
-  // is closing.
-  bool frame(Connection& connection) {
+  // Hands every complete message in the buffer to the receiver, and starts the deadline of the
+  // next one at `now` if part of it came with them. false once the connection is closing.
+  bool frame(Connection& connection, SteadyTime now) {
     sip::Limits parse_limits;
     parse_limits.max_message_size = limits.max_message_size;
     size_t consumed = 0;
+    bool delivered = false;
     while (!connection.closed && !connection.closing) {
       const std::string_view rest = std::string_view(connection.input).substr(consumed);
       auto framed = sip::frame_stream(rest, parse_limits);
@@ -323,9 +337,16 @@ struct Transports::State {
       const Endpoint peer = connection.peer;
       receiver.on_message(rest.substr(framed->skip, framed->size), peer, sip::Framing::kStream);
       consumed += framed->size;
+      delivered = true;
     }
     if (connection.closed) return false;
     connection.input.erase(0, consumed);
+    // Keep-alives (CRLF) are consumed as they come and start no deadline.
+    if (connection.input.empty()) {
+      connection.message_started.reset();
+    } else if (delivered) {
+      connection.message_started = now;
+    }
     return !connection.closing;
   }
 
@@ -380,8 +401,7 @@ struct Transports::State {
     boost::system::error_code ec;
     connection.socket.shutdown(tcp::socket::shutdown_both, ec);
     connection.socket.close(ec);
-    auto source = per_source.find(connection.peer.address);
-    if (source != per_source.end() && --source->second == 0) per_source.erase(source);
+    slots.release(connection.group, connection.known);
     const Endpoint peer = connection.peer;
     connections.erase(peer.connection);  // may destroy `connection`
     if (!stopped) receiver.on_connection_closed(peer);
@@ -465,12 +485,22 @@ void Transports::send(const Endpoint& to, std::string_view bytes) {
   state_->queue_udp(*from, to, bytes);
 }
 
-void Transports::sweep_idle() {
+void Transports::sweep() {
   const SteadyTime now = state_->clock.now();
+  const Limits& limits = state_->limits;
+  std::vector<std::shared_ptr<Connection>> late;
   std::vector<std::shared_ptr<Connection>> idle;
   for (const auto& [id, connection] : state_->connections) {
-    if (now - connection->last_activity > state_->limits.tcp_idle_timeout)
+    if (connection->message_started &&
+        now - *connection->message_started > limits.tcp_message_timeout) {
+      late.push_back(connection);
+    } else if (now - connection->last_activity > limits.tcp_idle_timeout) {
       idle.push_back(connection);
+    }
+  }
+  for (const auto& connection : late) {
+    ++state_->counters.connections_deadline_closed;
+    state_->drop(*connection);
   }
   for (const auto& connection : idle) {
     ++state_->counters.connections_idle_closed;

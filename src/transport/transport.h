@@ -1,8 +1,9 @@
 #pragma once
 // UDP and TCP on every listen address, IPv4 and IPv6. Hands whole messages to a Receiver: each
 // datagram as it came, and on TCP each message framed by Content-Length (RFC 3261 §18.3). Limits
-// on message size, connections in total and per source address, idle time and queued output;
-// hitting one closes the connection or drops the datagram, and counts.
+// on message size, connections (in total, per source group, and slots kept for known sources),
+// the time a message may take to arrive, idle time and queued output; hitting one closes the
+// connection or drops the datagram, and counts.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -11,6 +12,7 @@
 
 #include "common/clock.h"
 #include "common/endpoint.h"
+#include "common/network.h"
 #include "sip/parser.h"
 
 namespace boost::asio {
@@ -22,9 +24,15 @@ namespace hardline::transport {
 struct Limits {
   size_t max_message_size = 65535;
   Millis tcp_idle_timeout{120'000};
+  // From a message's first byte (or, for a connection's first message, from the accept) to its
+  // last: a slowloris sending a byte now and then is not idle, but is closed at this deadline.
+  Millis tcp_message_timeout{10'000};
   size_t max_connections = 1024;
-  size_t max_connections_per_source = 16;
-  size_t max_queued_output = 1 << 20;  // bytes waiting to be written to one connection
+  // Of max_connections, the slots only known sources may take (Admission::known); below
+  // max_connections.
+  size_t reserved_connections = 256;
+  size_t max_connections_per_source = 16;  // per source group (Admission::group)
+  size_t max_queued_output = 1 << 20;      // bytes waiting to be written to one connection
 };
 
 struct Counters {
@@ -32,11 +40,24 @@ struct Counters {
   uint64_t datagrams_too_large = 0;
   uint64_t stream_messages_received = 0;
   uint64_t connections_accepted = 0;
-  uint64_t connections_refused = 0;  // past the total or per-source bound, or a banned source
+  uint64_t connections_refused = 0;        // every refusal at accept, for any of the reasons below
+  uint64_t connections_refused_group = 0;  // the source group held its share
+  uint64_t connections_refused_strangers = 0;  // only reserved slots were left, for known sources
   uint64_t connections_idle_closed = 0;
-  uint64_t connections_overrun = 0;  // framing error, too large, or output queue full
+  uint64_t connections_deadline_closed = 0;  // a message not complete within its deadline
+  uint64_t connections_overrun = 0;          // framing error, too large, or output queue full
   uint64_t sent = 0;
   uint64_t send_failures = 0;  // no such connection, or the socket refused
+};
+
+// The receiver's answer for a TCP connection as it arrives.
+struct Admission {
+  bool admit = true;  // false: close it at once (a banned source)
+  // The source group it counts against for max_connections_per_source (the guard's groups:
+  // an IPv6 /64 rather than each of its addresses).
+  Network group;
+  // May take a reserved slot: the source is known to be good (it authenticated recently).
+  bool known = false;
 };
 
 // Receives what the transports read. Called on the event loop's thread; `bytes` lives only
@@ -45,9 +66,11 @@ class Receiver {
  public:
   virtual ~Receiver() = default;
   virtual void on_message(std::string_view bytes, const Endpoint& source, sip::Framing framing) = 0;
-  // Asked when a TCP connection arrives, before anything is read: false closes it at once (a
-  // banned source).
-  virtual bool accept_connection(const IpAddress& /*source*/) { return true; }
+  // Asked when a TCP connection arrives, before anything is read. By default each address is
+  // its own group and nobody is known.
+  virtual Admission accept_connection(const IpAddress& source) {
+    return Admission{true, network_of(source, source.v6 ? 128 : 32), false};
+  }
   // A TCP stream that cannot be framed any more. `buffered` holds what was read; the
   // connection closes once anything sent in reply has been written.
   virtual void on_framing_error(std::string_view buffered, const sip::ParseError& error,
@@ -76,8 +99,10 @@ class Transports {
   // rerouted).
   void send(const Endpoint& to, std::string_view bytes);
 
-  // Closes connections idle for longer than the limit (the server calls it once a second).
-  void sweep_idle();
+  // Closes connections idle for longer than the idle timeout, and those whose message in progress
+  // (or first message) has taken longer than the message deadline. The server calls it once a
+  // second, so both are kept to within a second.
+  void sweep();
   // Stops listening and closes every connection.
   void close();
 

@@ -65,7 +65,9 @@ TEST(DefaultConfigText, ParsesBackToTheDefaults) {
   EXPECT_EQ(parsed->registrar.max_contacts, 5U);
   EXPECT_EQ(parsed->transport.max_message_size, 65535U);
   EXPECT_EQ(parsed->transport.tcp_idle_timeout, 120U);
+  EXPECT_EQ(parsed->transport.tcp_message_timeout, 10U);
   EXPECT_EQ(parsed->transport.max_tcp_connections, 1024U);
+  EXPECT_EQ(parsed->transport.tcp_reserved_percent, 25U);
   EXPECT_EQ(parsed->transport.max_tcp_connections_per_source, 16U);
   EXPECT_EQ(parsed->transactions.max_total, 50000U);
   EXPECT_EQ(parsed->transactions.max_per_source, 500U);
@@ -104,8 +106,8 @@ const std::vector<std::pair<std::string, std::vector<std::string>>> kAllKeys = {
     {"auth", {"algorithms", "nonce_lifetime"}},
     {"registrar", {"min_expires", "max_expires", "max_contacts"}},
     {"transport",
-     {"max_message_size", "tcp_idle_timeout", "max_tcp_connections",
-      "max_tcp_connections_per_source"}},
+     {"max_message_size", "tcp_idle_timeout", "tcp_message_timeout", "max_tcp_connections",
+      "tcp_reserved_percent", "max_tcp_connections_per_source"}},
     {"transactions", {"max_total", "max_per_source", "max_completed"}},
     {"calls",
      {"ring_timeout", "max_duration", "max_calls", "max_calls_per_account", "max_forks",
@@ -263,6 +265,10 @@ TEST(ParseConfig, RefusesEachMistakeAtItsLine) {
        "auth.nonce_lifetime = 10 is out of range: use a whole number from 30 to 3600"},
       {"above range", kMinimal + "[registrar]\nmax_contacts = 101\n", 5, "from 1 to 100"},
       {"negative", kMinimal + "[transport]\ntcp_idle_timeout = -1\n", 5, "out of range"},
+      {"no message deadline", kMinimal + "[transport]\ntcp_message_timeout = 0\n", 5,
+       "transport.tcp_message_timeout = 0 is out of range: use a whole number from 1 to 600"},
+      {"every slot reserved", kMinimal + "[transport]\ntcp_reserved_percent = 100\n", 5,
+       "transport.tcp_reserved_percent = 100 is out of range: use a whole number from 0 to 90"},
       {"bad listen spec",
        "[sip]\ndomain = \"pbx.example.org\"\nlisten = [\n  \"udp:192.0.2.10:5060\",\n"
        "  \"udp:pbx.example.org:5060\",\n]\n",
@@ -443,7 +449,9 @@ max_contacts = 100
 [transport]
 max_message_size = 1024
 tcp_idle_timeout = 30
+tcp_message_timeout = 3
 max_tcp_connections = 10
+tcp_reserved_percent = 90
 max_tcp_connections_per_source = 10
 [transactions]
 max_total = 10
@@ -509,7 +517,9 @@ level = "warn"
   EXPECT_EQ(config.registrar.max_contacts, 100U);
   EXPECT_EQ(config.transport.max_message_size, 1024U);
   EXPECT_EQ(config.transport.tcp_idle_timeout, 30U);
+  EXPECT_EQ(config.transport.tcp_message_timeout, 3U);
   EXPECT_EQ(config.transport.max_tcp_connections, 10U);
+  EXPECT_EQ(config.transport.tcp_reserved_percent, 90U);
   EXPECT_EQ(config.transport.max_tcp_connections_per_source, 10U);
   EXPECT_EQ(config.transactions.max_total, 10U);
   EXPECT_EQ(config.transactions.max_per_source, 1U);
