@@ -302,7 +302,7 @@ class FloodTest(PeerTest):
     # their own (about 140 MiB were seen), so a sanitized server gets a wider one.
     rss_bound_mib = 512 if os.environ.get("HARDLINE_SANITIZED") == "1" else 128
     settings = dict(PeerTest.settings, privacy={"mode": '"security"'},  # bans name the source
-                    guard={"protected": OUTSIDE_ON_LOOPBACK})
+                    guard=dict(PeerTest.settings["guard"], protected=OUTSIDE_ON_LOOPBACK))
 
     def test_real_users_keep_registering_under_a_flood(self):
         users = peers.SippTest.users(self, "f", 1000)
