@@ -122,6 +122,12 @@ json ban_json(const store::Ban& ban, int64_t now) {
               {"reason", printable(ban.reason)}};
 }
 
+// The target without its query, which is ignored.
+std::string_view path_only(std::string_view target) {
+  const size_t query = target.find('?');
+  return query == std::string_view::npos ? target : target.substr(0, query);
+}
+
 std::string transport_of(std::string_view source) {
   const size_t colon = source.find(':');
   return colon == std::string_view::npos ? std::string() : std::string(source.substr(0, colon));
@@ -292,17 +298,18 @@ bool Api::take_failure_budget(const IpAddress& source) {
   return true;
 }
 
-std::optional<Reply> Api::authenticate(const Request& request) {
-  auto unauthorized = [this](std::string_view result) {
-    ++counters_.auth_failures;
-    Reply reply = error_reply(401, "a valid bearer token is required", result);
-    reply.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"hardline-admin\"");
-    return reply;
-  };
-  const auto token = bearer_token(request.authorization);
-  if (!token) return unauthorized("no-token");
+Reply Api::unauthorized(std::string_view result) {
+  ++counters_.auth_failures;
+  Reply reply = error_reply(401, "a valid bearer token is required", result);
+  reply.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"hardline-admin\"");
+  return reply;
+}
+
+std::optional<Reply> Api::authenticate(const Request& request, std::string& token) {
+  const auto presented = bearer_token(request.authorization);
+  if (!presented) return unauthorized("no-token");
   if (!tokens_.configured()) return unauthorized("no-token-file");
-  if (tokens_.cached(*token)) return std::nullopt;
+  if (tokens_.cached(*presented)) return std::nullopt;
   // Every token that is not the remembered valid one pays argon2id, within the source's budget.
   if (!take_failure_budget(request.source)) {
     ++counters_.rate_limited;
@@ -312,38 +319,78 @@ std::optional<Reply> Api::authenticate(const Request& request) {
         std::to_string(std::chrono::ceil<std::chrono::seconds>(settings_.failure_refill).count()));
     return reply;
   }
-  if (tokens_.verify(*token)) {
-    // Only wrong tokens use up the budget: a success starts the source afresh.
-    buckets_.erase(to_string(request.source));
-    return std::nullopt;
-  }
-  link_.auth_failure(request.source);
-  return unauthorized("wrong-token");
+  token.assign(*presented);
+  return std::nullopt;
 }
 
 Reply Api::handle(const Request& request) {
+  std::string token;
+  if (std::optional<Reply> reply = begin(request, token)) return std::move(*reply);
+  const bool valid = tokens_.matches(token);
+  return finish(request, valid);
+}
+
+std::optional<Reply> Api::begin(const Request& request, std::string& token) {
   ++counters_.requests;
-  std::string_view path = request.target;
-  if (const size_t query = path.find('?'); query != std::string_view::npos) {
-    path = path.substr(0, query);
-  }
+  token.clear();
+  const std::string_view path = path_only(request.target);
   const Match m = match(path);
   Reply reply;
   if (m.route == Route::kHealth && settings_.open_health) {
     reply = request.method == "GET" ? health() : error_reply(405, "use GET", "method-not-allowed");
     if (reply.status == 405) reply.headers.emplace_back("Allow", "GET");
-  } else if (auto refused = authenticate(request)) {
+  } else if (auto refused = authenticate(request, token)) {
     reply = std::move(*refused);
-  } else if (m.route == Route::kNone) {
-    reply = error_reply(404, "no such endpoint (see docs/admin-api.md)", "not-found");
-  } else if (m.bad_argument) {
-    reply =
-        error_reply(400, "the path's last part is empty, too long or badly escaped", "bad-request");
+  } else if (!token.empty()) {
+    return std::nullopt;  // to be checked, then finish()
   } else {
-    reply = dispatch(m, request.method, request);
+    reply = route(m, request);
   }
   reply.logged_path = logged_path(m, path);
   return reply;
+}
+
+Reply Api::finish(const Request& request, bool token_valid) {
+  const std::string_view path = path_only(request.target);
+  const Match m = match(path);
+  Reply reply;
+  if (token_valid) {
+    if (const auto token = bearer_token(request.authorization)) tokens_.remember(*token);
+    // Only wrong tokens use up the budget: a success starts the source afresh.
+    buckets_.erase(to_string(request.source));
+    reply = route(m, request);
+  } else {
+    link_.auth_failure(request.source);
+    reply = unauthorized("wrong-token");
+  }
+  reply.logged_path = logged_path(m, path);
+  return reply;
+}
+
+Reply Api::busy(const Request& request, bool whole_server) {
+  Reply reply;
+  if (whole_server) {
+    ++counters_.checks_refused_total;
+    reply = error_reply(503, "too many tokens are being checked: retry in a second", "busy");
+  } else {
+    ++counters_.checks_refused_source;
+    reply = error_reply(429, "too many tokens from this address are being checked: wait", "busy");
+  }
+  reply.headers.emplace_back("Retry-After", "1");
+  const std::string_view path = path_only(request.target);
+  reply.logged_path = logged_path(match(path), path);
+  return reply;
+}
+
+Reply Api::route(const Match& m, const Request& request) {
+  if (m.route == Route::kNone) {
+    return error_reply(404, "no such endpoint (see docs/admin-api.md)", "not-found");
+  }
+  if (m.bad_argument) {
+    return error_reply(400, "the path's last part is empty, too long or badly escaped",
+                       "bad-request");
+  }
+  return dispatch(m, request.method, request);
 }
 
 Reply Api::dispatch(const Match& m, std::string_view method, const Request& request) {

@@ -75,7 +75,17 @@ class Api {
   Api(store::Store& store, ServerLink& link, TokenVerifier& tokens, const Clock& clock,
       ApiSettings settings);
 
+  // Answers `request`, verifying an unknown token with argon2id on this thread (tests, fuzz).
   Reply handle(const Request& request);
+  // handle() in two steps, for a server that checks tokens on another thread (token_checks.h).
+  // begin() answers whatever needs no argon2id: /health, a missing token, the remembered valid
+  // token, a source over its budget of wrong tokens. Otherwise it returns nullopt with the
+  // token in `token`; once TokenVerifier::matches() has judged it, finish() answers.
+  std::optional<Reply> begin(const Request& request, std::string& token);
+  Reply finish(const Request& request, bool token_valid);
+  // The answer when the token could not even be queued for a check: 429 when this source has
+  // too many checks in flight (`whole_server` false), else 503. Both with Retry-After.
+  Reply busy(const Request& request, bool whole_server);
 
   // True when `source` is inside a ban in force (the store's bans, read again whenever another
   // connection changed them): its connection is closed before anything is read.
@@ -113,9 +123,13 @@ class Api {
   static Match match(std::string_view path);
   static std::string_view allowed_methods(Route route);
   std::string logged_path(const Match& match, std::string_view path) const;
-  // Nullopt when the request may go on; else the 401 or 429 to send.
-  std::optional<Reply> authenticate(const Request& request);
+  // Nullopt when the request may go on (with `token` set when it must be checked first); else
+  // the 401 or 429 to send.
+  std::optional<Reply> authenticate(const Request& request, std::string& token);
+  Reply unauthorized(std::string_view result);
   bool take_failure_budget(const IpAddress& source);
+  // After authentication: 404, 400 or the endpoint's answer.
+  Reply route(const Match& match, const Request& request);
   Reply dispatch(const Match& match, std::string_view method, const Request& request);
 
   Reply health();

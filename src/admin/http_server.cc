@@ -15,14 +15,17 @@
 #include <boost/beast/ssl.hpp>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <optional>
 #include <thread>
+#include <unordered_map>
 #include <utility>
 
 #include "admin/access_log.h"
 #include "admin/api.h"
 #include "admin/token.h"
+#include "admin/token_checks.h"
 #include "store/sqlite_store.h"
 #include "transport/asio_address.h"
 
@@ -71,7 +74,14 @@ struct HttpServer::Impl {
         api(*store, link, tokens, clock, settings_from(config)),
         retention_days(config.privacy.retention_days),
         acceptor(io),
-        purge_timer(io) {}
+        purge_timer(io),
+        checks(
+            TokenChecks::Limits{l.token_check_workers, l.max_token_checks,
+                                l.max_token_checks_per_source},
+            [this](std::string_view token) { return tokens.matches(token); },
+            [this](uint64_t ticket, bool valid) {
+              asio::post(io, [this, ticket, valid] { on_checked(ticket, valid); });
+            }) {}
   ~Impl() {
     if (statm_fd >= 0) ::close(statm_fd);
   }
@@ -92,7 +102,11 @@ struct HttpServer::Impl {
   // Counts the connection against the limits; false when it is over one.
   bool admit(const IpAddress& source);
   void release(const IpAddress& source);
-  Reply handle(const Request& request);
+  // Answers `request` through `done`: at once, or (a token to hash) once a worker has checked
+  // it, meanwhile answering other requests.
+  void handle(const Request& request, std::function<void(Reply)> done);
+  // A worker's verdict on `ticket`, on the admin thread.
+  void on_checked(uint64_t ticket, bool valid);
   void log(const IpAddress& source, std::string_view method, std::string_view path, unsigned status,
            std::string_view result);
   void refresh_resident();
@@ -117,6 +131,12 @@ struct HttpServer::Impl {
   asio::steady_timer purge_timer;
   std::thread thread;
   bool stopped = false;
+  // Requests waiting for a token check, by ticket. Each holds its session, whose socket must go
+  // before the io_context: declared after it.
+  uint64_t next_ticket = 0;
+  std::unordered_map<uint64_t, std::function<void(bool)>> waiting;
+  // Last: its workers use `tokens` and post to `io`, and are joined before either goes.
+  TokenChecks checks;
 };
 
 namespace {
@@ -181,10 +201,12 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     api_request.authorization = std::string_view(authorization.data(), authorization.size());
     api_request.body = request.body();
     api_request.source = source_;
-    Reply reply = server_.handle(api_request);
     const bool keep_alive =
         request.keep_alive() && requests_ < server_.limits.max_requests_per_connection;
-    write(std::move(reply), keep_alive);
+    // The request's views point into parser_, which stays as it is until the answer is written.
+    server_.handle(api_request, [self = this->shared_from_this(), keep_alive](Reply reply) {
+      self->write(std::move(reply), keep_alive);
+    });
   }
 
   void write(Reply reply, bool keep_alive) {
@@ -289,11 +311,39 @@ void HttpServer::Impl::release(const IpAddress& source) {
   if (--it->second == 0) per_source.erase(it);
 }
 
-Reply HttpServer::Impl::handle(const Request& request) {
+void HttpServer::Impl::handle(const Request& request, std::function<void(Reply)> done) {
   refresh_resident();
-  Reply reply = api.handle(request);
-  log(request.source, request.method, reply.logged_path, reply.status, reply.result);
-  return reply;
+  std::string token;
+  std::optional<Reply> reply = api.begin(request, token);
+  if (!reply) {
+    const uint64_t ticket = ++next_ticket;
+    switch (checks.submit(request.source, ticket, std::move(token))) {
+      case TokenChecks::Admission::kQueued:
+        // The verdict is posted to this thread, so it cannot arrive before this is in place.
+        waiting.emplace(ticket, [this, request, done = std::move(done)](bool valid) {
+          Reply checked = api.finish(request, valid);
+          log(request.source, request.method, checked.logged_path, checked.status, checked.result);
+          done(std::move(checked));
+        });
+        return;
+      case TokenChecks::Admission::kSourceBusy:
+        reply = api.busy(request, false);
+        break;
+      case TokenChecks::Admission::kFull:
+        reply = api.busy(request, true);
+        break;
+    }
+  }
+  log(request.source, request.method, reply->logged_path, reply->status, reply->result);
+  done(std::move(*reply));
+}
+
+void HttpServer::Impl::on_checked(uint64_t ticket, bool valid) {
+  auto it = waiting.find(ticket);
+  if (it == waiting.end() || stopped) return;
+  std::function<void(bool)> resume = std::move(it->second);
+  waiting.erase(it);
+  resume(valid);
 }
 
 void HttpServer::Impl::log(const IpAddress& source, std::string_view method, std::string_view path,
@@ -395,6 +445,7 @@ void HttpServer::start() {
   Impl& impl = *impl_;
   if (impl.thread.joinable() || impl.stopped) return;
   impl.accept();
+  impl.checks.start();
   asio::post(impl.io, [&impl] { impl.purge_access_log(); });
   impl.thread = std::thread([&impl] {
     try {
@@ -420,6 +471,7 @@ void HttpServer::stop() {
     impl.io.stop();
     impl.thread.join();
   }
+  impl.checks.stop();  // its last verdicts go to the stopped loop, which never runs them
   impl.stopped = true;
 }
 

@@ -11,8 +11,10 @@
 //
 // Limits, each with a defined answer: the request head (431), the body (413), requests per
 // connection (the last answer closes it), idle and slow connections (closed), connections in
-// total and per source address (closed at once), and banned sources (closed before anything
-// is read; the refusal is logged).
+// total and per source address (closed at once), banned sources (closed before anything is
+// read; the refusal is logged), and argon2id checks of tokens not yet known, which run on a
+// thread of their own (token_checks.h) so that the operator's known token never waits behind
+// them: in flight per source group (429) and in total (503), each with Retry-After.
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -34,6 +36,9 @@ struct HttpLimits {
   std::chrono::seconds handshake_timeout{10};
   uint32_t max_connections = 64;
   uint32_t max_connections_per_source = 8;
+  uint32_t token_check_workers = 1;
+  uint32_t max_token_checks = 16;
+  uint32_t max_token_checks_per_source = 2;
 };
 
 class HttpServer {

@@ -138,6 +138,12 @@ std::vector<MetricFamily> metric_families(const Snapshot& s, const ApiCounters& 
                          "Bans made by this process: by the guard or by an operator through it.",
                          "kind",
                          {{"automatic", d(g.bans_automatic)}, {"manual", d(g.bans_manual)}}));
+  out.push_back(labelled(
+      "hardline_bans_spared_total", "counter",
+      "Automatic bans not made: a flood or scanner from a protected network (loopback, a "
+      "trunk); a trusted source, or a flood or scanner from one that authenticated recently.",
+      "reason",
+      {{"protected", d(g.bans_spared_protected)}, {"trusted_or_authenticated", d(g.bans_spared)}}));
   out.push_back(
       single("hardline_bans_ended_total", "counter", "Bans that ran out.", d(g.bans_ended)));
   out.push_back(single("hardline_lockouts_total", "counter",
@@ -194,6 +200,11 @@ std::vector<MetricFamily> metric_families(const Snapshot& s, const ApiCounters& 
                        d(api.rate_limited)));
   out.push_back(single("hardline_admin_banned_connections_total", "counter",
                        "Admin connections from banned sources, closed unread.", d(api.banned)));
+  out.push_back(labelled(
+      "hardline_admin_token_checks_refused_total", "counter",
+      "Tokens not queued for an argon2id check: too many checks in flight for "
+      "the source (429) or for the server (503).",
+      "bound", {{"source", d(api.checks_refused_source)}, {"total", d(api.checks_refused_total)}}));
   return out;
 }
 

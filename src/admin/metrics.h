@@ -18,6 +18,10 @@ struct ApiCounters {
   uint64_t auth_failures = 0;  // missing or wrong bearer tokens
   uint64_t rate_limited = 0;   // wrong tokens refused unverified (429)
   uint64_t banned = 0;         // connections from banned sources closed unread
+  // Tokens not queued for an argon2id check (token_checks.h): the source had too many in
+  // flight (429), or the server had (503).
+  uint64_t checks_refused_source = 0;
+  uint64_t checks_refused_total = 0;
 };
 
 // What the process says of itself (read on the admin thread).

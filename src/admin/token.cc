@@ -146,11 +146,19 @@ bool TokenVerifier::cached(std::string_view token) const {
 }
 
 bool TokenVerifier::verify(std::string_view token) {
+  if (!matches(token)) return false;
+  remember(token);
+  return true;
+}
+
+bool TokenVerifier::matches(std::string_view token) const {
   if (hash_.empty() || token.empty() || token.size() > kMaxPresentedTokenLength) return false;
-  if (crypto_pwhash_str_verify(hash_.c_str(), token.data(), token.size()) != 0) return false;
+  return crypto_pwhash_str_verify(hash_.c_str(), token.data(), token.size()) == 0;
+}
+
+void TokenVerifier::remember(std::string_view token) {
   valid_mac_ = mac_of(token);
   has_valid_ = true;
-  return true;
 }
 
 }  // namespace hardline::admin

@@ -46,7 +46,9 @@ Result<std::string, std::string> read_token_hash(const std::filesystem::path& pa
 // Checks presented tokens against the stored hash. A token that verified once is remembered as
 // its HMAC-SHA-256 under a key drawn at start-up, so that the operator's client pays argon2id
 // only for its first request; a cache hit is a constant-time comparison. A wrong token always
-// pays the full argon2id verification. Not thread-safe: the admin thread owns it.
+// pays the full argon2id verification. The admin thread owns it; only matches() may run on
+// another thread (the hash never changes), which is how wrong tokens are hashed without making
+// the operator's requests wait (token_checks.h).
 class TokenVerifier {
  public:
   // An empty hash (no token file) refuses every token.
@@ -61,6 +63,11 @@ class TokenVerifier {
   bool cached(std::string_view token) const;
   // The full argon2id check; a success is remembered.
   bool verify(std::string_view token);
+  // The full argon2id check alone, remembering nothing: safe on any thread, at the same time
+  // as anything else here.
+  bool matches(std::string_view token) const;
+  // Remembers `token`, which matches() accepted.
+  void remember(std::string_view token);
 
  private:
   std::array<unsigned char, 32> mac_of(std::string_view token) const;

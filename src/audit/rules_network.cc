@@ -88,6 +88,59 @@ Finding firewall_for(const config::Config& config, const Facts& facts, Family fa
   return finding("NET-1", check, Status::kPass, evidence);
 }
 
+// Wider than an IPv4 /8 or an IPv6 /32: nobody's own network.
+bool very_wide(const Network& network) {
+  return network.prefix < (network.base.v6 ? 32 : 8);
+}
+
+// Issue 12, items 3 and 10: what a forged source address can cause (rate-limit drops, scanner
+// signatures) never bans loopback nor a trunk; the server adds every trunk's host (resolved at
+// start-up) and sources to guard.protected.
+Finding forgeable_bans(const config::Config& config) {
+  const std::vector<Network>& protected_networks = config.guard.protected_networks;
+  auto covered = [&](const char* text) {
+    const IpAddress address = *parse_ip_address(text);
+    return std::any_of(protected_networks.begin(), protected_networks.end(),
+                       [&](const Network& network) { return contains(network, address); });
+  };
+  std::vector<std::string> missing;
+  for (const char* loopback : {"127.0.0.1", "::1"}) {
+    if (!covered(loopback)) missing.push_back(loopback);
+  }
+  std::vector<std::string> wide;
+  for (const Network& network : protected_networks) {
+    if (very_wide(network)) wide.push_back("guard.protected " + to_string(network));
+  }
+  for (const config::Trunk& trunk : config.trunks) {
+    for (const Network& network : trunk.sources) {
+      if (very_wide(network)) wide.push_back("trunk '" + trunk.name + "' " + to_string(network));
+    }
+  }
+  const std::string check = "trunks and loopback never banned for forgeable causes";
+  if (!missing.empty()) {
+    return finding("NET-2", check, Status::kWarn,
+                   "guard.protected leaves out loopback (" + join(missing, ", ") +
+                       "): one datagram with a scanner's User-Agent forged from it gets the admin "
+                       "API and /health cut off for that address",
+                   "add \"127.0.0.0/8\" and \"::1\" to guard.protected (the default)");
+  }
+  if (!wide.empty()) {
+    return finding("NET-2", check, Status::kWarn,
+                   "very wide networks are never banned for floods or scanners: " + join(wide),
+                   "list only loopback in guard.protected and only the provider's own networks "
+                   "in a trunk's sources");
+  }
+  const size_t trunks = config.trunks.size();
+  return finding(
+      "NET-2", check, Status::kPass,
+      "rate-limit drops and scanner signatures, which a forged source address can cause, never "
+      "ban loopback, guard.protected (" +
+          std::to_string(protected_networks.size()) + " networks) or the " +
+          std::to_string(trunks) + (trunks == 1 ? " trunk" : " trunks") +
+          " (hosts as resolved at start-up, and sources); these are still rate-limited, their "
+          "scanner requests dropped, and failed authentication bans them like anyone");
+}
+
 std::vector<Finding> net_1(const config::Config& config, const Facts& facts) {
   if (!facts.firewall.listed) {
     return {finding(
@@ -128,8 +181,7 @@ std::vector<Finding> net_2(const config::Config& config) {
   }
   std::vector<std::string> wide;
   for (const Network& network : guard.trusted) {
-    const uint32_t limit = network.base.v6 ? 32 : 8;
-    if (network.prefix < limit) wide.push_back(to_string(network));
+    if (very_wide(network)) wide.push_back(to_string(network));
   }
   if (!wide.empty()) {
     out.push_back(finding(
@@ -137,6 +189,7 @@ std::vector<Finding> net_2(const config::Config& config) {
         "guard.trusted holds very wide networks, exempt from every ban: " + join(wide, ", "),
         "list only your own networks in guard.trusted"));
   }
+  out.push_back(forgeable_bans(config));
   return out;
 }
 

@@ -77,7 +77,10 @@ class Checker {
   void read_transport(const toml::table& table);
   void read_transactions(const toml::table& table);
   void read_guard(const toml::table& table);
-  void read_trusted(const std::string& text, const toml::node& element);
+  // One entry of guard.trusted or guard.protected (`key`), appended to `networks`; `everyone`
+  // says what a /0 there would do.
+  void read_guard_network(std::string_view key, std::string_view everyone, const std::string& text,
+                          const toml::node& element, std::vector<Network>& networks);
   void read_store(const toml::table& table);
   void read_log(const toml::table& table);
   // Newer tables: one file each.

@@ -538,7 +538,26 @@ void Checker::read_guard(const toml::table& table) {
                                              "trusted = [\"192.0.2.0/24\", \"2001:db8:1::/48\"]");
                        if (!values) return;
                        guard.trusted.clear();
-                       for (const auto& [text, element] : *values) read_trusted(text, *element);
+                       for (const auto& [text, element] : *values) {
+                         read_guard_network("trusted",
+                                            "trusts every address, which turns automatic bans "
+                                            "and lockouts off for everyone: list your own "
+                                            "networks, or set guard.enabled = false",
+                                            text, *element, guard.trusted);
+                       }
+                     }});
+  readers.push_back({"protected", [&](const toml::node& node) {
+                       auto values = strings(node, "guard.protected",
+                                             "protected = [\"127.0.0.0/8\", \"::1\"]");
+                       if (!values) return;
+                       guard.protected_networks.clear();
+                       for (const auto& [text, element] : *values) {
+                         read_guard_network("protected",
+                                            "protects every address, so that no flood or "
+                                            "scanner is ever banned: list loopback and your own "
+                                            "networks",
+                                            text, *element, guard.protected_networks);
+                       }
                      }});
   for (const GuardInteger& spec : kGuardIntegers) {
     readers.push_back({spec.key, [&, spec](const toml::node& node) {
@@ -601,8 +620,10 @@ void Checker::read_guard(const toml::table& table) {
   }
 }
 
-void Checker::read_trusted(const std::string& text, const toml::node& element) {
-  std::vector<Network>& trusted = config_.guard.trusted;
+void Checker::read_guard_network(std::string_view key, std::string_view everyone,
+                                 const std::string& text, const toml::node& element,
+                                 std::vector<Network>& networks) {
+  const std::string name = "guard." + std::string(key);
   const std::optional<Network> network = parse_network(text);
   if (!network) {
     // Tell a network with host bits set ("10.0.0.1/8") from text that is no network at all.
@@ -619,11 +640,11 @@ void Checker::read_trusted(const std::string& text, const toml::node& element) {
       }
     }
     if (prefix) {
-      error(element.source(), "guard.trusted entry " + in_quotes(text) +
+      error(element.source(), name + " entry " + in_quotes(text) +
                                   " has bits set beyond its prefix: write the network, \"" +
                                   to_string(network_of(*address, *prefix)) + "\"");
     } else {
-      error(element.source(), "guard.trusted entry " + in_quotes(text) +
+      error(element.source(), name + " entry " + in_quotes(text) +
                                   " is not an address or a network: write an address "
                                   "(\"192.0.2.10\") or a network in CIDR notation "
                                   "(\"192.0.2.0/24\", \"2001:db8:1::/48\")");
@@ -631,15 +652,11 @@ void Checker::read_trusted(const std::string& text, const toml::node& element) {
     return;
   }
   if (network->prefix == 0) {
-    error(element.source(), "guard.trusted entry " + in_quotes(text) +
-                                " trusts every address, which turns automatic bans and lockouts "
-                                "off for everyone: list your own networks, or set "
-                                "guard.enabled = false");
-  } else if (std::count(trusted.begin(), trusted.end(), *network)) {
-    error(element.source(),
-          "guard.trusted lists " + in_quotes(text) + " twice: remove the second entry");
+    error(element.source(), name + " entry " + in_quotes(text) + " " + std::string(everyone));
+  } else if (std::count(networks.begin(), networks.end(), *network)) {
+    error(element.source(), name + " lists " + in_quotes(text) + " twice: remove the second entry");
   } else {
-    trusted.push_back(*network);
+    networks.push_back(*network);
   }
 }
 

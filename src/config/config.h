@@ -87,7 +87,12 @@ struct Config {
   // Settings; the defaults are the same and a test keeps them so). Durations in seconds.
   struct Guard {
     bool enabled = true;
-    std::vector<Network> trusted;    // never banned automatically nor locked out; none by default
+    std::vector<Network> trusted;  // never banned automatically nor locked out; none by default
+    // Key "protected": never banned for what a forged source address can cause (rate limits,
+    // scanner signatures); loopback by default. The server adds its trunks' addresses.
+    std::vector<Network> protected_networks{
+        Network{IpAddress{{127, 0, 0, 0}, false}, 8},
+        Network{IpAddress{{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, true}, 128}};
     uint32_t source_prefix_v4 = 32;  // 8..32: sources grouped by this network
     uint32_t source_prefix_v6 = 64;  // 32..128
     uint32_t packet_rate = 200;      // per second and source group

@@ -159,6 +159,11 @@ std::string default_config_text(std::string_view domain, const std::vector<Endpo
   comment("an office behind NAT here, or one phone with a wrong password can get the whole");
   comment("office banned. None by default, loopback included.");
   setting("trusted", toml_array(guard.trusted, [](const Network& n) { return to_string(n); }));
+  comment("Networks never banned for what a forged source address can cause (rate-limit drops,");
+  comment("scanner signatures), but still rate-limited and banned for failed authentication:");
+  comment("loopback (the admin API, /health). Every trunk's host and sources are added to it.");
+  setting("protected",
+          toml_array(guard.protected_networks, [](const Network& n) { return to_string(n); }));
   comment("Sources are grouped by network: one IPv6 subscriber gets a /64 (IPv4 32 bits, 8 to 32;");
   comment("IPv6 32 to 128).");
   setting("source_prefix_v4", number(guard.source_prefix_v4));

@@ -9,6 +9,7 @@ Settings settings_from_config(const config::Config::Guard& config) {
   Settings settings;
   settings.enabled = config.enabled;
   settings.trusted = config.trusted;
+  settings.protected_networks = config.protected_networks;
   settings.source_prefix_v4 = static_cast<uint8_t>(config.source_prefix_v4);
   settings.source_prefix_v6 = static_cast<uint8_t>(config.source_prefix_v6);
   settings.packets = {config.packet_rate, config.packet_burst};

@@ -43,6 +43,17 @@ bool is_network(const Network& network) {
   return network.prefix <= width(network.base) && group_of(network.base, network.prefix) == network;
 }
 
+// Two networks overlap when they agree on the bits of the shorter prefix: banning an IPv6 /64
+// would ban a protected /128 inside it, and banning a /128 inside a protected /64 would ban a
+// part of it.
+bool overlaps_any(const std::vector<Network>& networks, const Network& network) {
+  return std::any_of(networks.begin(), networks.end(), [&](const Network& n) {
+    if (n.base.v6 != network.base.v6) return false;
+    const uint8_t shorter = std::min(n.prefix, network.prefix);
+    return group_of(n.base, shorter) == group_of(network.base, shorter);
+  });
+}
+
 void check_settings(const Settings& s) {
   HL_CHECK(s.source_prefix_v4 >= 1 && s.source_prefix_v4 <= 32);
   HL_CHECK(s.source_prefix_v6 >= 1 && s.source_prefix_v6 <= 128);
@@ -60,6 +71,7 @@ void check_settings(const Settings& s) {
   HL_CHECK(in_range(s.max_lockout_duration, seconds(1)));
   HL_CHECK(in_range(s.recent_success, seconds(0)));
   for (const Network& network : s.trusted) HL_CHECK(is_network(network));
+  for (const Network& network : s.protected_networks) HL_CHECK(is_network(network));
   for (const std::string& signature : s.scanner_signatures) HL_CHECK(!signature.empty());
   // max_entries and max_bans are checked by the tables (1 to LruTable's kMaxCapacity).
 }
@@ -277,20 +289,33 @@ bool Guard::recently_authenticated(const IpAddress& address) const {
 }
 
 bool Guard::overlaps_trusted(const Network& network) const {
-  // Two networks overlap when they agree on the bits of the shorter prefix.
-  return std::any_of(settings_.trusted.begin(), settings_.trusted.end(), [&](const Network& t) {
-    if (t.base.v6 != network.base.v6) return false;
-    const uint8_t shorter = std::min(t.prefix, network.prefix);
-    return group_of(t.base, shorter) == group_of(network.base, shorter);
-  });
+  return overlaps_any(settings_.trusted, network);
+}
+
+bool Guard::add_protected(const Network& network) {
+  if (!is_network(network) || network.prefix == 0) return false;
+  std::vector<Network>& networks = settings_.protected_networks;
+  if (std::find(networks.begin(), networks.end(), network) == networks.end()) {
+    networks.push_back(network);
+  }
+  return true;
 }
 
 void Guard::ban_automatically(const Source& source, const std::string& reason, bool forgeable,
                               int64_t now) {
   const BanTable::Ban* existing = bans_.find(source.group, source.hash);
   if (existing != nullptr && existing->until_ns > now) return;  // one offence, one ban
-  if (overlaps_trusted(source.group) ||
-      (forgeable && auth_.recently_authenticated(source.group, source.hash, now))) {
+  if (overlaps_trusted(source.group)) {
+    ++counters_.bans_spared;
+    return;
+  }
+  // Anyone can send a flood or a scanner's datagram "from" a trunk or from loopback: banning
+  // them for it would let one forged packet cut the provider (or the operator) off.
+  if (forgeable && overlaps_any(settings_.protected_networks, source.group)) {
+    ++counters_.bans_spared_protected;
+    return;
+  }
+  if (forgeable && auth_.recently_authenticated(source.group, source.hash, now)) {
     ++counters_.bans_spared;
     return;
   }

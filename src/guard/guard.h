@@ -35,7 +35,7 @@ enum class Verdict : uint8_t {
   kBanned,             // the source is inside a ban
   kRateLimited,        // the source's packets or bytes are over their limit
   kMethodRateLimited,  // the source's requests of this method class are over their limit
-  kScanner,            // a scanner signature (the source is now banned, unless trusted)
+  kScanner,            // a scanner signature (the source is now banned, unless spared)
 };
 // Every verdict but kAdmit means: drop silently, answer nothing.
 std::string_view to_string(Verdict verdict);
@@ -92,6 +92,9 @@ struct Counters {
   // Automatic bans not made: the source is trusted, or (for a reason a forged source address
   // can cause) it authenticated recently.
   uint64_t bans_spared = 0;
+  // Automatic bans not made for a reason a forged source address can cause (rate limits,
+  // scanner signatures) because the source is protected: loopback, a trunk.
+  uint64_t bans_spared_protected = 0;
   uint64_t bans_ended = 0;
   uint64_t unbans_manual = 0;
   uint64_t auth_failures = 0;
@@ -125,12 +128,16 @@ class Guard {
   Guard(const Guard&) = delete;
   Guard& operator=(const Guard&) = delete;
 
+  // Start-up only: `network` joins Settings::protected_networks (the server adds its trunks'
+  // addresses). False (nothing done) for host bits set or a /0.
+  bool add_protected(const Network& network);
+
   // Before parsing, for every datagram (or TCP message) of `bytes` bytes. kBanned costs one
   // hash lookup (one more per other prefix length with a ban in force); then a packet and a
   // byte bucket per source group. Drops count towards sustained abuse: abuse_drops of them
   // within abuse_window ban the group (ban_duration, doubling on repeat up to
-  // max_ban_duration), unless it is trusted or authenticated within recent_success (a forged
-  // source address can cause drops; see README.md).
+  // max_ban_duration), unless it is trusted, protected or authenticated within recent_success
+  // (a forged source address can cause drops; see README.md).
   Verdict admit(const IpAddress& source, size_t bytes);
   // After parsing, for each request: a bucket per source group and method class (REGISTER,
   // INVITE, every other method together). Methods are case-sensitive, as in SIP. Drops count
@@ -138,7 +145,7 @@ class Guard {
   Verdict admit_method(const IpAddress& source, std::string_view method);
   // After parsing, for each request: the User-Agent and From header values against the
   // scanner signatures (whole words, any case). A match is kScanner and bans the source group
-  // (if ban_scanners, unless trusted or authenticated within recent_success).
+  // (if ban_scanners, unless trusted, protected or authenticated within recent_success).
   Verdict check_signatures(const IpAddress& source, std::string_view user_agent,
                            std::string_view from);
 
@@ -225,7 +232,7 @@ class Guard {
   Source source_of(const IpAddress& address) const;
   Verdict count_drop(SourceState& state, const Source& source, int64_t now, Verdict verdict);
   // `forgeable`: a forged source address can cause it (rate limits, scanner signatures), so a
-  // source group that authenticated recently is spared.
+  // protected source group, or one that authenticated recently, is spared.
   void ban_automatically(const Source& source, const std::string& reason, bool forgeable,
                          int64_t now);
   void put_ban(const Network& network, uint64_t hash, BanTable::Ban ban, bool by_operator);

@@ -23,4 +23,16 @@ std::vector<std::string> default_scanner_signatures() {
   };
 }
 
+std::vector<Network> default_protected_networks() {
+  // config/config.h repeats these (a test compares).
+  Network v4;
+  v4.base.bytes[0] = 127;
+  v4.prefix = 8;
+  Network v6;
+  v6.base.v6 = true;
+  v6.base.bytes[15] = 1;
+  v6.prefix = 128;
+  return {v4, v6};
+}
+
 }  // namespace hardline::guard

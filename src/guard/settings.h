@@ -26,11 +26,19 @@ struct Rate {
 // (sipsak, SIPp, baresip): the tests use them.
 std::vector<std::string> default_scanner_signatures();
 
+// Loopback, 127.0.0.0/8 and ::1: the host itself (the operator's tools, /health, the admin API).
+std::vector<Network> default_protected_networks();
+
 struct Settings {
   bool enabled = true;  // false: every check admits and nothing is counted or banned
   // Never banned automatically, never locked out of an account; still rate-limited. Nothing is
   // trusted by default, loopback included.
   std::vector<Network> trusted;
+  // Never banned for what a forged source address can cause (rate-limit drops, scanner
+  // signatures): anyone can send one datagram "from" a trunk or from 127.0.0.1. Still rate-
+  // limited, scanner requests still dropped, and banned for authentication failures like anyone.
+  // Loopback by default; the server adds every configured trunk's addresses (add_protected()).
+  std::vector<Network> protected_networks = default_protected_networks();
 
   // Sources are grouped into networks of this many bits: one subscriber's IPv6 /64 is one source.
   uint8_t source_prefix_v4 = 32;

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <cstring>
@@ -82,6 +83,23 @@ std::vector<TrunkTarget> resolve_trunks(const std::vector<config::Trunk>& trunks
                          "503 until a restart with a host that resolves");
     }
     out.push_back(std::move(target));
+  }
+  return out;
+}
+
+std::vector<Network> trunk_networks(const std::vector<config::Trunk>& trunks,
+                                    const std::vector<TrunkTarget>& targets) {
+  std::vector<Network> out;
+  auto add = [&out](const Network& network) {
+    if (std::find(out.begin(), out.end(), network) == out.end()) out.push_back(network);
+  };
+  for (const config::Trunk& trunk : trunks) {
+    for (const Network& network : trunk.sources) add(network);
+  }
+  for (const TrunkTarget& target : targets) {
+    if (target.endpoint) {
+      add(network_of(target.endpoint->address, target.endpoint->address.v6 ? 128 : 32));
+    }
   }
   return out;
 }

@@ -45,6 +45,11 @@ struct TrunkTarget {
 std::vector<TrunkTarget> resolve_trunks(const std::vector<config::Trunk>& trunks,
                                         std::vector<std::string>& problems);
 
+// Where each trunk's traffic comes from: its `sources` and its host as resolved (one address).
+// The guard never bans these for what a forged source address can cause (issue 12, item 3).
+std::vector<Network> trunk_networks(const std::vector<config::Trunk>& trunks,
+                                    const std::vector<TrunkTarget>& targets);
+
 // What the router needs of the accounts (the server's AccountCache).
 class AccountDirectory {
  public:

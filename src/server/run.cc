@@ -53,6 +53,7 @@ Result<void, std::string> serve(const config::Config& config) {
   std::vector<std::string> trunk_problems;
   std::vector<TrunkTarget> trunks = resolve_trunks(dialplan->trunks(), trunk_problems);
   for (const std::string& problem : trunk_problems) spdlog::warn("{}", problem);
+  const std::vector<Network> trunk_sources = trunk_networks(dialplan->trunks(), trunks);
   prepare_time_zone();
   CachedAccounts accounts;
   DialplanRouter router(*dialplan, std::move(trunks), clock, accounts,
@@ -62,6 +63,12 @@ Result<void, std::string> serve(const config::Config& config) {
   SipServer server(io, config, **store, clock);
   accounts.cache = &server.accounts();
   server.set_router(router);
+  // One datagram forged "from" a trunk must not get the provider banned (issue 12, item 3).
+  server.protect_from_forged_bans(trunk_sources);
+  spdlog::info(
+      "guard: {} networks never banned for rate limits or scanner signatures (guard.protected "
+      "and the trunks')",
+      server.guard().settings().protected_networks.size());
   spdlog::info("dialplan: {} rules, {} trunks, {} source categories", dialplan->rules().size(),
                dialplan->trunks().size(), dialplan->sources().size());
   // SIGTERM and SIGINT are caught before any socket is bound: one that arrives while start-up

@@ -189,6 +189,10 @@ Result<void, std::string> SipServer::start() {
   return {};
 }
 
+void SipServer::protect_from_forged_bans(const std::vector<hardline::Network>& networks) {
+  for (const hardline::Network& network : networks) guard_.add_protected(network);
+}
+
 void SipServer::stop() {
   if (stopped_) return;
   calls_.end_all();  // BYE and CANCEL while the sockets are still open

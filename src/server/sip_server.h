@@ -89,6 +89,9 @@ class SipServer final : public transport::Receiver,
   // The accounts' credentials, display names and groups, for the router (event loop's thread).
   AccountCache& accounts() { return accounts_; }
 
+  // Start-up: networks the guard never bans for what a forged source address can cause (the
+  // trunks'), besides guard.protected. Networks with host bits set or /0 are ignored.
+  void protect_from_forged_bans(const std::vector<hardline::Network>& networks);
   // Replaces the default router (authenticated calls between local accounts only), e.g. with the
   // dialplan's. Before start(); the router must outlive the server.
   void set_router(call::Router& router) {

@@ -29,6 +29,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 HARDLINE = os.environ.get("HARDLINE_BIN", "build/hardline")
 DOMAIN = "hardline.test"
+# guard.protected for tests that play an outside scanner or flood from a loopback address
+# (127.0.0.x, the only addresses a test has): by default all of loopback is never banned for
+# floods or scanner signatures; this keeps only the server's own 127.0.0.1 and ::1 so.
+OUTSIDE_ON_LOOPBACK = '["127.0.0.1", "::1"]'
 
 
 SERVICE_USER = os.environ.get("HARDLINE_TEST_USER", "hardline-test")

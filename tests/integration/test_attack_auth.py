@@ -20,7 +20,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import DOMAIN, Deployment, SipClient, run  # noqa: E402
+from harness import DOMAIN, OUTSIDE_ON_LOOPBACK, Deployment, SipClient, run  # noqa: E402
 
 NONCE_LIFETIME = 30  # the smallest the config allows: the stale tests wait this long once
 # Under AddressSanitizer the server answers more slowly: waits for "no answer" grow with it.
@@ -118,8 +118,10 @@ class AttackTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
+        # The attackers play outsiders from 127.0.x.y: only the server's own address is protected.
         settings = {"privacy": {"mode": '"security"'},
-                    "auth": {"nonce_lifetime": str(NONCE_LIFETIME)}}
+                    "auth": {"nonce_lifetime": str(NONCE_LIFETIME)},
+                    "guard": {"protected": OUTSIDE_ON_LOOPBACK}}
         for table, values in cls.settings.items():
             settings.setdefault(table, {}).update(values)
         cls.deployment = Deployment(settings=settings)
@@ -184,7 +186,8 @@ class StaleNonceOracleTest(AttackTest):
 class MadeUpNonceTest(AttackTest):
     """Finding 1 with nonces the attacker makes up (the review: a generation-1 nonce worked from
     any address after 20 minutes; 3,901 guesses from 20 addresses found the password)."""
-    settings = {"guard": {"source_auth_failures": "5", "account_auth_failures": "30"}}
+    settings = {"guard": {"source_auth_failures": "5", "account_auth_failures": "30",
+                          "protected": '["127.0.0.1", "::1", "127.0.5.0/24"]'}}
 
     MADE_UP = [
         "AAAAAAAAAAAAAAABAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",  # the old layout, generation 1
@@ -217,7 +220,16 @@ class MadeUpNonceTest(AttackTest):
                                 timeout=0.5 * SLOW) is not None:
                     guesses += 1
         self.assertEqual(guesses, 20 * 5)
+
+        # A made-up nonce "from" a protected network (a trunk, loopback) is what a forged source
+        # address can cause: it never bans the network, and still counts against the account.
+        source = "127.0.5.1"
+        for _ in range(7):
+            challenge = {"realm": realm, "nonce": self.MADE_UP[1], "algorithm": "SHA-256"}
+            self.assertIsNotNone(attempt_from(d, source, "REGISTER", "300", "guess", challenge,
+                                              timeout=0.5 * SLOW), "a protected source is banned")
         events = self.security_events()
+        self.assertFalse(any("127.0.5.1" in e and " ban" in e for e in events), events)
         self.assertGreaterEqual(len([e for e in events if "127.0.3." in e and " ban" in e]), 20)
         self.assertTrue(any("account '300' is locked" in e for e in events), events)
         forged = re.search(r"^hardline_sip_forged_nonces_total (\d+)", metrics(d), re.M)

@@ -1,7 +1,9 @@
 """The guard against real attack tools and real load: SIPVicious (Debian package sipvicious:
 svmap, svwar, svcrack) and a SIPp flood, each from its own loopback address (127.0.0.x), since
-no network is trusted by default, loopback included. Also `hardline ban` on a running server,
-bans kept across a restart, and the account lockout that spares the account's own phone.
+no network is trusted by default, loopback included (and guard.protected is cut down to the
+server's own 127.0.0.1, so that floods and scanners from other loopback addresses are banned).
+Also `hardline ban` on a running server, bans kept across a restart, and the account lockout
+that spares the account's own phone.
 """
 import os
 import re
@@ -11,7 +13,8 @@ import tempfile
 import time
 import unittest
 
-from harness import DOMAIN, Deployment, SipClient, add_users, free_port, run, tool
+from harness import (DOMAIN, OUTSIDE_ON_LOOPBACK, Deployment, SipClient, add_users, free_port,
+                     run, tool)
 import test_peers as peers
 from test_peers import DATA, PeerTest, wait_for
 
@@ -66,7 +69,8 @@ class ScannerTest(PeerTest):
     MD5 first, as for SIPp: svcrack can only compute MD5, and must fail for want of the
     password, not of the algorithm."""
     # privacy.mode = "security": ban events name their source, which is what these tests read.
-    settings = {"auth": {"algorithms": '["MD5", "SHA-256"]'}, "privacy": {"mode": '"security"'}}
+    settings = {"auth": {"algorithms": '["MD5", "SHA-256"]'}, "privacy": {"mode": '"security"'},
+                "guard": {"protected": OUTSIDE_ON_LOOPBACK}}
     accounts = ("555", "1000", "1001")
 
     @classmethod
@@ -206,7 +210,7 @@ class NoEnumerationTest(PeerTest):
 
 
 class BanOnRunningServerTest(PeerTest):
-    settings = {}
+    settings = {"guard": {"protected": OUTSIDE_ON_LOOPBACK}}
 
     @classmethod
     def setUpClass(cls):
@@ -297,7 +301,8 @@ class FloodTest(PeerTest):
     # The bound is the release build's; AddressSanitizer's quarantine and shadow memory add
     # their own (about 140 MiB were seen), so a sanitized server gets a wider one.
     rss_bound_mib = 512 if os.environ.get("HARDLINE_SANITIZED") == "1" else 128
-    settings = dict(PeerTest.settings, privacy={"mode": '"security"'})  # bans name the source
+    settings = dict(PeerTest.settings, privacy={"mode": '"security"'},  # bans name the source
+                    guard=dict(PeerTest.settings["guard"], protected=OUTSIDE_ON_LOOPBACK))
 
     def test_real_users_keep_registering_under_a_flood(self):
         users = peers.SippTest.users(self, "f", 1000)

@@ -11,7 +11,7 @@ import re
 import secrets
 import unittest
 
-from harness import DOMAIN, Deployment, SipClient
+from harness import DOMAIN, OUTSIDE_ON_LOOPBACK, Deployment, SipClient
 
 ACCOUNT = "73519"
 UNKNOWN = "86420"
@@ -42,7 +42,7 @@ class PrivacyModeTest(unittest.TestCase):
     def scenarios(self, mode):
         """Runs the scenarios on a fresh server under `mode`; returns the log, the password and
         every nonce the server handed out."""
-        settings = {"privacy": {"mode": f'"{mode}"'}}
+        settings = {"privacy": {"mode": f'"{mode}"'}, "guard": {"protected": OUTSIDE_ON_LOOPBACK}}
         if mode == "debug":
             settings["privacy"]["retention_days"] = "7"
         deployment = Deployment(settings=settings)

@@ -262,6 +262,55 @@ TEST_F(ApiTest, WrongTokensAreRateLimitedPerSourceAndTheRightOneStillWorks) {
   EXPECT_EQ(api_->counters().rate_limited, 2U);
 }
 
+// Issue 12, item 9: the server hashes unknown tokens on another thread. begin() answers what
+// needs no argon2id at once (the remembered token above all) and hands over the rest.
+TEST_F(ApiTest, BeginAnswersTheRememberedTokenAtOnceAndHandsOverOthers) {
+  Request request;
+  request.method = "GET";
+  request.target = "/api/status";
+  const std::string right = "Bearer " + std::string(kToken);
+  request.authorization = right;
+  request.source = ip("127.0.0.1");
+  std::string token;
+  EXPECT_FALSE(api_->begin(request, token).has_value());  // not verified yet: to be checked
+  EXPECT_EQ(token, kToken);
+  EXPECT_TRUE(tokens_->matches(token));
+  const Reply first = api_->finish(request, true);
+  EXPECT_EQ(first.status, 200);
+  EXPECT_EQ(first.logged_path, "/api/status");
+  // Remembered now: answered by begin() itself, nothing to hash.
+  std::optional<Reply> again = api_->begin(request, token);
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(again->status, 200);
+  EXPECT_TRUE(token.empty());
+
+  const std::string wrong = "Bearer guess";
+  request.authorization = wrong;
+  request.source = ip("127.0.0.9");
+  EXPECT_FALSE(api_->begin(request, token).has_value());
+  EXPECT_EQ(token, "guess");
+  EXPECT_FALSE(tokens_->matches(token));
+  const Reply refused = api_->finish(request, false);
+  EXPECT_EQ(refused.status, 401);
+  EXPECT_EQ(refused.result, "wrong-token");
+  ASSERT_EQ(link_.failures.size(), 1U);  // reported to the guard once the check said no
+  EXPECT_EQ(link_.failures[0], ip("127.0.0.9"));
+
+  const Reply source_busy = api_->busy(request, false);
+  EXPECT_EQ(source_busy.status, 429);
+  EXPECT_EQ(source_busy.result, "busy");
+  const Reply server_busy = api_->busy(request, true);
+  EXPECT_EQ(server_busy.status, 503);
+  for (const Reply* reply : {&source_busy, &server_busy}) {
+    EXPECT_EQ(reply->headers,
+              (std::vector<std::pair<std::string, std::string>>{{"Retry-After", "1"}}));
+    EXPECT_EQ(reply->logged_path, "/api/status");
+  }
+  EXPECT_EQ(api_->counters().checks_refused_source, 1U);
+  EXPECT_EQ(api_->counters().checks_refused_total, 1U);
+  EXPECT_EQ(api_->counters().requests, 3U);  // begin() counts; finish() and busy() do not
+}
+
 TEST_F(ApiTest, UsersAddRemoveAndNewPasswordShownOnceNeverStored) {
   const Reply added =
       call("POST", "/api/users", R"({"extension": "201", "name": "Alice", "groups": ["dialout"]})");

@@ -444,6 +444,21 @@ const RuleCase kCases[] = {
     {"trusted /0-ish",
      [](config::Config& c, auto&) { c.guard.trusted = {*parse_network("0.0.0.0/1")}; }, "NET-2",
      "trusted networks", kWarn, "0.0.0.0/1"},
+    {"trunks and loopback protected", [](auto&, Facts&) {}, "NET-2",
+     "trunks and loopback never banned for forgeable causes", kPass, "never ban loopback"},
+    {"loopback left out of guard.protected",
+     [](config::Config& c, auto&) { c.guard.protected_networks = {*parse_network("::1")}; },
+     "NET-2", "trunks and loopback never banned for forgeable causes", kWarn,
+     "leaves out loopback (127.0.0.1)"},
+    {"a trunk's sources too wide",
+     [](config::Config& c, auto&) {
+       config::Trunk trunk;
+       trunk.name = "provider";
+       trunk.sources = {*parse_network("0.0.0.0/1")};
+       c.trunks.push_back(trunk);
+     },
+     "NET-2", "trunks and loopback never banned for forgeable causes", kWarn,
+     "trunk 'provider' 0.0.0.0/1"},
     // NET-3, NET-5..7: manual.
     {"vpn", [](auto&, Facts&) {}, "NET-3", "VPN", kManual, "software cannot tell"},
     {"vlan", [](auto&, Facts&) {}, "NET-5", "voice VLAN", kManual, "switch"},

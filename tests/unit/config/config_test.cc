@@ -82,6 +82,10 @@ TEST(DefaultConfigText, ParsesBackToTheDefaults) {
   const Config::Guard& guard = parsed->guard;
   EXPECT_TRUE(guard.enabled);
   EXPECT_TRUE(guard.trusted.empty());  // nothing trusted by default, loopback included
+  // ... but loopback is never banned for what a forged source address can cause.
+  ASSERT_EQ(guard.protected_networks.size(), 2U);
+  EXPECT_EQ(to_string(guard.protected_networks[0]), "127.0.0.0/8");
+  EXPECT_EQ(to_string(guard.protected_networks[1]), "::1/128");
   EXPECT_EQ(guard.source_prefix_v4, 32U);
   EXPECT_EQ(guard.source_prefix_v6, 64U);
   EXPECT_EQ(guard.packet_rate, 200U);
@@ -115,6 +119,7 @@ const std::vector<std::pair<std::string, std::vector<std::string>>> kAllKeys = {
     {"guard",
      {"enabled",
       "trusted",
+      "protected",
       "source_prefix_v4",
       "source_prefix_v6",
       "packet_rate",
@@ -342,6 +347,13 @@ TEST(ParseConfig, RefusesEachMistakeAtItsLine) {
        5, "guard.trusted lists '10.0.0.0/8' twice"},
       {"guard: trusted not a list", kMinimal + "[guard]\ntrusted = \"10.0.0.0/8\"\n", 5,
        "guard.trusted must be an array of strings"},
+      {"guard: everyone protected", kMinimal + "[guard]\nprotected = [\"0.0.0.0/0\"]\n", 5,
+       "guard.protected entry '0.0.0.0/0' protects every address"},
+      {"guard: protected host bits set", kMinimal + "[guard]\nprotected = [\"127.0.0.1/8\"]\n", 5,
+       "guard.protected entry '127.0.0.1/8' has bits set beyond its prefix: write the network, "
+       "\"127.0.0.0/8\""},
+      {"guard: protected twice", kMinimal + "[guard]\nprotected = [\"::1\", \"::1/128\"]\n", 5,
+       "guard.protected lists '::1/128' twice"},
       {"guard: zero rate", kMinimal + "[guard]\npacket_rate = 0\n", 5,
        "guard.packet_rate = 0 is out of range: use a whole number from 1 to 10000000"},
       {"guard: byte burst below a datagram", kMinimal + "[guard]\nbyte_burst = 1500\n", 5,

@@ -24,6 +24,7 @@ TEST(SettingsFromConfig, MapsEveryField) {
   config::Config::Guard c;
   c.enabled = false;
   c.trusted = {net("192.0.2.0/24"), net("2001:db8::/32")};
+  c.protected_networks = {net("198.51.100.7")};
   c.source_prefix_v4 = 24;
   c.source_prefix_v6 = 56;
   c.packet_rate = 1;
@@ -56,6 +57,7 @@ TEST(SettingsFromConfig, MapsEveryField) {
   Settings expected;
   expected.enabled = false;
   expected.trusted = c.trusted;
+  expected.protected_networks = c.protected_networks;
   expected.source_prefix_v4 = 24;
   expected.source_prefix_v6 = 56;
   expected.packets = {1, 2};

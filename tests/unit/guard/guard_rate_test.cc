@@ -265,10 +265,69 @@ TEST_F(GuardRateTest, TrustedSourcesAreRateLimitedButNeverBanned) {
 }
 
 TEST_F(GuardRateTest, NothingIsTrustedByDefaultNotEvenLoopback) {
-  Guard& guard = make();
+  Settings settings;
+  settings.protected_networks.clear();
+  Guard& guard = make(settings);
   EXPECT_FALSE(guard.trusted(ip("127.0.0.1")));
   EXPECT_FALSE(guard.trusted(ip("::1")));
   EXPECT_GT(flood_until_banned(ip("127.0.0.2")), 0);
+}
+
+// Issue 12, items 3 and 10: anyone can send a flood or a scanner's datagram "from" a trunk or
+// from loopback. Such a source is rate-limited and its scanner requests dropped and counted, but
+// it is never banned for them: one forged packet must not cut the provider or /health off.
+TEST_F(GuardRateTest, ProtectedNetworksAreRateLimitedAndFilteredButNeverBannedForForgeableCauses) {
+  Guard& guard = make();
+  EXPECT_EQ(guard.settings().protected_networks, default_protected_networks());
+  EXPECT_TRUE(guard.add_protected(net("192.0.2.5")));  // a trunk's host, as the server adds it
+  EXPECT_TRUE(guard.add_protected(net("2001:db8:7::/48")));
+  EXPECT_FALSE(guard.add_protected(net("0.0.0.0/0")));
+  EXPECT_FALSE(guard.add_protected(Network{ip("192.0.2.1"), 24}));  // host bits set
+  for (const char* source :
+       {"127.0.0.1", "127.9.9.9", "::1", "::ffff:127.0.0.1", "192.0.2.5", "2001:db8:7:1::1"}) {
+    SCOPED_TRACE(source);
+    const IpAddress address = ip(source);
+    EXPECT_EQ(flood_until_banned(address, 20000), -1);
+    EXPECT_EQ(guard.admit(address, 100), Verdict::kRateLimited);
+    EXPECT_EQ(guard.check_signatures(address, "friendly-scanner", ""), Verdict::kScanner);
+    EXPECT_EQ(guard.admit_method(address, "INVITE"), Verdict::kAdmit);
+    clock_.advance(seconds(10));
+    EXPECT_EQ(guard.admit(address, 100), Verdict::kAdmit);  // working again once the flood ends
+  }
+  EXPECT_TRUE(sink_.events.empty());
+  const Counters counters = guard.counters();
+  EXPECT_GE(counters.bans_spared_protected, 12U);  // a flood and a scanner from each
+  EXPECT_EQ(counters.bans_spared, 0U);
+  EXPECT_EQ(counters.bans_automatic, 0U);
+  EXPECT_EQ(counters.scanner_hits, 6U);
+  // Just outside: banned as anyone.
+  EXPECT_EQ(guard.check_signatures(ip("192.0.2.6"), "friendly-scanner", ""), Verdict::kScanner);
+  EXPECT_EQ(guard.admit(ip("192.0.2.6"), 100), Verdict::kBanned);
+  EXPECT_GT(flood_until_banned(ip("2001:db8:8::1")), 0);
+}
+
+TEST_F(GuardRateTest, ProtectedNetworksAreStillBannedForAuthenticationFailures) {
+  // Failures over a nonce issued to the source cannot be forged: only its owner receives our
+  // challenges (and wrong admin tokens come over TCP). Loopback is banned for them like anyone.
+  Guard& guard = make();
+  const IpAddress local = ip("127.0.0.70");
+  for (int i = 0; i < 10; ++i) guard.on_auth_failure(local, " admin API");
+  ASSERT_EQ(sink_.of(Event::Kind::kBan).size(), 1U);
+  EXPECT_EQ(guard.admit(local, 100), Verdict::kBanned);
+  EXPECT_EQ(guard.counters().bans_spared_protected, 0U);
+}
+
+TEST_F(GuardRateTest, AProtectedAddressSparesTheSourceGroupAroundIt) {
+  // Banning the /64 (or a /24 group) around a trunk's address would ban the trunk.
+  Settings settings;
+  settings.source_prefix_v4 = 24;
+  Guard& guard = make(settings);
+  ASSERT_TRUE(guard.add_protected(net("2001:db8:aa:1::5")));
+  ASSERT_TRUE(guard.add_protected(net("198.51.100.9")));
+  EXPECT_EQ(flood_until_banned(ip("2001:db8:aa:1::6"), 20000), -1);
+  EXPECT_EQ(flood_until_banned(ip("198.51.100.200"), 20000), -1);
+  EXPECT_GT(flood_until_banned(ip("2001:db8:aa:2::6")), 0);
+  EXPECT_GT(flood_until_banned(ip("198.51.101.1")), 0);
 }
 
 TEST_F(GuardRateTest, DisabledAdmitsEverything) {
