@@ -91,6 +91,7 @@ Result<Deployment, std::string> create_deployment(const InitOptions& options) {
   deployment.token_file = directory / config::Config::Admin{}.token_file;
 
   deployment.dialplan = directory / "dialplan.toml";
+  deployment.dialplan_tests = directory / "dialplan-tests.toml";
 
   // Validate what goes into the config and the dialplan by parsing them back before anything is
   // written.
@@ -107,7 +108,8 @@ Result<Deployment, std::string> create_deployment(const InitOptions& options) {
   }
 
   if (fs::exists(deployment.config, ec) || fs::exists(deployment.database, ec) ||
-      fs::exists(deployment.dialplan, ec) || fs::exists(deployment.token_file, ec)) {
+      fs::exists(deployment.dialplan, ec) || fs::exists(deployment.dialplan_tests, ec) ||
+      fs::exists(deployment.token_file, ec)) {
     return tl::unexpected(directory.string() +
                           " already holds a deployment; Hardline never overwrites one "
                           "(choose another --dir, or remove it yourself)");
@@ -129,10 +131,18 @@ Result<Deployment, std::string> create_deployment(const InitOptions& options) {
     fs::remove(deployment.config, ec);
     return tl::unexpected(written.error());
   }
+  if (auto written =
+          write_new_file(deployment.dialplan_tests, config::example_dialplan_tests_text(), 0640);
+      !written) {
+    fs::remove(deployment.config, ec);
+    fs::remove(deployment.dialplan, ec);
+    return tl::unexpected(written.error());
+  }
   auto store = store::open_sqlite(deployment.database, store::OpenMode::kCreate);
   if (!store) {
     fs::remove(deployment.config, ec);
     fs::remove(deployment.dialplan, ec);
+    fs::remove(deployment.dialplan_tests, ec);
     return tl::unexpected(deployment.database.string() + ": " + std::string(store.error().what));
   }
   store->reset();

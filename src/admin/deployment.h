@@ -1,6 +1,7 @@
 #pragma once
 // A new deployment (`hardline init`): a directory (0750) holding the commented config (0640),
-// the example dialplan it includes (dialplan.toml, 0640), an empty database (0600) and the admin
+// the example dialplan it includes (dialplan.toml, 0640) with its `hardline dialplan test` file
+// (dialplan-tests.toml, 0640), an empty database (0600) and the admin
 // API token's argon2id hash (0600). Never touches an existing deployment. Run as root, and when
 // the service account (system.user, system.group) exists, the database belongs to that user and
 // the directory and config to root:GROUP, so that `serve` started as root passes its file
@@ -26,6 +27,7 @@ struct Deployment {
   std::filesystem::path config;    // DIR/hardline.toml
   std::filesystem::path database;  // DIR/hardline.db
   std::filesystem::path dialplan;  // DIR/dialplan.toml: the example dialplan the config includes
+  std::filesystem::path dialplan_tests;  // DIR/dialplan-tests.toml: the example's test cases
   std::string domain;
   std::filesystem::path token_file;  // DIR/admin-token.hash
   std::string admin_token;           // the bearer token itself: to be shown once, then forgotten

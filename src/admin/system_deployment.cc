@@ -92,6 +92,7 @@ Result<SystemDeployment, std::string> create_system_deployment(const SystemInitO
 
   // The config first, checked by parsing it back before anything on the host changes.
   deployment.dialplan = deployment.config_dir / "dialplan.toml";
+  deployment.dialplan_tests = deployment.config_dir / "dialplan-tests.toml";
   deployment.token_file = deployment.config_dir / "admin-token.hash";
   std::string text = config::default_config_text(deployment.domain, listen,
                                                  deployment.dialplan.filename().string());
@@ -139,6 +140,14 @@ Result<SystemDeployment, std::string> create_system_deployment(const SystemInitO
   deployment.kept_dialplan = path_exists(deployment.dialplan);
   if (!deployment.kept_dialplan) {
     if (auto written = write_config(deployment.dialplan, dialplan_text, account->gid); !written) {
+      return tl::unexpected(written.error());
+    }
+  }
+  deployment.kept_dialplan_tests = path_exists(deployment.dialplan_tests);
+  if (!deployment.kept_dialplan_tests) {
+    if (auto written = write_config(deployment.dialplan_tests,
+                                    config::example_dialplan_tests_text(), account->gid);
+        !written) {
       return tl::unexpected(written.error());
     }
   }

@@ -28,10 +28,11 @@ struct SystemInitOptions {
 
 struct SystemDeployment {
   std::filesystem::path config_dir, config, data_dir, database;
-  std::filesystem::path dialplan;    // /etc/hardline/dialplan.toml, the example dialplan
-  std::filesystem::path token_file;  // /etc/hardline/admin-token.hash (root:GROUP 0640)
-  std::string admin_token;           // a new token, to be shown once; empty when one was kept
-  bool kept_dialplan = false, kept_token = false;
+  std::filesystem::path dialplan;        // /etc/hardline/dialplan.toml, the example dialplan
+  std::filesystem::path dialplan_tests;  // /etc/hardline/dialplan-tests.toml, its test cases
+  std::filesystem::path token_file;      // /etc/hardline/admin-token.hash (root:GROUP 0640)
+  std::string admin_token;               // a new token, to be shown once; empty when one was kept
+  bool kept_dialplan = false, kept_dialplan_tests = false, kept_token = false;
   std::string domain;
   bool created_user = false, created_group = false;  // false: reused
   bool kept_config = false, kept_database = false;   // true: already there, left untouched

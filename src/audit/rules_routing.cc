@@ -7,7 +7,9 @@
 #include "audit/rules.h"
 #include "audit/rules_util.h"
 #include "routing/analysis.h"
+#include "routing/bar_forms.h"
 #include "routing/dialplan.h"
+#include "routing/numbering.h"
 #include "routing/regex_language.h"
 #include "routing/tools.h"
 
@@ -158,6 +160,56 @@ Finding rt_3(const config::Config& config) {
                      (users.empty() ? std::string("none") : join(users, ", ")) + trunk_text);
 }
 
+// Issue 12: a bar on premium-rate numbers in national form must hold for every way of writing
+// them; the analysis is routing/bar_forms.h, the normalisation routing/numbering.h.
+Finding premium_forms(const config::Config& config,
+                      const std::vector<const config::Rule*>& trunk_rules) {
+  const std::string check = "premium numbers in every form";
+  const config::Numbering& numbering = config.dialplan.numbering;
+  const std::string normal =
+      routing::normalises(numbering)
+          ? "numbers are normalised to " + routing::describe_numbering(numbering) +
+                " before any rule, so +" + numbering.country_code + "... and " +
+                numbering.international_prefix + numbering.country_code +
+                "... meet the same rules as their national form"
+          : std::string("numbers are matched as dialled (dialplan.country_code is not set)");
+  std::vector<std::string> found;
+  for (const routing::BarWalkaround& walkaround : routing::find_bar_walkarounds(config)) {
+    found.push_back(walkaround.trunk_rule->where.file + ":" +
+                    std::to_string(walkaround.trunk_rule->where.line) + ": " +
+                    walkaround.message());
+  }
+  if (!found.empty()) {
+    return finding("RT-4", check, Status::kWarn, normal + "; " + join(found),
+                   "set country_code (with national_prefix and international_prefix) under "
+                   "[dialplan] in the file that holds the rules, so that every number is "
+                   "normalised before the bar, and refuse service codes (*31#...) before trunk "
+                   "rules; the example dialplan `hardline init` writes does both");
+  }
+  // Bars that refuse every caller of some trunk rule, before it.
+  bool barred = false;
+  for (const config::Rule* rule : trunk_rules) {
+    for (const config::Rule& earlier : config.dialplan.rules) {
+      if (&earlier == rule) break;
+      barred = barred || (earlier.action == config::RuleAction::kReject &&
+                          routing::admits_all(earlier, *rule));
+    }
+  }
+  if (!barred) {
+    return finding("RT-4", check, Status::kManual,
+                   normal +
+                       "; no reject rule comes before a trunk rule, so nothing bars "
+                       "premium-rate numbers",
+                   "unless your provider refuses premium-rate numbers for you, bar them with a "
+                   "reject rule above the trunk rules (see the example dialplan)");
+  }
+  return finding("RT-4", check, Status::kPass,
+                 normal +
+                     "; no trunk rule takes a number that a bar before it refuses, written "
+                     "internationally (+, 00 and a country code, with or without the "
+                     "national prefix) or behind a service code (*31#...)");
+}
+
 std::vector<Finding> rt_4(const config::Config& config) {
   const std::vector<const config::Rule*> rules = trunk_rules(config);
   if (rules.empty()) {
@@ -204,6 +256,7 @@ std::vector<Finding> rt_4(const config::Config& config) {
                           "that does not): " +
                               join(who)));
   }
+  out.push_back(premium_forms(config, rules));
   if (!unbraked.empty()) {
     out.push_back(finding("RT-4", "toll-fraud brakes", Status::kWarn,
                           "trunk rule(s) without a brake: " + join(unbraked, ", "),
@@ -229,9 +282,18 @@ std::vector<Finding> rt_5(const config::Config& config) {
     const std::string action = trunk.caller_id_mismatch == config::CallerIdMismatch::kReject
                                    ? "the call is refused"
                                    : "it is shown as Anonymous";
-    const std::string policy = "trunk " + quoted(trunk.name) +
-                               ": a caller ID is kept only when the whole of it matches " +
-                               trunk.caller_id_pattern + ", otherwise " + action;
+    std::string internal = "shown as Anonymous";
+    if (trunk.caller_id_internal == config::InternalCallerId::kReject) internal = "refused";
+    if (trunk.caller_id_internal == config::InternalCallerId::kPrefix) {
+      internal = "shown behind " + quoted(trunk.caller_id_prefix);
+    }
+    // Issue 12: nobody outside passes for a colleague (caller_id_internal, caller_name_prefix).
+    const std::string policy =
+        "trunk " + quoted(trunk.name) + ": a caller ID is kept only when the whole of it matches " +
+        trunk.caller_id_pattern + ", otherwise " + action +
+        "; a caller ID in the shape of an internal number is " + internal +
+        "; display names are shown behind " +
+        quoted(trunk.caller_name_prefix.empty() ? trunk.name + ": " : trunk.caller_name_prefix);
     if (trunk.caller_id_pattern == config::kDefaultCallerIdPattern) {
       out.push_back(finding("RT-5", check, Status::kPass, policy));
       continue;

@@ -229,6 +229,13 @@ void B2bua::on_invite(const sip::Message& invite, txn::ServerTransactionId id,
                                    ? "<" + call.decision.remote.request_uri + ">"
                                    : "<sip:" + call.decision.account + "@" + settings_.domain + ">";
   append_forwarded_headers(invite, call.forwarded_headers);
+  if (!remote) {
+    // RFC 7462: a phone can ring, and show, a call from outside (no account: a trunk) unlike
+    // an internal one. Never copied from the caller: Alert-Info is not on the allow-list.
+    call.forwarded_headers.append("Alert-Info: <urn:alert:source:")
+        .append(caller.account ? "internal" : "external")
+        .append(">\r\n");
+  }
   if (remote && call.decision.remote.trusted) {
     call.forwarded_headers.append(kHopHeader).append(": ").append(std::to_string(hops + 1));
     call.forwarded_headers.append("\r\n");

@@ -3,6 +3,7 @@
 #include <array>
 
 #include "call/router.h"
+#include "common/display_name.h"
 #include "sip/chars.h"
 
 namespace hardline::call {
@@ -55,13 +56,11 @@ std::string rewrite_sdp_for_leg(std::string_view body, std::string_view /*conten
 }
 
 std::string quote_display_name(std::string_view name) {
-  if (name.empty()) return {};
+  // Every name a phone shows passes through the one sanitizer (RT-5, RT-6), whatever its source.
+  const std::string clean = sanitize_display_name(name);
+  if (clean.empty()) return {};
   std::string out = "\"";
-  size_t kept = 0;
-  for (char c : name) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte == 0x7f) continue;
-    if (++kept > 64) break;
+  for (char c : clean) {
     if (c == '"' || c == '\\') out += '\\';
     out += c;
   }

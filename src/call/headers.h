@@ -53,8 +53,9 @@ std::string shown_identity(const ShownCaller& shown, std::string_view domain);
 // (RFC 3261 §25.1), everything else %HH.
 std::string escape_user(std::string_view user);
 
-// "\"Alice \\\"A\\\"\"": a display name as a quoted-string; control characters dropped, at most
-// 64 bytes kept. Empty in, empty out.
+// "\"Alice \\\"A\\\"\"": a display name as a quoted-string, after sanitize_display_name()
+// (common/display_name.h: printable, no bidi or zero-width characters, at most 64 bytes).
+// Empty (or nothing printable) in, empty out.
 std::string quote_display_name(std::string_view name);
 
 // True for ^\+?[0-9A-D]{1,32}$ (a caller ID a trusted peer may assert).

@@ -68,12 +68,13 @@ void print_system_deployment(const admin::SystemDeployment& deployment,
   std::printf("%s (root:%s, 0750)\n%s (%s:%s, 0700)\n", deployment.config_dir.c_str(),
               options.group.c_str(), deployment.data_dir.c_str(), options.user.c_str(),
               options.group.c_str());
-  std::printf("%s %s\n%s %s\n%s %s\n%s %s\ndomain %s\n",
+  std::printf("%s %s\n%s %s\n%s %s\n%s %s\n%s %s\ndomain %s\n",
               deployment.kept_config ? "kept" : "created", deployment.config.c_str(),
               deployment.kept_dialplan ? "kept" : "created", deployment.dialplan.c_str(),
-              deployment.kept_token ? "kept" : "created", deployment.token_file.c_str(),
-              deployment.kept_database ? "kept" : "created", deployment.database.c_str(),
-              deployment.domain.c_str());
+              deployment.kept_dialplan_tests ? "kept" : "created",
+              deployment.dialplan_tests.c_str(), deployment.kept_token ? "kept" : "created",
+              deployment.token_file.c_str(), deployment.kept_database ? "kept" : "created",
+              deployment.database.c_str(), deployment.domain.c_str());
   if (!deployment.admin_token.empty()) {
     print_admin_token(deployment.admin_token, deployment.token_file.string());
   }
@@ -157,10 +158,10 @@ void add_init(CLI::App& app, int& exit_code) {
       exit_code = kExitFailed;
       return;
     }
-    std::printf("created %s\ncreated %s\ncreated %s\ncreated %s\ndomain %s\n",
+    std::printf("created %s\ncreated %s\ncreated %s\ncreated %s\ncreated %s\ndomain %s\n",
                 deployment->config.c_str(), deployment->dialplan.c_str(),
-                deployment->database.c_str(), deployment->token_file.c_str(),
-                deployment->domain.c_str());
+                deployment->dialplan_tests.c_str(), deployment->database.c_str(),
+                deployment->token_file.c_str(), deployment->domain.c_str());
     print_admin_token(deployment->admin_token, deployment->token_file.string());
     std::printf("next: hardline user add EXT -c %s\n", deployment->config.c_str());
     std::printf("created %s\ncreated %s\ndomain %s\nnext: hardline user add EXT -c %s\n",

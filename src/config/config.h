@@ -235,6 +235,9 @@ std::string default_config_text(std::string_view domain, const std::vector<Endpo
 // national and international dial-out for the group "dialout" only through a placeholder trunk,
 // premium-rate numbers refused.
 std::string example_dialplan_text();
+// The `hardline dialplan test` file `hardline init` writes beside it (dialplan-tests.toml):
+// cases that prove the example, premium-rate numbers refused in every form a phone can write.
+std::string example_dialplan_tests_text();
 
 // Where `-c` points by default: $HARDLINE_CONFIG when set and not empty, else
 // /etc/hardline/hardline.toml.

@@ -281,7 +281,14 @@ std::string default_config_text(std::string_view domain, const std::vector<Endpo
   comment("sources = [\"198.51.100.0/24\"]  # where its calls come from");
   comment("caller_id_pattern = '^\\+?[0-9A-D]{1,32}$'");
   comment("caller_id_mismatch = \"anonymous\"  # or \"reject\"");
+  comment("caller_id_internal = \"anonymous\"  # an extension-like caller ID; or prefix, reject");
+  comment("caller_name_prefix = \"provider: \"  # before its display names (default: its name)");
   comment("trusted = false");
+  comment("");
+  comment("[dialplan]                      # with the rules (the included file, if any)");
+  comment("country_code = \"49\"             # numbers normalised first: +49 30... -> 030...");
+  comment("national_prefix = \"0\"");
+  comment("international_prefix = \"00\"");
   if (!dialplan_include.empty()) {
     table("dialplan");
     comment("The file of dialplan rules (and trunks), relative to this file's directory.");

@@ -160,6 +160,18 @@ std::string to_string(const TimeWindow& window) {
   return out.empty() ? "always" : out;
 }
 
+std::string_view internal_caller_id_name(InternalCallerId action) {
+  switch (action) {
+    case InternalCallerId::kPrefix:
+      return "prefix";
+    case InternalCallerId::kReject:
+      return "reject";
+    case InternalCallerId::kAnonymous:
+      break;
+  }
+  return "anonymous";
+}
+
 std::string_view rule_action_name(RuleAction action) {
   switch (action) {
     case RuleAction::kLocal:

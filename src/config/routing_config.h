@@ -62,6 +62,10 @@ struct SourceCategory {
 };
 
 enum class CallerIdMismatch : uint8_t { kAnonymous, kReject };
+// What becomes of a trunk's caller ID that has the shape of an internal number (an extension):
+// shown as Anonymous, put behind the trunk's caller_id_prefix, or the call refused.
+enum class InternalCallerId : uint8_t { kAnonymous, kPrefix, kReject };
+std::string_view internal_caller_id_name(InternalCallerId action);  // "anonymous", ...
 
 inline constexpr std::string_view kDefaultCallerIdPattern = R"(^\+?[0-9A-D]{1,32}$)";
 
@@ -77,6 +81,12 @@ struct Trunk {
   std::vector<Network> sources;  // where its inbound calls come from; empty: none accepted
   std::string caller_id_pattern{kDefaultCallerIdPattern};  // RE2, the whole number must match
   CallerIdMismatch caller_id_mismatch = CallerIdMismatch::kAnonymous;
+  // A caller ID that looks internal (routing::Dialplan::looks_internal) is never shown as one.
+  InternalCallerId caller_id_internal = InternalCallerId::kAnonymous;
+  std::string caller_id_prefix;  // for kPrefix: 1..16 of [0-9A-D+*#], e.g. "0" or "+4930"
+  // Put before every display name from this trunk, so that "Bob" from outside never looks like
+  // the account Bob; "" means the trunk's name and ": ".
+  std::string caller_name_prefix;
   bool trusted = false;  // whether Hardline's own hop-count header may be sent to it
   Origin where;
 
@@ -122,8 +132,24 @@ struct Rule {
   bool operator==(const Rule&) const = default;
 };
 
+// How numbers are written in the deployment's country. With a country code, every dialled
+// number is normalised before any rule sees it (src/routing/numbering.h): "+49 900 1", "0049-900-1"
+// and "+49 (0)9001" all become the national "09001", so that a bar on national numbers cannot be
+// walked around; without one, numbers are matched as dialled.
+struct Numbering {
+  std::string country_code;                 // 1..3 digits, not starting with 0; "" = off
+  std::string national_prefix = "0";        // 0..3 digits ("" where the country has none)
+  std::string international_prefix = "00";  // 1..4 digits
+
+  bool operator==(const Numbering&) const = default;
+};
+
 struct Dialplan {
   std::string include;  // as written, relative to the config file; "" when the rules are inline
+  Numbering numbering;
+  // RE2: caller IDs from trunks that look internal, besides the numbers `local` rules for
+  // accounts match and the accounts themselves; "" = only those.
+  std::string internal_numbers;
   std::vector<Rule> rules;
 
   bool operator==(const Dialplan&) const = default;

@@ -143,6 +143,7 @@ void Checker::read_trunks(const toml::node& node) {
 void Checker::read_trunk(const toml::table& table) {
   Trunk trunk;
   trunk.where = Origin{file_, table.source().begin.line};
+  const toml::node* prefix_node = nullptr;
   bool has_name = false;
   bool has_host = false;
   const KeyReader readers[] = {
@@ -286,12 +287,74 @@ void Checker::read_trunk(const toml::table& table) {
                                     "or \"reject\" (refuse the call)");
          }
        }},
+      {"caller_id_internal",
+       [&](const toml::node& node) {
+         auto value =
+             string(node, "trunk.caller_id_internal", "caller_id_internal = \"anonymous\"");
+         if (!value) return;
+         if (*value == "anonymous") {
+           trunk.caller_id_internal = InternalCallerId::kAnonymous;
+         } else if (*value == "prefix") {
+           trunk.caller_id_internal = InternalCallerId::kPrefix;
+         } else if (*value == "reject") {
+           trunk.caller_id_internal = InternalCallerId::kReject;
+         } else {
+           error(node.source(), "trunk.caller_id_internal " + in_quotes(*value) +
+                                    " is not known: use \"anonymous\" (show such calls as "
+                                    "Anonymous), \"prefix\" (put caller_id_prefix in front) or "
+                                    "\"reject\" (refuse them)");
+         }
+       }},
+      {"caller_id_prefix",
+       [&](const toml::node& node) {
+         prefix_node = &node;
+         auto value = string(node, "trunk.caller_id_prefix", "caller_id_prefix = \"0\"");
+         if (!value) return;
+         const bool dialable = std::all_of(value->begin(), value->end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'D') || c == '+' || c == '*' ||
+                  c == '#';
+         });
+         if (value->empty() || value->size() > 16 || !dialable) {
+           error(node.source(),
+                 "trunk.caller_id_prefix must be 1 to 16 of the characters 0-9, A-D, +, * and "
+                 "#: the digits that put a number in the trunk's number space, e.g. \"0\" or "
+                 "\"+4930\"");
+         } else {
+           trunk.caller_id_prefix = *value;
+         }
+       }},
+      {"caller_name_prefix",
+       [&](const toml::node& node) {
+         auto value =
+             string(node, "trunk.caller_name_prefix", "caller_name_prefix = \"provider: \"");
+         if (!value) return;
+         const bool blank = value->find_first_not_of(' ') == std::string::npos;
+         if (blank || value->size() > 32 || !printable_ascii(*value)) {
+           error(node.source(),
+                 "trunk.caller_name_prefix must be 1 to 32 printable ASCII characters, not only "
+                 "spaces, e.g. \"ext: \": phones show it before every display name from this "
+                 "trunk, so that callers from outside cannot pass for colleagues");
+         } else {
+           trunk.caller_name_prefix = *value;
+         }
+       }},
       {"trusted",
        [&](const toml::node& node) {
          if (auto value = boolean(node, "trunk.trusted")) trunk.trusted = *value;
        }},
   };
   read_table(table, "[trunk]", readers);
+  if (trunk.caller_id_internal == InternalCallerId::kPrefix && trunk.caller_id_prefix.empty() &&
+      prefix_node == nullptr) {
+    error(table.source(),
+          "trunk caller_id_internal = \"prefix\" needs caller_id_prefix: add e.g. "
+          "caller_id_prefix = \"0\" (the digits that put a number in the trunk's number space)");
+  }
+  if (trunk.caller_id_internal != InternalCallerId::kPrefix && prefix_node != nullptr) {
+    error(prefix_node->source(),
+          "trunk.caller_id_prefix has no use unless caller_id_internal = \"prefix\": set that, "
+          "or remove caller_id_prefix");
+  }
   if (!has_name) {
     error(table.source(), "a [[trunk]] has no name: add name = \"provider\" (rules name it)");
   }
@@ -317,6 +380,48 @@ void Checker::read_dialplan(const toml::table& table, bool included) {
                          config_.dialplan.include = *value;
                        }});
   }
+  // The numbering plan and the internal pattern belong with the rules they shape.
+  auto digits = [&](std::string_view key, size_t min, size_t max, std::string Numbering::*field,
+                    std::string_view example) {
+    return KeyReader{
+        key, [&, key, min, max, field, example](const toml::node& node) {
+          const std::string name = "dialplan." + std::string(key);
+          auto value = string(node, name, example);
+          if (!value) return;
+          const bool all_digits = std::all_of(value->begin(), value->end(),
+                                              [](char c) { return c >= '0' && c <= '9'; });
+          if (value->size() < min || value->size() > max || !all_digits) {
+            error(node.source(),
+                  concat(name, " ", in_quotes(*value), " must be ", std::to_string(min), " to ",
+                         std::to_string(max), " digits, e.g. ", example));
+            return;
+          }
+          config_.dialplan.numbering.*field = *value;
+        }};
+  };
+  readers.push_back(
+      digits("country_code", 1, 3, &Numbering::country_code, "country_code = \"49\""));
+  readers.push_back(
+      digits("national_prefix", 0, 3, &Numbering::national_prefix, "national_prefix = \"0\""));
+  readers.push_back(digits("international_prefix", 1, 4, &Numbering::international_prefix,
+                           "international_prefix = \"00\""));
+  readers.push_back(
+      {"internal_numbers", [&](const toml::node& node) {
+         auto value =
+             string(node, "dialplan.internal_numbers", "internal_numbers = '[1-9][0-9]{2,3}'");
+         if (!value) return;
+         RE2 pattern(*value, pattern_options());
+         if (value->empty() || value->size() > kMaxPattern || !pattern.ok()) {
+           error(node.source(), "dialplan.internal_numbers is not a valid regular expression (" +
+                                    printable(value->empty()                ? "it is empty"
+                                              : value->size() > kMaxPattern ? "too long"
+                                                                            : pattern.error()) +
+                                    "): write an RE2 pattern of at most 256 characters for "
+                                    "whole numbers, e.g. '[1-9][0-9]{2,3}'");
+           return;
+         }
+         config_.dialplan.internal_numbers = *value;
+       }});
   readers.push_back({"rule", [&](const toml::node& node) {
                        const auto* array = node.as_array();
                        if (array == nullptr || !array->is_array_of_tables()) {
@@ -338,6 +443,30 @@ void Checker::read_dialplan(const toml::table& table, bool included) {
     error(table.source(),
           "[dialplan] has both include and [[dialplan.rule]] sections: keep the rules in one "
           "place (move them into the included file, or remove include)");
+  }
+  for (std::string_view key :
+       {"country_code", "national_prefix", "international_prefix", "internal_numbers"}) {
+    const toml::node* node = table.get(key);
+    if (node == nullptr || included || config_.dialplan.include.empty()) continue;
+    error(node->source(), concat("dialplan.", key,
+                                 " belongs with the rules it shapes: move it to the [dialplan] "
+                                 "table of the included file"));
+  }
+  const Numbering& numbering = config_.dialplan.numbering;
+  if (const toml::node* node = table.get("country_code");
+      node != nullptr && numbering.country_code.starts_with('0')) {
+    error(node->source(), "dialplan.country_code " + in_quotes(numbering.country_code) +
+                              " starts with 0, which no country code does: write it without "
+                              "the international prefix, e.g. country_code = \"49\"");
+  }
+  const toml::node* prefix = table.get("national_prefix");
+  if (prefix == nullptr) prefix = table.get("international_prefix");
+  if (prefix != nullptr && numbering.national_prefix.starts_with(numbering.international_prefix)) {
+    const toml::node* node = prefix;
+    error(node->source(),
+          "dialplan.national_prefix must differ from international_prefix and not begin with "
+          "it, or no number could be read: e.g. national_prefix = \"0\" and "
+          "international_prefix = \"00\"");
   }
 }
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "routing/bar_forms.h"
+#include "routing/numbering.h"
 #include "routing/regex_language.h"
 #include "routing/text.h"
 
@@ -15,8 +17,12 @@ bool subset_of(const std::vector<T>& inner, const std::vector<T>& outer) {
   });
 }
 
-// Whether `earlier` admits every request `later` admits (patterns aside). Sound, not complete:
-// false when unsure.
+std::string located(const config::Rule& rule) {
+  return "'" + rule.name + "' (line " + std::to_string(rule.where.line) + ")";
+}
+
+}  // namespace
+
 bool admits_all(const config::Rule& earlier, const config::Rule& later) {
   const config::Callers& a = earlier.callers;
   const config::Callers& b = later.callers;
@@ -44,12 +50,6 @@ bool admits_all(const config::Rule& earlier, const config::Rule& later) {
   return true;
 }
 
-std::string located(const config::Rule& rule) {
-  return "'" + rule.name + "' (line " + std::to_string(rule.where.line) + ")";
-}
-
-}  // namespace
-
 std::string_view severity_name(Severity severity) {
   switch (severity) {
     case Severity::kWarning:
@@ -75,6 +75,13 @@ std::vector<Finding> check_dialplan(const config::Config& config,
   languages.reserve(rules.size());
   for (const config::Rule& rule : rules) languages.push_back(Language::parse(rule.match));
 
+  // With normalisation, numbers in these forms never reach a rule.
+  std::optional<Language> rewritten;
+  if (normalises(config.dialplan.numbering)) {
+    rewritten = Language::parse(changed_numbers_pattern(config.dialplan.numbering));
+  }
+  const std::vector<BarWalkaround> walkarounds = find_bar_walkarounds(config);
+
   std::optional<Language> cached_union;
   std::vector<size_t> cached_members;
   for (size_t j = 0; j < rules.size(); ++j) {
@@ -93,6 +100,14 @@ std::vector<Finding> check_dialplan(const config::Config& config,
       report(Severity::kError, named + " can never match: its pattern " + rule.match +
                                    " matches no number at all; fix the pattern or remove "
                                    "the rule");
+    } else if (const Language * of[] = {rewritten ? &*rewritten : nullptr};
+               rewritten && is_subset(*languages[j], of) == std::optional<bool>(true)) {
+      report(Severity::kError,
+             named + " can never match: numbers are normalised to " +
+                 describe_numbering(config.dialplan.numbering) +
+                 " before any rule, and every number its pattern " + rule.match +
+                 " matches is one normalisation rewrites; write it for the normalised form "
+                 "(e.g. 030... rather than +4930... or 004930...)");
     } else {
       std::vector<const config::Rule*> covering;
       std::vector<const Language*> covering_languages;
@@ -163,6 +178,9 @@ std::vector<Finding> check_dialplan(const config::Config& config,
                                 group, "`, or fix the spelling"));
         }
       }
+    }
+    for (const BarWalkaround& walkaround : walkarounds) {
+      if (walkaround.trunk_rule == &rule) report(Severity::kWarning, walkaround.message());
     }
     const config::Callers& callers = rule.callers;
     if (!callers.accounts && !callers.anonymous && !callers.any_trunk && !callers.trunks.empty()) {

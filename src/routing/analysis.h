@@ -35,8 +35,16 @@ struct Finding {
 };
 
 // `known_groups`: every group some account is in, or nullopt when the accounts are unknown
-// (no database), which skips that check. Findings come in rule order.
+// (no database), which skips that check. Findings come in rule order. Also:
+//   - error: with dialplan.country_code set, a rule whose pattern matches only numbers that
+//     normalisation rewrites ("\+49.*", "0049.*"): no rule ever sees one;
+//   - warning: a trunk rule that takes another form of a number a bar before it refuses in
+//     national form (bar_forms.h).
 std::vector<Finding> check_dialplan(const config::Config& config,
                                     const std::optional<std::set<std::string>>& known_groups);
+
+// Whether `earlier` admits every request `later` admits (patterns aside). Sound, not complete:
+// false when unsure.
+bool admits_all(const config::Rule& earlier, const config::Rule& later);
 
 }  // namespace hardline::routing

@@ -8,26 +8,6 @@ CallerId anonymous_caller_id() {
   return CallerId{"anonymous", "Anonymous", true};
 }
 
-std::string sanitize_display_name(std::string_view name) {
-  std::string out;
-  for (char c : name) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte == 0x7f || c == '"' || c == '\\') continue;
-    out += c;
-  }
-  const size_t first = out.find_first_not_of(' ');
-  if (first == std::string::npos) return "";
-  out = out.substr(first, out.find_last_not_of(' ') - first + 1);
-  if (out.size() > kMaxDisplayName) {
-    size_t cut = kMaxDisplayName;
-    // Never cut a UTF-8 sequence in half: back off over continuation bytes.
-    while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;
-    out.resize(cut);
-    while (!out.empty() && out.back() == ' ') out.pop_back();
-  }
-  return out;
-}
-
 CallerId caller_id_for_account(std::string_view extension, std::string_view display_name) {
   return CallerId{std::string(extension), sanitize_display_name(display_name), false};
 }
@@ -47,19 +27,54 @@ Result<CallerIdPolicy, std::string> CallerIdPolicy::make(std::string_view patter
   return policy;
 }
 
+Result<CallerIdPolicy, std::string> CallerIdPolicy::make(const config::Trunk& trunk) {
+  auto policy = make(trunk.caller_id_pattern, trunk.caller_id_mismatch);
+  if (!policy) return policy;
+  policy->internal_ = trunk.caller_id_internal;
+  policy->number_prefix_ = trunk.caller_id_prefix;
+  policy->name_prefix_ =
+      trunk.caller_name_prefix.empty() ? trunk.name + ": " : trunk.caller_name_prefix;
+  if (policy->internal_ == config::InternalCallerId::kPrefix && policy->number_prefix_.empty()) {
+    return tl::unexpected(std::string("caller_id_internal = \"prefix\" needs caller_id_prefix"));
+  }
+  return policy;
+}
+
 CallerIdPolicy::CallerIdPolicy(CallerIdPolicy&&) noexcept = default;
 CallerIdPolicy& CallerIdPolicy::operator=(CallerIdPolicy&&) noexcept = default;
 CallerIdPolicy::~CallerIdPolicy() = default;
 
-TrunkCallerId CallerIdPolicy::apply(std::string_view number, std::string_view display_name) const {
+TrunkCallerId CallerIdPolicy::apply(std::string_view number, std::string_view display_name,
+                                    const LooksInternal& looks_internal) const {
   const bool matches = number.size() <= 256 &&
                        RE2::FullMatch(re2::StringPiece(number.data(), number.size()), *pattern_);
-  if (matches) {
-    return TrunkCallerId{CallerIdVerdict::kKeep,
-                         CallerId{std::string(number), sanitize_display_name(display_name), false}};
+  if (!matches) {
+    if (mismatch_ == config::CallerIdMismatch::kReject) return TrunkCallerId{};
+    return TrunkCallerId{CallerIdVerdict::kAnonymous, anonymous_caller_id()};
   }
-  if (mismatch_ == config::CallerIdMismatch::kReject) return TrunkCallerId{};
-  return TrunkCallerId{CallerIdVerdict::kAnonymous, anonymous_caller_id()};
+  std::string shown(number);
+  const bool internal = looks_internal && looks_internal(number);
+  if (internal) {
+    switch (internal_) {
+      case config::InternalCallerId::kReject:
+        return TrunkCallerId{CallerIdVerdict::kReject, {}, true};
+      case config::InternalCallerId::kPrefix:
+        shown = number_prefix_ + shown;
+        // A prefix that leaves it internal-looking (a badly chosen one) protects nobody.
+        if (!looks_internal(shown)) break;
+        [[fallthrough]];
+      case config::InternalCallerId::kAnonymous:
+        return TrunkCallerId{CallerIdVerdict::kAnonymous, anonymous_caller_id(), true};
+    }
+  }
+  // The prefix goes in before sanitizing, so that the whole stays within the length limit; an
+  // empty name stays empty (the phone then shows the number, which is not internal).
+  const std::string name = sanitize_display_name(display_name);
+  return TrunkCallerId{
+      CallerIdVerdict::kKeep,
+      CallerId{std::move(shown), name.empty() ? name : sanitize_display_name(name_prefix_ + name),
+               false},
+      internal};
 }
 
 }  // namespace hardline::routing

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 
+#include "routing/numbering.h"
 #include "routing/text.h"
 
 namespace hardline::routing {
@@ -119,8 +120,23 @@ Result<Dialplan, std::string> Dialplan::compile(const config::Config& config) {
     }
     dialplan.patterns_.push_back(std::move(pattern));
   }
+  dialplan.numbering_ = config.dialplan.numbering;
+  for (size_t i = 0; i < dialplan.rules_.size(); ++i) {
+    const config::Rule& rule = dialplan.rules_[i];
+    if (rule.action == config::RuleAction::kLocal && rule.callers.accounts) {
+      dialplan.internal_rules_.push_back(i);
+    }
+  }
+  if (!config.dialplan.internal_numbers.empty()) {
+    dialplan.internal_numbers_ =
+        std::make_unique<RE2>(config.dialplan.internal_numbers, pattern_options());
+    if (!dialplan.internal_numbers_->ok()) {
+      return tl::unexpected("dialplan.internal_numbers does not compile: " +
+                            dialplan.internal_numbers_->error());
+    }
+  }
   for (const config::Trunk& trunk : dialplan.trunks_) {
-    auto policy = CallerIdPolicy::make(trunk.caller_id_pattern, trunk.caller_id_mismatch);
+    auto policy = CallerIdPolicy::make(trunk);
     if (!policy) {
       return tl::unexpected(trunk.where.file + ":" + std::to_string(trunk.where.line) +
                             ": trunk '" + trunk.name + "': " + policy.error());
@@ -158,6 +174,35 @@ const CallerIdPolicy* Dialplan::caller_id_policy(std::string_view trunk) const {
     if (trunks_[i].name == trunk) return &caller_ids_[i];
   }
   return nullptr;
+}
+
+std::string Dialplan::normalized(std::string_view number) const {
+  return normalize_number(number, numbering_);
+}
+
+bool Dialplan::looks_internal(std::string_view number, const IsLocalAccount& is_local) const {
+  if (number.size() > kMaxNumberLength) return false;
+  auto internal = [&](std::string_view candidate) {
+    const re2::StringPiece piece(candidate.data(), candidate.size());
+    if (internal_numbers_ && RE2::FullMatch(piece, *internal_numbers_)) return true;
+    for (size_t i : internal_rules_) {
+      if (RE2::FullMatch(piece, *patterns_[i])) return true;
+    }
+    return is_local && is_local(candidate);
+  };
+  if (internal(number)) return true;
+  const std::string normal = normalized(number);
+  return normal != number && internal(normal);
+}
+
+TrunkCallerId Dialplan::trunk_caller_id(std::string_view trunk, std::string_view number,
+                                        std::string_view display_name,
+                                        const IsLocalAccount& is_local) const {
+  const CallerIdPolicy* policy = caller_id_policy(trunk);
+  if (policy == nullptr) return TrunkCallerId{CallerIdVerdict::kAnonymous, anonymous_caller_id()};
+  return policy->apply(number, display_name, [&](std::string_view candidate) {
+    return looks_internal(candidate, is_local);
+  });
 }
 
 bool Dialplan::admits(const config::Rule& rule, const CallRequest& request,
@@ -259,7 +304,17 @@ Decision Dialplan::evaluate(const CallRequest& request, const IsLocalAccount& is
     decision.rule_name = "default";
     return finish(std::move(decision));
   }
-  const re2::StringPiece number(request.number.data(), request.number.size());
+  // RT-4: the rules see one form of each number, so that a bar written for the national form
+  // holds for "+49...", "0049 ..." and "+49 (0)..." alike (numbering.h).
+  const std::string normal = normalized(request.number);
+  const std::string_view dialled = normal;
+  if (dialled != request.number) {
+    note([&] {
+      return "the number is normalised to " + shown(dialled) +
+             " (dialplan.country_code = " + numbering_.country_code + "): the rules see that";
+    });
+  }
+  const re2::StringPiece number(dialled.data(), dialled.size());
   constexpr int kMaxGroups = 10;
   std::array<re2::StringPiece, kMaxGroups> groups;
   for (size_t i = 0; i < rules_.size(); ++i) {
@@ -271,7 +326,7 @@ Decision Dialplan::evaluate(const CallRequest& request, const IsLocalAccount& is
     const int wanted = std::min(pattern.NumberOfCapturingGroups() + 1, kMaxGroups);
     if (!pattern.Match(number, 0, number.size(), RE2::ANCHOR_BOTH, groups.data(), wanted)) {
       note([&] {
-        return head() + "passed over: " + shown(request.number) + " does not match " + rule.match;
+        return head() + "passed over: " + shown(dialled) + " does not match " + rule.match;
       });
       continue;
     }
@@ -330,13 +385,13 @@ Decision Dialplan::evaluate(const CallRequest& request, const IsLocalAccount& is
 
   // The built-in default: local accounts call each other; nothing else.
   Decision decision;
-  if (request.caller.kind == CallerKind::kAccount && is_local(request.number)) {
+  if (request.caller.kind == CallerKind::kAccount && is_local(dialled)) {
     decision.action = ActionKind::kLocal;
-    decision.number = std::string(request.number);
+    decision.number = std::string(dialled);
     note([&] {
       return "no rule decided; the default puts an authenticated account through to the local "
              "account " +
-             shown(request.number);
+             shown(dialled);
     });
   } else if (request.caller.kind == CallerKind::kAnonymous) {
     decision = reject(403, "");
@@ -348,8 +403,8 @@ Decision Dialplan::evaluate(const CallRequest& request, const IsLocalAccount& is
   } else {
     decision = reject(404, "");
     note([&] {
-      return "no rule decided; the default connects only local accounts, and " +
-             shown(request.number) + " is none";
+      return "no rule decided; the default connects only local accounts, and " + shown(dialled) +
+             " is none";
     });
   }
   decision.rule_name = "default";

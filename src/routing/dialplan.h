@@ -105,6 +105,20 @@ class Dialplan {
   std::vector<std::string> categories_of(const IpAddress& address) const;
   // The caller ID policy of a trunk, or nullptr for an unknown name.
   const CallerIdPolicy* caller_id_policy(std::string_view trunk) const;
+  // What a call from `trunk` shows as its caller (RT-5): the trunk's policy applied to the
+  // caller ID and display name it sent, with looks_internal() deciding what counts as internal.
+  // An unknown trunk's callers are anonymous.
+  TrunkCallerId trunk_caller_id(std::string_view trunk, std::string_view number,
+                                std::string_view display_name,
+                                const IsLocalAccount& is_local) const;
+  // Whether a number (as sent, or normalised) has the shape of an internal one: a local
+  // account, a number a `local` rule for accounts matches, or one dialplan.internal_numbers
+  // matches. A caller from outside showing such a number could pass for a colleague.
+  bool looks_internal(std::string_view number, const IsLocalAccount& is_local) const;
+
+  // The dialled number as the rules see it (numbering.h).
+  std::string normalized(std::string_view number) const;
+  const config::Numbering& numbering() const { return numbering_; }
 
   const std::vector<config::Rule>& rules() const { return rules_; }
   const std::vector<config::Trunk>& trunks() const { return trunks_; }
@@ -121,6 +135,9 @@ class Dialplan {
   std::vector<config::Trunk> trunks_;
   std::vector<CallerIdPolicy> caller_ids_;  // one per trunk
   std::vector<config::SourceCategory> sources_;
+  config::Numbering numbering_;
+  std::unique_ptr<re2::RE2> internal_numbers_;  // nullptr when not configured
+  std::vector<size_t> internal_rules_;          // `local` rules that admit accounts
 };
 
 // "$1" expansion: `to` with $0..$9 replaced by `groups` (absent groups expand to "") and $$ by

@@ -614,31 +614,76 @@ bool Language::add_to_union(const Language& other) {
   return true;
 }
 
-std::optional<bool> intersects(const Language& a, const Language& b) {
+std::optional<Language> Language::concat(const Language& first, const Language& second) {
+  if (first.states_.size() + second.states_.size() > kMaxCombinedStates) return std::nullopt;
+  Language out = first;
+  const auto offset = static_cast<uint32_t>(out.states_.size());
+  for (State state : second.states_) {
+    for (auto* edges : {&state.epsilon, &state.at_begin, &state.at_end}) {
+      for (uint32_t& target : *edges) target += offset;
+    }
+    state.next += offset;
+    out.states_.push_back(std::move(state));
+  }
+  // RE2's anchors keep their meaning: `second`'s ^ holds only where `first` matched nothing,
+  // `first`'s $ only where `second` does (the simulation follows them only there).
+  out.states_[first.accept_].epsilon.push_back(offset + second.start_);
+  out.accept_ = offset + second.accept_;
+  return out;
+}
+
+Language Language::after(std::string_view prefix) const {
+  if (prefix.empty()) return *this;
+  StateSet set = Simulation::closure(states_, {start_}, true, false);
+  for (char c : prefix) set = step(states_, set, static_cast<unsigned char>(c));
+  Language out = *this;
+  // Past the first byte no ^ holds any more.
+  for (State& state : out.states_) state.at_begin.clear();
+  out.start_ = static_cast<uint32_t>(out.states_.size());
+  out.states_.emplace_back();
+  out.states_.back().epsilon = std::move(set);
+  return out;
+}
+
+std::optional<std::optional<std::string>> shared_example(const Language& a, const Language& b) {
   const std::vector<ByteSet> a_sets = edge_sets(a.states_);
   const std::vector<ByteSet> b_sets = edge_sets(b.states_);
   const std::vector<unsigned char> alphabet = representatives({&a_sets, &b_sets});
-  std::vector<StateSet> start = {Simulation::closure(a.states_, {a.start_}, true, false),
-                                 Simulation::closure(b.states_, {b.start_}, true, false)};
-  std::deque<std::pair<std::vector<StateSet>, bool>> queue;
+  struct Entry {
+    std::vector<StateSet> pair;
+    std::string text;
+  };
+  std::deque<Entry> queue;
   std::unordered_map<std::string, bool> seen;
-  seen[key_of(start) + "^"] = true;
-  queue.emplace_back(std::move(start), true);
+  queue.push_back({{Simulation::closure(a.states_, {a.start_}, true, false),
+                    Simulation::closure(b.states_, {b.start_}, true, false)},
+                   ""});
+  seen[key_of(queue.front().pair) + "^"] = true;
   while (!queue.empty()) {
     if (seen.size() > kMaxProductStates) return std::nullopt;
-    auto [pair, initial] = std::move(queue.front());
+    Entry entry = std::move(queue.front());
     queue.pop_front();
-    if (accepts(a.states_, pair[0], initial, a.accept_) &&
-        accepts(b.states_, pair[1], initial, b.accept_)) {
-      return true;
+    const bool initial = entry.text.empty();
+    if (accepts(a.states_, entry.pair[0], initial, a.accept_) &&
+        accepts(b.states_, entry.pair[1], initial, b.accept_)) {
+      return std::optional<std::string>(std::move(entry.text));
     }
     for (unsigned char byte : alphabet) {
-      std::vector<StateSet> next = {step(a.states_, pair[0], byte), step(b.states_, pair[1], byte)};
+      std::vector<StateSet> next = {step(a.states_, entry.pair[0], byte),
+                                    step(b.states_, entry.pair[1], byte)};
       if (next[0].empty() || next[1].empty()) continue;
-      if (seen.emplace(key_of(next), true).second) queue.emplace_back(std::move(next), false);
+      if (seen.emplace(key_of(next), true).second) {
+        queue.push_back({std::move(next), entry.text + static_cast<char>(byte)});
+      }
     }
   }
-  return false;
+  return std::optional<std::string>();
+}
+
+std::optional<bool> intersects(const Language& a, const Language& b) {
+  const auto shared = shared_example(a, b);
+  if (!shared) return std::nullopt;
+  return shared->has_value();
 }
 
 std::optional<bool> is_subset(const Language& subset, std::span<const Language* const> union_of) {

@@ -33,6 +33,11 @@ class Language {
   static std::optional<Language> combine(std::span<const Language* const> languages);
   // Adds `other` to a combined automaton; false (and nothing added) beyond kMaxCombinedStates.
   bool add_to_union(const Language& other);
+  // The strings of `first` followed by one of `second` (nullopt beyond kMaxCombinedStates).
+  static std::optional<Language> concat(const Language& first, const Language& second);
+  // The strings w for which `prefix` followed by w matches: what is left of the language once
+  // `prefix` has been read ("0900..." after "0" is "900...").
+  Language after(std::string_view prefix) const;
 
   static constexpr size_t kMaxStates = 4000;
   static constexpr size_t kMaxCombinedStates = 200000;
@@ -40,7 +45,7 @@ class Language {
  private:
   friend struct LanguageBuilder;
   friend std::optional<bool> is_subset(const Language&, std::span<const Language* const>);
-  friend std::optional<bool> intersects(const Language&, const Language&);
+  friend std::optional<std::optional<std::string>> shared_example(const Language&, const Language&);
 
   struct State {
     std::vector<uint32_t> epsilon;   // unconditional
@@ -59,5 +64,8 @@ class Language {
 std::optional<bool> is_subset(const Language& subset, std::span<const Language* const> union_of);
 // Whether some string matches both. nullopt beyond the search's bounds.
 std::optional<bool> intersects(const Language& a, const Language& b);
+// The shortest string both match (bytes): nullopt beyond the search's bounds, and inside it
+// nullopt when they share none.
+std::optional<std::optional<std::string>> shared_example(const Language& a, const Language& b);
 
 }  // namespace hardline::routing

@@ -1,5 +1,6 @@
 #include "routing/tools.h"
 
+#include "routing/numbering.h"
 #include "routing/text.h"
 
 namespace hardline::routing {
@@ -157,7 +158,11 @@ std::string explain_text(const Dialplan& dialplan, const CallRequest& request,
   std::string number(request.number);
   for (char& c : number) c = c == '\n' ? '?' : c;
   for (char& c : who) c = c == '\n' ? '?' : c;
-  std::string out = "number:    " + number + "\ncaller:    " + who + "\n";
+  std::string out = "number:    " + number + "\n";
+  if (const std::string normal = dialplan.normalized(request.number); normal != request.number) {
+    out += "normalised: " + normal + " (" + describe_numbering(dialplan.numbering()) + ")\n";
+  }
+  out += "caller:    " + who + "\n";
   if (request.source) {
     std::vector<std::string> categories = dialplan.categories_of(*request.source);
     out += "source:    " + to_string(*request.source) +
@@ -194,8 +199,13 @@ std::optional<GraphFormat> parse_graph_format(std::string_view text) {
 std::string graph(const Dialplan& dialplan, GraphFormat format) {
   const auto& rules = dialplan.rules();
   std::string out;
+  // With a country code, the rules see every number in its normal form (numbering.h).
+  const std::string normal_form = describe_numbering(dialplan.numbering());
+  const std::string start =
+      normal_form.empty() ? std::string("dialled number") : "dialled number, in " + normal_form;
   if (format == GraphFormat::kTable) {
-    out =
+    if (!normal_form.empty()) out = "Numbers are normalised to " + normal_form + " first.\n\n";
+    out +=
         "| # | rule | number (whole, RE2) | who, where, when | action | defined at |\n"
         "|---|---|---|---|---|---|\n";
     for (size_t i = 0; i < rules.size(); ++i) {
@@ -210,7 +220,8 @@ std::string graph(const Dialplan& dialplan, GraphFormat format) {
     return out;
   }
   if (format == GraphFormat::kMermaid) {
-    out = "flowchart TD\n  start([dialled number]) --> r1\n";
+    out = normal_form.empty() ? "flowchart TD\n  start([dialled number]) --> r1\n"
+                              : "flowchart TD\n  start([\"" + mermaid_text(start) + "\"]) --> r1\n";
     for (size_t i = 0; i < rules.size(); ++i) {
       const config::Rule& rule = rules[i];
       const std::string id = "r" + std::to_string(i + 1);
@@ -230,7 +241,8 @@ std::string graph(const Dialplan& dialplan, GraphFormat format) {
   }
   out =
       "digraph dialplan {\n  rankdir=TB;\n  node [fontname=\"Helvetica\"];\n"
-      "  start [shape=oval, label=\"dialled number\"];\n";
+      "  start [shape=oval, label=\"" +
+      dot_text(start) + "\"];\n";
   std::string previous = "start";
   std::string edge_label;
   for (size_t i = 0; i < rules.size(); ++i) {

@@ -183,23 +183,6 @@ call::RouteDecision map_decision(const routing::Decision& decision,
   return out;
 }
 
-std::optional<call::ShownCaller> trunk_caller_id(const routing::Dialplan& dialplan,
-                                                 std::string_view trunk,
-                                                 const call::RouteRequest& request) {
-  const routing::CallerIdPolicy* policy = dialplan.caller_id_policy(trunk);
-  if (policy == nullptr) return call::ShownCaller{{}, {}, true};
-  const routing::TrunkCallerId verdict = policy->apply(request.from_user, request.from_display);
-  switch (verdict.verdict) {
-    case routing::CallerIdVerdict::kKeep:
-      return call::ShownCaller{verdict.id.number, verdict.id.display_name, false};
-    case routing::CallerIdVerdict::kAnonymous:
-      return call::ShownCaller{{}, {}, true};
-    case routing::CallerIdVerdict::kReject:
-      break;
-  }
-  return std::nullopt;
-}
-
 DialplanRouter::DialplanRouter(const routing::Dialplan& dialplan, std::vector<TrunkTarget> trunks,
                                const Clock& clock, AccountDirectory& accounts, bool name_callers,
                                LocalTimeAt local_time)
@@ -214,25 +197,45 @@ DialplanRouter::DialplanRouter(const routing::Dialplan& dialplan, std::vector<Tr
 call::RouteDecision DialplanRouter::route(const call::RouteRequest& request) {
   routing::Caller caller = identify_caller(request, dialplan_, accounts_);
   std::optional<call::ShownCaller> shown;
+  const routing::IsLocalAccount is_local = [this](std::string_view number) {
+    return accounts_.exists(number);
+  };
   if (caller.kind == routing::CallerKind::kTrunk) {
-    // RT-5: the trunk's caller ID is kept only when it passes the trunk's policy.
-    shown = trunk_caller_id(dialplan_, caller.name, request);
-    if (!shown) {
-      ++caller_ids_refused_;
+    // RT-5: the trunk's caller ID is kept only when it passes the trunk's policy, and never
+    // shown as an internal number.
+    const routing::TrunkCallerId verdict =
+        dialplan_.trunk_caller_id(caller.name, request.from_user, request.from_display, is_local);
+    if (verdict.looked_internal) {
+      ++caller_ids_internal_;
       spdlog::warn(
-          "security event: a call from trunk '{}' refused: its caller ID fails the "
-          "trunk's caller_id_pattern",
-          caller.name);
+          "security event: a call from trunk '{}' carries a caller ID in the shape of an "
+          "internal number: {}",
+          caller.name,
+          verdict.verdict == routing::CallerIdVerdict::kReject ? "call refused"
+          : verdict.verdict == routing::CallerIdVerdict::kAnonymous
+              ? "shown as Anonymous"
+              : "shown behind the trunk's caller_id_prefix");
+    }
+    if (verdict.verdict == routing::CallerIdVerdict::kReject) {
+      ++caller_ids_refused_;
+      if (!verdict.looked_internal) {
+        spdlog::warn(
+            "security event: a call from trunk '{}' refused: its caller ID fails the "
+            "trunk's caller_id_pattern",
+            caller.name);
+      }
       call::RouteDecision refused;
       refused.status = 403;
       return refused;
     }
-    if (shown->anonymous) ++caller_ids_rewritten_;
+    shown = verdict.verdict == routing::CallerIdVerdict::kKeep
+                ? call::ShownCaller{verdict.id.number, verdict.id.display_name, false}
+                : call::ShownCaller{{}, {}, true};
+    if (shown->anonymous || verdict.looked_internal) ++caller_ids_rewritten_;
   }
   const routing::CallRequest call_request =
       make_call_request(request, std::move(caller), local_time_(clock_.unix_seconds()));
-  const routing::Decision decision = dialplan_.evaluate(
-      call_request, [this](std::string_view number) { return accounts_.exists(number); });
+  const routing::Decision decision = dialplan_.evaluate(call_request, is_local);
   call::RouteDecision out = map_decision(decision, trunks_);
   out.shown_caller = std::move(shown);
   return out;

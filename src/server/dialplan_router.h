@@ -84,12 +84,6 @@ routing::CallRequest make_call_request(const call::RouteRequest& request, routin
 call::RouteDecision map_decision(const routing::Decision& decision,
                                  const std::vector<TrunkTarget>& trunks);
 
-// The caller ID a call from `trunk` shows, by the trunk's policy (caller_id.h), or nullopt
-// when the policy refuses the call.
-std::optional<call::ShownCaller> trunk_caller_id(const routing::Dialplan& dialplan,
-                                                 std::string_view trunk,
-                                                 const call::RouteRequest& request);
-
 class DialplanRouter final : public call::Router {
  public:
   using LocalTimeAt = std::function<config::LocalTime(int64_t unix_seconds)>;
@@ -113,6 +107,8 @@ class DialplanRouter final : public call::Router {
   uint64_t brakes_tripped() const;
   uint64_t caller_ids_rewritten() const { return caller_ids_rewritten_; }
   uint64_t caller_ids_refused() const { return caller_ids_refused_; }
+  // Trunk calls whose caller ID had the shape of an internal number (rewritten or refused).
+  uint64_t caller_ids_internal() const { return caller_ids_internal_; }
   size_t tickets() const { return tickets_.size(); }
 
  private:
@@ -126,6 +122,7 @@ class DialplanRouter final : public call::Router {
   std::unordered_map<uint64_t, routing::BrakeTicket> tickets_;  // live calls with a brake
   uint64_t caller_ids_rewritten_ = 0;
   uint64_t caller_ids_refused_ = 0;
+  uint64_t caller_ids_internal_ = 0;
 };
 
 }  // namespace hardline::server

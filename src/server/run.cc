@@ -130,9 +130,10 @@ Result<void, std::string> serve(const config::Config& config) {
       calls.declined, calls.no_answer, calls.timed_out, calls.cancelled, calls.other_failure,
       calls.overloaded, calls.loops);
   spdlog::info(
-      "dialplan: {} calls refused by toll-fraud brakes, {} trunk caller IDs made "
-      "anonymous, {} refused",
-      router.brakes_tripped(), router.caller_ids_rewritten(), router.caller_ids_refused());
+      "dialplan: {} calls refused by toll-fraud brakes, {} trunk caller IDs rewritten, {} "
+      "refused, {} in the shape of an internal number",
+      router.brakes_tripped(), router.caller_ids_rewritten(), router.caller_ids_refused(),
+      router.caller_ids_internal());
   return {};
 }
 

@@ -15,6 +15,7 @@
 
 #include "common/assert.h"
 #include "common/clock.h"
+#include "common/display_name.h"
 #include "config/config.h"
 #include "routing/brakes.h"
 #include "routing/caller_id.h"
@@ -37,6 +38,9 @@ office = ["10.0.0.0/8", "fd00::/8"]
 name = "provider"
 host = "sip.provider.example"
 sources = ["198.51.100.0/24"]
+
+[dialplan]
+country_code = "49"
 
 [[dialplan.rule]]
 name = "internal"
@@ -156,13 +160,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   }
 
-  // The caller ID of a trunk call with this number as its From.
-  const routing::CallerIdPolicy* policy = dialplan().caller_id_policy("provider");
-  HL_CHECK(policy != nullptr);
-  const routing::TrunkCallerId id = policy->apply(number, number);
-  HL_CHECK(id.id.display_name.size() <= routing::kMaxDisplayName);
-  for (char c : id.id.display_name) HL_CHECK(c != '"' && c != '\\');
-  if (id.verdict == routing::CallerIdVerdict::kKeep) HL_CHECK(id.id.number == number);
+  // The caller ID of a trunk call with this number as its From (and as its display name): never
+  // internal-looking, the name already as sanitize_display_name() leaves it.
+  const routing::TrunkCallerId id =
+      dialplan().trunk_caller_id("provider", number, number, is_local);
+  HL_CHECK(id.id.display_name.size() <= kMaxDisplayName);
+  HL_CHECK(sanitize_display_name(id.id.display_name) == id.id.display_name);
+  if (id.verdict == routing::CallerIdVerdict::kKeep) {
+    HL_CHECK(id.id.number == number);
+    HL_CHECK(!dialplan().looks_internal(id.id.number, is_local));
+  }
+  // Normalisation is idempotent: the rules see each number in exactly one form.
+  const std::string normal = dialplan().normalized(number);
+  HL_CHECK(dialplan().normalized(normal) == normal);
 
   // Brakes with a tiny table: never more running calls than allowed.
   static ManualClock clock;

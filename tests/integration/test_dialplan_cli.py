@@ -99,7 +99,7 @@ class OfflineDialplanTest(unittest.TestCase):
         return path
 
     def test_explain_shows_every_rule_tried_and_the_result(self):
-        result = self.dialplan("explain", "0049301234567", "--from", "1000", "--group",
+        result = self.dialplan("explain", "+33 1 23 45 67 89", "--from", "1000", "--group",
                                "dialout", "--time", "Mon 14:30", "-c", data("office.toml"))
         self.assertEqual(result.returncode, 0, result.stderr)
         out = result.stdout
@@ -111,15 +111,20 @@ class OfflineDialplanTest(unittest.TestCase):
                                  ("2", "emergency", "passed over"),
                                  ("3", "premium", "passed over"),
                                  ("4", "international", "decides")])
-        self.assertIn("result: trunk provider +49301234567 (rule 'international'), at most "
+        self.assertIn("normalised: 0033123456789 (national form (country code 49", out)
+        self.assertIn("result: trunk provider +33123456789 (rule 'international'), at most "
                       "3600 s", out)
+        # The own country's numbers, written internationally, are national calls.
+        result = self.dialplan("explain", "0049301234567", "--from", "1000", "--group",
+                               "dialout", "--time", "Mon 14:30", "-c", data("office.toml"))
+        self.assertIn("result: trunk provider +49301234567 (rule 'national')", result.stdout)
 
     def test_explain_takes_one_group_per_option_so_the_number_may_follow(self):
         result = self.dialplan("explain", "--from", "1000", "--group", "dialout", "--group",
-                               "sales", "0049301234567", "-c", data("office.toml"))
+                               "sales", "0033123456789", "-c", data("office.toml"))
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertIn("caller:    account 1000 (groups dialout, sales)", result.stdout)
-        self.assertIn("result: trunk provider +49301234567", result.stdout)
+        self.assertIn("result: trunk provider +33123456789", result.stdout)
 
     def test_explain_says_why_a_rule_was_passed_over(self):
         result = self.dialplan("explain", "030123456", "--from", "1000", "--group", "dialout",
@@ -226,8 +231,13 @@ class DeploymentDialplanTest(unittest.TestCase):
             return re.search(r"^result: (.*)$", result.stdout, re.MULTILINE).group(1)
 
         self.assertEqual(explain("1001", "1000"), "local 1001 (rule 'internal')")
+        # Numbers are normalised first (country_code = "49"): 0049 30... is a national call.
         self.assertEqual(explain("0049301234567", "1000"),
-                         "trunk provider +49301234567 (rule 'international'), at most 3600 s")
+                         "trunk provider 0301234567 (rule 'national'), at most 7200 s")
+        self.assertEqual(explain("+33123456789", "1000"),
+                         "trunk provider +33123456789 (rule 'international'), at most 3600 s")
+        self.assertEqual(explain("+49900123456", "1000"),
+                         "reject 403 Premium-rate numbers are barred (rule 'premium')")
         self.assertEqual(explain("030123456", "1000"),
                          "trunk provider 030123456 (rule 'national'), at most 7200 s")
         self.assertEqual(explain("0049301234567", "1001"),

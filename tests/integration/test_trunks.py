@@ -393,8 +393,11 @@ class TrunkTest(unittest.TestCase):
         seen = self.inbound(f"\"Bob\" <sip:+4930111222@{PROVIDER_ADDRESS}>")
         invite = [m for m in seen if m.startswith("INVITE")][0]
         self.assertTrue(invite.startswith("INVITE sip:1001@"), invite)
+        # Labelled with the trunk's name, so that "Bob" from outside never looks like the account
+        # Bob (issue 12); marked as a call from outside (RFC 7462).
         self.assertEqual(header(invite, "From").split(";tag=")[0],
-                         f"\"Bob\" <sip:+4930111222@{DOMAIN}>")
+                         f"\"provider: Bob\" <sip:+4930111222@{DOMAIN}>")
+        self.assertEqual(header(invite, "Alert-Info"), "<urn:alert:source:external>")
         self.assertNotIn(PROVIDER_ADDRESS, head(invite))
 
     def test_inbound_invalid_caller_id_becomes_anonymous(self):

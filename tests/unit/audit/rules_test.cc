@@ -608,11 +608,48 @@ const RuleCase kCases[] = {
        rule_named(c, "international").max_duration = 0;
      },
      "RT-4", "toll-fraud brakes", kPass, "calls.max_duration 14400 s max"},
+    // RT-4, issue 12: premium-rate numbers barred in every form a phone can write them.
+    {"no bar before the trunk rules", [](config::Config& c, auto&) { with_dialplan(c); }, "RT-4",
+     "premium numbers in every form", kManual, "nothing bars premium-rate numbers"},
+    {"bar in national form only",
+     [](config::Config& c, auto&) {
+       with_dialplan(c);
+       c.dialplan.rules.insert(c.dialplan.rules.begin() + 1,
+                               rule("premium", "0900[0-9]*", config::RuleAction::kReject, 15));
+     },
+     "RT-4", "premium numbers in every form", kWarn,
+     "rule 'international' sends numbers to trunk 'provider' that rule 'premium' (line 15) "
+     "refuses in national form"},
+    {"bar with numbers normalised",
+     [](config::Config& c, auto&) {
+       with_dialplan(c);
+       c.dialplan.rules.insert(c.dialplan.rules.begin() + 1,
+                               rule("premium", "0900[0-9]*", config::RuleAction::kReject, 15));
+       c.dialplan.rules.erase(c.dialplan.rules.begin() + 3);  // the DID in + form
+       c.dialplan.numbering.country_code = "49";
+     },
+     "RT-4", "premium numbers in every form", kPass,
+     "numbers are normalised to national form (country code 49, national prefix 0, "
+     "international prefix 00) before any rule"},
     // RT-5: each trunk's caller-ID policy.
     {"no trunk, no incoming caller ID", [](auto&, Facts&) {}, "RT-5", "incoming caller ID", kNa,
      "no [[trunk]]"},
     {"default caller-ID pattern", [](config::Config& c, auto&) { with_dialplan(c); }, "RT-5",
      "incoming caller ID (trunk provider)", kPass, "otherwise it is shown as Anonymous"},
+    {"internal-looking caller IDs from the trunk",
+     [](config::Config& c, auto&) { with_dialplan(c); }, "RT-5",
+     "incoming caller ID (trunk provider)", kPass,
+     "a caller ID in the shape of an internal number is shown as Anonymous; display names are "
+     "shown behind 'provider: '"},
+    {"internal-looking caller IDs refused",
+     [](config::Config& c, auto&) {
+       with_dialplan(c);
+       c.trunks[0].caller_id_internal = config::InternalCallerId::kReject;
+       c.trunks[0].caller_name_prefix = "ext ";
+     },
+     "RT-5", "incoming caller ID (trunk provider)", kPass,
+     "a caller ID in the shape of an internal number is refused; display names are shown "
+     "behind 'ext '"},
     {"caller ID rejected on mismatch",
      [](config::Config& c, auto&) {
        with_dialplan(c);

@@ -74,6 +74,27 @@ TEST_F(B2buaTest, TheCalleesLegIsANewDialogWithNothingOfTheCallers) {
   EXPECT_EQ(h.b2bua.counters().started, 1u);
 }
 
+TEST_F(B2buaTest, PhonesAreToldWhetherACallIsInternalOrFromOutside) {
+  // RFC 7462: an account's call is internal; one without an account (a trunk's) external, and
+  // an Alert-Info the caller sent never crosses.
+  Invite invite;
+  invite.extra.push_back("Alert-Info: <urn:alert:source:internal>");
+  EXPECT_EQ(header_of(ring(invite), "Alert-Info"), "<urn:alert:source:internal>");
+  Harness outside;
+  outside.register_contact("1001", kPhoneA);
+  outside.route_to = [](const RouteRequest&) {
+    RouteDecision d;
+    d.kind = RouteDecision::Kind::kLocal;
+    d.account = "1001";
+    d.shown_caller = ShownCaller{"+4930123", "provider: Bob", false};
+    return d;
+  };
+  outside.request(invite.build(), kCaller, std::nullopt, "");
+  const std::string out = outside.last_to(kPhoneA, "INVITE ");
+  EXPECT_EQ(header_of(out, "Alert-Info"), "<urn:alert:source:external>");
+  EXPECT_EQ(count_headers(out, "Alert-Info"), 1u);
+}
+
 TEST_F(B2buaTest, ProvisionalsAndTheAnswerReachTheCallerWithoutTheCallee) {
   const std::string out = ring();
   h.response(response_to(out, 100), kPhoneA);
@@ -419,6 +440,7 @@ TEST_F(B2buaTest, HopCountAtTheLimitPassesAndIsCarriedOnlyToTrustedPeers) {
     const std::string out = fresh.last_to(kTrunk, "INVITE sip:+4930123@trunk.example SIP/2.0");
     EXPECT_EQ(header_of(out, kHopHeader), trusted ? "6" : "");
     EXPECT_EQ(header_of(out, "To"), "<sip:+4930123@trunk.example>");
+    EXPECT_EQ(header_of(out, "Alert-Info"), "");  // for phones only
   }
 }
 

@@ -89,6 +89,20 @@ TEST(CallerIdentityTest, TheAccountDecidesNeverTheFrom) {
   }
 }
 
+TEST(CallerIdentityTest, DisplayNamesAreSanitizedBeforeQuoting) {
+  // One sanitizer for every name (common/display_name.h): bidi overrides and zero-width
+  // characters never reach a phone, whoever chose the name.
+  EXPECT_EQ(quote_display_name("Coll\xe2\x80\xae"
+                               "eague\xe2\x80\x8b"),
+            "\"Colleague\"");
+  EXPECT_EQ(quote_display_name("\xe2\x80\x8b \xe2\x81\xa6"), "");
+  EXPECT_EQ(caller_identity("1000",
+                            "Al\xc2\xad"
+                            "ice",
+                            from("<sip:1000@pbx.example>"), "pbx.example"),
+            "\"Alice\" <sip:1000@pbx.example>");
+}
+
 TEST(CallerIdentityTest, DisplayNamesAreBounded) {
   const std::string quoted = quote_display_name(std::string(200, 'a'));
   EXPECT_EQ(quoted, "\"" + std::string(64, 'a') + "\"");

@@ -158,6 +158,23 @@ TEST(RoutingConfig, EveryMistakeGetsItsLineAndAFix) {
        4, "both include and"},
       {"[dialplan]\nrule = 1\n", 5, "[[dialplan.rule]] sections"},
       {"[dialplan]\nextra = 1\n", 5, "unknown key 'extra' in [dialplan]"},
+      // Issue 12: the numbering plan and what counts as internal.
+      {"[dialplan]\ncountry_code = \"+49\"\n", 5, "must be 1 to 3 digits"},
+      {"[dialplan]\ncountry_code = \"0049\"\n", 5, "must be 1 to 3 digits"},
+      {"[dialplan]\ncountry_code = \"049\"\n", 5, "starts with 0"},
+      {"[dialplan]\nnational_prefix = \"00\"\n", 5, "must differ from international_prefix"},
+      {"[dialplan]\ninternational_prefix = \"0\"\n", 5, "must differ from"},
+      {"[dialplan]\ninternational_prefix = \"\"\n", 5, "must be 1 to 4 digits"},
+      {"[dialplan]\ninternal_numbers = '('\n", 5, "not a valid regular expression"},
+      {"[dialplan]\ninclude = \"d.toml\"\ncountry_code = \"49\"\n", 6,
+       "move it to the [dialplan] table of the included file"},
+      {trunk + "caller_id_internal = \"hide\"\n", 7, "\"prefix\""},
+      {trunk + "caller_id_internal = \"prefix\"\n", 4, "needs caller_id_prefix"},
+      {trunk + "caller_id_prefix = \"0\"\n", 7, "has no use unless"},
+      {trunk + "caller_id_internal = \"prefix\"\ncaller_id_prefix = \"0 30\"\n", 8,
+       "1 to 16 of the characters"},
+      {trunk + "caller_name_prefix = \"   \"\n", 7, "not only spaces"},
+      {trunk + "caller_name_prefix = \"Caf\xc3\xa9: \"\n", 7, "printable ASCII"},
   };
   for (const Case& c : cases) {
     auto config = parse(c.text);
@@ -166,6 +183,44 @@ TEST(RoutingConfig, EveryMistakeGetsItsLineAndAFix) {
     EXPECT_NE(config.error().message.find(c.says), std::string::npos) << c.text << "\n"
                                                                       << config.error().to_string();
   }
+}
+
+TEST(RoutingConfig, ReadsTheNumberingPlanAndTheCallerIdProtection) {
+  auto config = parse(R"(
+[[trunk]]
+name = "provider"
+host = "sip.example.org"
+caller_id_internal = "prefix"
+caller_id_prefix = "+4930"
+caller_name_prefix = "ext: "
+
+[dialplan]
+country_code = "49"
+national_prefix = "0"
+international_prefix = "00"
+internal_numbers = '9[0-9]{2}'
+)");
+  ASSERT_TRUE(config) << config.error().to_string();
+  EXPECT_EQ(config->dialplan.numbering, (Numbering{"49", "0", "00"}));
+  EXPECT_EQ(config->dialplan.internal_numbers, "9[0-9]{2}");
+  ASSERT_EQ(config->trunks.size(), 1U);
+  EXPECT_EQ(config->trunks[0].caller_id_internal, InternalCallerId::kPrefix);
+  EXPECT_EQ(config->trunks[0].caller_id_prefix, "+4930");
+  EXPECT_EQ(config->trunks[0].caller_name_prefix, "ext: ");
+  // The defaults: no normalisation, internal-looking caller IDs shown as Anonymous, display
+  // names behind the trunk's name.
+  auto plain = parse("[[trunk]]\nname = \"p\"\nhost = \"sip.example.org\"\n");
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->dialplan.numbering, Numbering{});
+  EXPECT_EQ(plain->dialplan.numbering.national_prefix, "0");
+  EXPECT_EQ(plain->dialplan.numbering.international_prefix, "00");
+  EXPECT_TRUE(plain->dialplan.numbering.country_code.empty());
+  EXPECT_EQ(plain->trunks[0].caller_id_internal, InternalCallerId::kAnonymous);
+  EXPECT_EQ(plain->trunks[0].caller_name_prefix, "");
+  // Italy: no national prefix.
+  auto italy = parse("[dialplan]\ncountry_code = \"39\"\nnational_prefix = \"\"\n");
+  ASSERT_TRUE(italy) << italy.error().to_string();
+  EXPECT_EQ(italy->dialplan.numbering, (Numbering{"39", "", "00"}));
 }
 
 TEST(RoutingConfig, ATrunkRuleThatSaysWhoMayUseItIsAccepted) {
@@ -257,6 +312,15 @@ TEST_F(IncludeTest, RulesAndTrunksComeFromTheIncludedFile) {
   EXPECT_EQ(config->trunks.size(), 1U);
 }
 
+TEST_F(IncludeTest, TheNumberingPlanComesWithTheIncludedRules) {
+  write("hardline.toml", kSip + "[dialplan]\ninclude = \"dialplan.toml\"\n");
+  write("dialplan.toml", "[dialplan]\ncountry_code = \"43\"\ninternal_numbers = '2[0-9]{2}'\n");
+  auto config = load_config(dir_ / "hardline.toml");
+  ASSERT_TRUE(config) << config.error().to_string();
+  EXPECT_EQ(config->dialplan.numbering.country_code, "43");
+  EXPECT_EQ(config->dialplan.internal_numbers, "2[0-9]{2}");
+}
+
 TEST_F(IncludeTest, ErrorsInTheIncludedFileNameThatFile) {
   write("hardline.toml", kSip + "[dialplan]\ninclude = \"dialplan.toml\"\n");
   write("dialplan.toml", "\n[[dialplan.rule]]\nname = \"r\"\nmatch = '(('\naction = \"local\"\n");
@@ -294,8 +358,11 @@ TEST(ExampleDialplan, InitsConfigIncludesAnExampleThatLoads) {
   ASSERT_TRUE(included) << included.error().to_string();
   std::vector<std::string> names;
   for (const Rule& rule : config->dialplan.rules) names.push_back(rule.name);
-  EXPECT_EQ(names, (std::vector<std::string>{"internal", "premium", "international", "national",
-                                             "no-dialout"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"internal", "premium", "service-codes",
+                                             "international", "national", "no-dialout"}));
+  // Numbers are normalised for Germany, whose numbering the example's bars are written in.
+  EXPECT_EQ(config->dialplan.numbering, (Numbering{"49", "0", "00"}));
+  EXPECT_EQ(config->trunks.at(0).caller_id_internal, InternalCallerId::kAnonymous);
   // Dial-out only for the group dialout, and braked.
   for (const Rule& rule : config->dialplan.rules) {
     if (rule.action != RuleAction::kTrunk) continue;

@@ -1,10 +1,12 @@
 #include "routing/analysis.h"
 
 #include <gtest/gtest.h>
+#include <re2/re2.h>
 
 #include <string>
 #include <vector>
 
+#include "routing/bar_forms.h"
 #include "unit/routing/test_support.h"
 
 namespace hardline::routing {
@@ -133,6 +135,93 @@ action = "local"
 callers = ["trunk:mute"]
 )";
   EXPECT_EQ(findings_of(rules), Findings{"from-mute:warning"});
+}
+
+const std::string kGermany = "\n[dialplan]\ncountry_code = \"49\"\n";
+const std::string kDialout = "groups = [\"dialout\"]";
+const std::string kToTrunk = "action = \"trunk\"\ntrunk = \"provider\"";
+
+TEST(CheckDialplan, WarnsWhenATrunkRuleTakesABarredNumberWrittenAnotherWay) {
+  struct Case {
+    const char* what;
+    std::string plan;
+    Findings expected;
+  };
+  const std::string premium = rule("premium", "0(900|137)[0-9]*");
+  const std::vector<Case> cases = {
+      {"without a country code, 0049 900 walks around a national bar",
+       premium + rule("international", "00([1-9][0-9]{6,14})", kDialout, kToTrunk),
+       {"international:warning"}},
+      {"and so does +49 900",
+       premium + rule("plus", "\\+([1-9][0-9]{6,14})", kDialout, kToTrunk),
+       {"plus:warning"}},
+      {"with a country code, numbers are normalised first",
+       kGermany + premium + rule("international", "00([1-9][0-9]{6,14})", kDialout, kToTrunk),
+       {}},
+      {"a trunk rule that takes service codes walks around it even so",
+       kGermany + premium + rule("anything", "[*#0-9]+", kDialout, kToTrunk),
+       {"anything:warning"}},
+      {"unless service codes are barred too",
+       kGermany + premium + rule("codes", "[*#][0-9*]{1,6}#.*") +
+           rule("anything", "[*#0-9]+", kDialout, kToTrunk),
+       {}},
+      {"a bar that barred the international forms too",
+       premium + rule("abroad", "00(49|[1-9][0-9]{0,2})0*(900|137)[0-9]*") +
+           rule("international", "00([1-9][0-9]{6,14})", kDialout, kToTrunk),
+       {}},
+      {"a national trunk rule takes no international form",
+       premium + rule("national", "0[1-9][0-9]{5,13}", kDialout, kToTrunk),
+       {}},
+      {"a reject rule after the trunk rule is no bar for it",
+       rule("international", "00([1-9][0-9]{6,14})", kDialout, kToTrunk) + premium,
+       {}},
+      {"a reject rule for fewer callers is no bar for it",
+       rule("premium", "0(900|137)[0-9]*", "sources = [\"lab\"]") +
+           rule("international", "00([1-9][0-9]{6,14})", kDialout, kToTrunk),
+       {}},
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(findings_of(c.plan), c.expected) << c.what;
+  }
+}
+
+TEST(CheckDialplan, WalkAroundMessageGivesAnExampleAndTheFix) {
+  const auto config = config_of(kTrunk + rule("premium", "0900[0-9]*") +
+                                rule("international", "00([1-9][0-9]{6,14})", kDialout, kToTrunk));
+  const auto found = find_bar_walkarounds(config);
+  ASSERT_EQ(found.size(), 1U);
+  EXPECT_EQ(found[0].trunk_rule->name, "international");
+  EXPECT_EQ(found[0].bar->name, "premium");
+  // 00, a country code, then what the bar refuses after its 0.
+  EXPECT_TRUE(RE2::FullMatch(found[0].example, "00[1-9][0-9]{0,2}0*900[0-9]*")) << found[0].example;
+  const std::string message = found[0].message();
+  EXPECT_NE(message.find("rule 'international' sends numbers to trunk 'provider' that rule "
+                         "'premium' (line "),
+            std::string::npos)
+      << message;
+  EXPECT_NE(message.find("dialplan.country_code"), std::string::npos) << message;
+}
+
+TEST(CheckDialplan, RulesOnlyForNumbersThatNormalisationRewritesCanNeverMatch) {
+  const std::string did = "callers = [\"trunk:provider\"]";
+  const std::string local = "action = \"local\"\nto = \"1001\"";
+  EXPECT_EQ(findings_of(kGermany + rule("did", "\\+4930123(4[0-9])", did, local)),
+            Findings{"did:error"});
+  EXPECT_EQ(findings_of(kGermany + rule("did", "004930123(4[0-9])", did, local)),
+            Findings{"did:error"});
+  EXPECT_EQ(findings_of(kGermany + rule("spaced", "030 123", did, local)),
+            Findings{"spaced:error"});
+  // The national form, or a pattern for both: fine.
+  EXPECT_EQ(findings_of(kGermany + rule("did", "030123(4[0-9])", did, local)), Findings{});
+  EXPECT_EQ(findings_of(kGermany + rule("did", "(\\+49|0)30123(4[0-9])", did, local)), Findings{});
+  // Without a country code nothing is rewritten.
+  EXPECT_EQ(findings_of(rule("did", "\\+4930123(4[0-9])", did, local)), Findings{});
+  const auto findings = check_dialplan(
+      config_of(kTrunk + kGermany + rule("did", "\\+4930123(4[0-9])", did, local)), std::nullopt);
+  ASSERT_EQ(findings.size(), 1U);
+  EXPECT_NE(findings[0].message.find("normalised to national form (country code 49"),
+            std::string::npos)
+      << findings[0].message;
 }
 
 }  // namespace

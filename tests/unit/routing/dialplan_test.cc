@@ -234,6 +234,119 @@ TEST(Dialplan, RecognisesTrunksAndCategoriesByAddressOnly) {
   EXPECT_TRUE(dialplan.categories_of(ip("192.0.2.1")).empty());
 }
 
+const std::string kGermanPlan = R"(
+[[trunk]]
+name = "provider"
+host = "sip.provider.example"
+sources = ["198.51.100.0/24"]
+
+[dialplan]
+country_code = "49"
+internal_numbers = '9[0-9]{2}'
+
+[[dialplan.rule]]
+name = "internal"
+match = '1[0-9]{3}'
+action = "local"
+
+[[dialplan.rule]]
+name = "premium"
+match = '0900[0-9]*'
+action = "reject"
+
+[[dialplan.rule]]
+name = "international"
+match = '00([1-9][0-9]{6,14})'
+action = "trunk"
+trunk = "provider"
+to = "+$1"
+groups = ["dialout"]
+
+[[dialplan.rule]]
+name = "national"
+match = '0[1-9][0-9]{5,13}'
+action = "trunk"
+trunk = "provider"
+groups = ["dialout"]
+
+[[dialplan.rule]]
+name = "did"
+match = '030123(0[0-9])'
+action = "local"
+to = "10$1"
+callers = ["trunk:provider"]
+)";
+
+TEST(Dialplan, NumbersAreNormalisedBeforeAnyRule) {
+  const Dialplan dialplan = dialplan_of(kGermanPlan);
+  const Caller dialout = Caller::account("1000", {"dialout"});
+  struct Case {
+    const char* number;
+    Caller caller;
+    const char* summary;
+  };
+  const Case cases[] = {
+      {"0900123456", dialout, "reject 403 Forbidden"},
+      {"0049900123456", dialout, "reject 403 Forbidden"},
+      {"+49900123456", dialout, "reject 403 Forbidden"},
+      {"+49 (0)900-123456", dialout, "reject 403 Forbidden"},
+      {"+4930123456", dialout, "trunk provider 030123456"},
+      {"0049 30 123456", dialout, "trunk provider 030123456"},
+      {"+33123456789", dialout, "trunk provider +33123456789"},
+      {"10-01", dialout, "local 1001"},
+      // A DID in national form, however the provider writes it.
+      {"+493012300", Caller::trunk("provider"), "local 1000"},
+      {"0049 30 1230-0", Caller::trunk("provider"), "local 1000"},
+  };
+  for (const Case& c : cases) {
+    const Decision decision = dialplan.evaluate(call(c.number, c.caller), is_local, true);
+    EXPECT_EQ(decision.summary(), c.summary) << c.number;
+  }
+  const Decision explained = dialplan.evaluate(call("+49900123456", dialout), is_local, true);
+  ASSERT_FALSE(explained.trace.empty());
+  EXPECT_EQ(explained.trace[0],
+            "the number is normalised to '0900123456' (dialplan.country_code = 49): the rules "
+            "see that");
+  // Without a country code, nothing changes: the old dialplans keep their meaning.
+  const Dialplan plain = dialplan_of(kPlan);
+  EXPECT_EQ(plain.evaluate(call("+49900123456", dialout), is_local).summary(),
+            "reject 404 Not Found");
+  EXPECT_EQ(plain.normalized("+49 900"), "+49 900");
+}
+
+TEST(Dialplan, WhatLooksInternal) {
+  const Dialplan dialplan = dialplan_of(kGermanPlan);
+  struct Case {
+    const char* number;
+    bool internal;
+  };
+  const Case cases[] = {
+      {"1002", true},          // a `local` rule for accounts matches it
+      {"1999", true},          // whether or not the account exists
+      {"2000", true},          // an account (outside every rule)
+      {"950", true},           // dialplan.internal_numbers
+      {"03012300", false},     // a DID: its rule admits only the trunk
+      {"+4930123456", false},  // outside
+      {"030123456", false},
+      {"0049 1002", false},  // 01002 once normalised: no extension
+      {"10-02", true},       // 1002 once normalised
+      {"", false},
+  };
+  for (const Case& c : cases)
+    EXPECT_EQ(dialplan.looks_internal(c.number, is_local), c.internal) << c.number;
+  // A trunk's caller showing an extension is shown as anonymous (the default), with a label
+  // before any other display name.
+  const TrunkCallerId forged = dialplan.trunk_caller_id("provider", "1002", "Colleague", is_local);
+  EXPECT_EQ(forged.verdict, CallerIdVerdict::kAnonymous);
+  EXPECT_TRUE(forged.looked_internal);
+  const TrunkCallerId outside =
+      dialplan.trunk_caller_id("provider", "+4930123456", "Co\xe2\x80\xaeworker", is_local);
+  EXPECT_EQ(outside.verdict, CallerIdVerdict::kKeep);
+  EXPECT_EQ(outside.id, (CallerId{"+4930123456", "provider: Coworker", false}));
+  EXPECT_EQ(dialplan.trunk_caller_id("nobody", "+4930123456", "", is_local).verdict,
+            CallerIdVerdict::kAnonymous);
+}
+
 TEST(Rewrite, ExpandsGroupsAndDollars) {
   const std::vector<std::string_view> groups = {"0049301234", "49301234"};
   EXPECT_EQ(rewrite("+$1", groups), "+49301234");

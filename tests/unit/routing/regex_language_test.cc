@@ -207,5 +207,68 @@ TEST(Language, AgreesWithRe2OnRandomStrings) {
   }
 }
 
+// For the premium-forms analysis (bar_forms.h): what is left after a prefix, concatenation, and
+// the shortest shared string, each checked against RE2 on every short string of an alphabet.
+TEST(Language, AfterConcatAndSharedExampleAgreeWithRe2) {
+  struct Case {
+    const char* pattern;
+    const char* prefix;
+    const char* then;      // concat(after(pattern, prefix), then)
+    const char* expected;  // an RE2 pattern for the same language
+  };
+  const std::vector<Case> cases = {
+      {"0(900|137)[0-9]*", "0", "", "(900|137)[0-9]*"},
+      {"0(900|137)[0-9]*", "09", "", "00[0-9]*"},
+      {"0(900|137)[0-9]*", "1", "", "[^\\x00-\\xff]"},  // nothing
+      {"^0[0-9]$", "0", "", "[0-9]"},                   // ^ held at the start only
+      {"0?9", "0", "", "9"},
+      {"0[0-9]*", "", "1", "0[0-9]*1"},
+      {"0[0-9]*$", "", "1", "[^\\x00-\\xff]"},  // $ before more text: nothing
+      {"0[0-9]*$", "", "1?", "0[0-9]*"},
+      {"1", "", "^2", "[^\\x00-\\xff]"},  // ^ after text: nothing
+      {"9", "", "0|1", "9(0|1)"},
+  };
+  const std::string alphabet = "01239";
+  std::vector<std::string> samples = {""};
+  for (size_t length = 1; length <= 5; ++length) {
+    const size_t before = samples.size();
+    for (size_t i = 0; i < before; ++i) {
+      if (samples[i].size() != length - 1) continue;
+      for (char c : alphabet) samples.push_back(samples[i] + c);
+    }
+  }
+  for (const Case& c : cases) {
+    SCOPED_TRACE(std::string(c.pattern) + " after '" + c.prefix + "' then " + c.then);
+    auto language = Language::parse(c.pattern);
+    ASSERT_TRUE(language);
+    Language result = language->after(c.prefix);
+    if (*c.then != '\0') {
+      auto then = Language::parse(c.then);
+      ASSERT_TRUE(then);
+      auto joined = Language::concat(result, *then);
+      ASSERT_TRUE(joined);
+      result = *joined;
+    }
+    RE2 expected(c.expected, latin1());
+    ASSERT_TRUE(expected.ok());
+    std::optional<std::string> shortest;
+    for (const std::string& text : samples) {
+      auto single = Language::parse(text.empty() ? "" : text);
+      ASSERT_TRUE(single);
+      const bool in = RE2::FullMatch(text, expected);
+      EXPECT_EQ(intersects(result, *single), std::optional<bool>(in)) << "'" << text << "'";
+      if (in && !shortest) shortest = text;
+    }
+    auto everything = Language::parse("[0-9]*");
+    const auto shared = shared_example(result, *everything);
+    ASSERT_TRUE(shared);
+    ASSERT_EQ(shared->has_value(), shortest.has_value());
+    if (shortest) {
+      EXPECT_EQ((*shared)->size(), shortest->size());  // the shortest, one of several maybe
+      EXPECT_TRUE(RE2::FullMatch(**shared, expected)) << **shared;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace hardline::routing

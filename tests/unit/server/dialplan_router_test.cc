@@ -187,7 +187,7 @@ TEST_F(DialplanRouterTest, TrunkCallerIdKeptOrRefusedByPolicy) {
   call::RouteDecision kept = router_.route(in);
   ASSERT_TRUE(kept.shown_caller);
   EXPECT_EQ(kept.shown_caller->number, "+4930111");
-  EXPECT_EQ(kept.shown_caller->display_name, "Bob");
+  EXPECT_EQ(kept.shown_caller->display_name, "provider: Bob");  // never like an account's
   in.from_user = "evil'or 1=1";
   const call::RouteDecision refused = router_.route(in);  // caller_id_mismatch = "reject"
   EXPECT_EQ(refused.kind, call::RouteDecision::Kind::kReject);
@@ -195,6 +195,24 @@ TEST_F(DialplanRouterTest, TrunkCallerIdKeptOrRefusedByPolicy) {
   EXPECT_EQ(router_.caller_ids_refused(), 1u);
   EXPECT_TRUE(router_.trusted_source(from("192.0.2.50")));
   EXPECT_FALSE(router_.trusted_source(from("192.0.2.51")));
+}
+
+TEST_F(DialplanRouterTest, ATrunkCallerShowingAnExtensionIsNeverShownAsInternal) {
+  // Issue 12: caller ID 1005 (an account) and "Colleague" with U+202E from the provider.
+  call::RouteRequest in = request("+493055501", std::nullopt, "192.0.2.50");
+  in.from_user = "1005";
+  in.from_display = "Col\xe2\x80\xaeleague";
+  const call::RouteDecision decision = router_.route(in);
+  EXPECT_EQ(decision.kind, call::RouteDecision::Kind::kLocal);
+  ASSERT_TRUE(decision.shown_caller);
+  EXPECT_TRUE(decision.shown_caller->anonymous);  // caller_id_internal = "anonymous" (default)
+  EXPECT_EQ(router_.caller_ids_internal(), 1u);
+  EXPECT_EQ(router_.caller_ids_rewritten(), 1u);
+  EXPECT_EQ(router_.caller_ids_refused(), 0u);
+  // An account's number is internal whether a rule names it or not.
+  in.from_user = "1001";
+  EXPECT_TRUE(router_.route(in).shown_caller->anonymous);
+  EXPECT_EQ(router_.caller_ids_internal(), 2u);
 }
 
 TEST_F(DialplanRouterTest, BrakeRefusesSecondConcurrentCallUntilTheFirstEnds) {
