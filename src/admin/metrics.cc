@@ -121,6 +121,10 @@ std::vector<MetricFamily> metric_families(const Snapshot& s, const ApiCounters& 
   out.push_back(single("hardline_sip_overloaded_total", "counter",
                        "SIP requests answered 503 because the transaction table was full.",
                        d(s.overloaded)));
+  out.push_back(single("hardline_sip_answers_withheld_total", "counter",
+                       "Answers to unauthenticated UDP requests not sent: more than 3x the "
+                       "request's size.",
+                       d(s.answers_withheld)));
 
   const guard::Counters& g = s.guard;
   out.push_back(labelled("hardline_guard_drops_total", "counter",
@@ -171,6 +175,10 @@ std::vector<MetricFamily> metric_families(const Snapshot& s, const ApiCounters& 
                           {"overloaded", d(c.overloaded)},
                           {"loop", d(c.loops)},
                           {"other", d(c.other_failure)}}));
+  out.push_back(single("hardline_calls_wrong_source_total", "counter",
+                       "In-dialog requests and ACKs from another address than their leg's, "
+                       "refused or ignored.",
+                       d(c.wrong_source)));
 
   const txn::Counters& t = s.transactions;
   out.push_back(

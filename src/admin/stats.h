@@ -45,6 +45,7 @@ struct Snapshot {
   uint64_t store_errors = 0;
   uint64_t connections_refused = 0;
   uint64_t overloaded = 0;
+  uint64_t answers_withheld = 0;  // over UDP, more than 3x the unauthenticated request: not sent
   guard::Counters guard{};
   txn::Counters transactions{};
   uint64_t transactions_server = 0;  // in the table now

@@ -101,31 +101,38 @@ std::string B2bua::server_header() const {
 }
 
 void B2bua::respond_to(const sip::Message& request, txn::ServerTransactionId id,
-                       const Endpoint& source, uint16_t status, std::string_view headers) {
+                       const Endpoint& source, uint16_t status, std::string_view headers,
+                       bool stateless) {
   const ResponseBasis basis = make_basis(request, source);
   const std::string tag = request.to.tag() ? std::string() : new_token();
   std::string all = server_header();
   all.append(headers);
-  transactions_.respond(id, status,
-                        build_response(basis, status, reason_for(status), tag, all, {}));
+  std::string bytes = build_response(basis, status, reason_for(status), tag, all, {});
+  if (stateless) {
+    transactions_.respond_statelessly(id, status, bytes);
+  } else {
+    transactions_.respond(id, status, std::move(bytes));
+  }
 }
 
 void B2bua::refuse(const sip::Message& invite, txn::ServerTransactionId id, const Endpoint& source,
-                   uint16_t status, uint64_t& counter, std::string_view headers) {
+                   uint16_t status, uint64_t& counter, bool stateless, std::string_view headers) {
   ++counter;
-  respond_to(invite, id, source, status, headers);
+  respond_to(invite, id, source, status, headers, stateless);
 }
 
 void B2bua::on_invite(const sip::Message& invite, txn::ServerTransactionId id,
                       const Endpoint& source, const Endpoint& reply_to, const Caller& caller) {
+  // Nobody authenticated a caller without an account: its refusals are sent once, nothing kept.
+  const bool stateless = !caller.account;
   // Loops first (RT-1): Max-Forwards spent, or this call has come round too often.
   if (invite.max_forwards && *invite.max_forwards == 0) {
-    refuse(invite, id, source, 483, counters_.loops);
+    refuse(invite, id, source, 483, counters_.loops, stateless);
     return;
   }
   const uint32_t hops = hop_count(invite);
   if (hops > settings_.max_hops) {
-    refuse(invite, id, source, 482, counters_.loops);
+    refuse(invite, id, source, 482, counters_.loops, stateless);
     return;
   }
   // Bounded memory: calls in total and per account.
@@ -133,7 +140,7 @@ void B2bua::on_invite(const sip::Message& invite, txn::ServerTransactionId id,
   auto per_account = account.empty() ? per_account_.end() : per_account_.find(account);
   if (live_ >= settings_.max_calls || (per_account != per_account_.end() &&
                                        per_account->second >= settings_.max_calls_per_account)) {
-    refuse(invite, id, source, 503, counters_.overloaded, "Retry-After: 5\r\n");
+    refuse(invite, id, source, 503, counters_.overloaded, stateless, "Retry-After: 5\r\n");
     return;
   }
 
@@ -155,13 +162,13 @@ void B2bua::on_invite(const sip::Message& invite, txn::ServerTransactionId id,
     case RouteDecision::Kind::kReject: {
       const uint16_t status =
           decision.status >= 300 && decision.status <= 699 ? decision.status : 403;
-      refuse(invite, id, source, status, counters_.rejected);
+      refuse(invite, id, source, status, counters_.rejected, stateless);
       return;
     }
     case RouteDecision::Kind::kLocal:
       contacts = locator_.contacts(decision.account);
       if (contacts.empty()) {
-        refuse(invite, id, source, 480, counters_.unavailable);
+        refuse(invite, id, source, 480, counters_.unavailable, stateless);
         return;
       }
       if (contacts.size() > settings_.max_forks) contacts.resize(settings_.max_forks);
@@ -179,8 +186,8 @@ void B2bua::on_invite(const sip::Message& invite, txn::ServerTransactionId id,
   // The router's brakes (concurrent calls, calls per hour) before anything is sent.
   if (const uint16_t refused = router_->on_call_started(call_id, request, decision); refused != 0) {
     calls_.erase(call_id);
-    refuse(invite, id, source, refused >= 300 && refused <= 699 ? refused : 403,
-           counters_.rejected);
+    refuse(invite, id, source, refused >= 300 && refused <= 699 ? refused : 403, counters_.rejected,
+           stateless);
     return;
   }
   Call& call = *calls_.find(call_id);

@@ -89,16 +89,33 @@ class B2bua {
                  const Endpoint& reply_to, const Caller& caller);
 
   // A request with a To tag other than ACK and CANCEL (BYE, re-INVITE, UPDATE, INFO, ...) on
-  // server transaction `id`. Answers it: 481 when it belongs to no call.
+  // server transaction `id`. Answers it: 481 when it belongs to no call, 403 when it comes from
+  // another address or transport than its leg's (see reauthentication_needed); both statelessly,
+  // since whoever sent them proved nothing.
   void on_in_dialog(const sip::Message& request, txn::ServerTransactionId id,
                     const Endpoint& source);
+
+  // The account that must authenticate before `request` (one with a To tag) goes to
+  // on_in_dialog: set when the request names a live leg that belongs to an account, with the
+  // dialog's Call-ID and tags, but comes from another address or transport than the leg's. That
+  // is a phone that moved, or someone who learnt the dialog's identifiers; only the phone can
+  // answer a challenge. Nullopt: on_in_dialog decides alone (no such leg; the leg's own address;
+  // a leg without an account, such as a trunk's, which is refused).
+  std::optional<std::string> reauthentication_needed(const sip::Message& request,
+                                                     const Endpoint& source);
+
+  // The sender of `request` authenticated as its leg's account from elsewhere: the leg now lives
+  // at `reply_to` (the source, with the reply port of RFC 3261 §18.2.2). Requests for it go
+  // there, and only from there are its requests and ACKs accepted.
+  void move_leg(const sip::Message& request, const Endpoint& reply_to);
 
   // A CANCEL matched INVITE server transaction `invite`. True when that INVITE is a call still
   // ringing: the call ends with 487 (the server answers the CANCEL itself, 200).
   bool on_cancel(txn::ServerTransactionId invite);
 
-  // An ACK the transaction layer did not absorb (the ACK of a 2xx). False: no call knows it.
-  bool on_ack(const sip::Message& ack);
+  // An ACK the transaction layer did not absorb (the ACK of a 2xx), from `source`. False: no call
+  // knows it. An ACK from another address or transport than its leg's is ignored (counted).
+  bool on_ack(const sip::Message& ack, const Endpoint& source);
 
   // A response no client transaction matched (a retransmitted 2xx). True when a call knew it.
   bool on_stray_response(const sip::Message& response);
@@ -189,13 +206,15 @@ class B2bua {
     int32_t fork = -1;
   };
 
-  // Setting up.
+  // Setting up. A refusal is stateless for a caller without an account (a trusted source):
+  // anyone can forge its address, and a stateful failure would be resent to it until Timer H.
   void refuse(const sip::Message& invite, txn::ServerTransactionId id, const Endpoint& source,
-              uint16_t status, uint64_t& counter, std::string_view headers = {});
+              uint16_t status, uint64_t& counter, bool stateless, std::string_view headers = {});
   bool start_fork(Call& call, size_t index, std::string_view authorization);
-  // Answers a request with this status (and the Server header), from the request itself.
+  // Answers a request with this status (and the Server header), from the request itself;
+  // statelessly (sent once, nothing kept: txn::TransactionLayer::respond_statelessly) if asked.
   void respond_to(const sip::Message& request, txn::ServerTransactionId id, const Endpoint& source,
-                  uint16_t status, std::string_view headers = {});
+                  uint16_t status, std::string_view headers = {}, bool stateless = false);
   std::string server_header() const;
 
   // Answers on the caller's INVITE.
@@ -217,6 +236,18 @@ class B2bua {
 
   // Dialogs.
   Dialog& dialog_of(Call& call, Side side);
+  // The leg a request's To tag names in a call that has not ended, or nullopt.
+  struct Leg {
+    Call* call;
+    int32_t fork;  // -1: the caller's leg
+    Dialog* dialog;
+  };
+  std::optional<Leg> leg_of(const sip::Message& request);
+  // The request comes from the leg's address and transport (the port may differ: phones send
+  // from other ports than they registered, and NAT may change it).
+  static bool from_leg(const Dialog& dialog, const Endpoint& source);
+  // The account behind a leg: the caller's, or the account a fork rings; empty for a trunk.
+  static std::string_view leg_account(const Call& call, int32_t fork);
   void send_ack(Dialog& dialog, Side to, uint32_t cseq, const sip::Message* ack_from_other,
                 uint64_t call);
   Side other(Side side) const { return side == Side::kCaller ? Side::kCallee : Side::kCaller; }

@@ -127,11 +127,18 @@ bool B2bua::on_cancel(txn::ServerTransactionId invite) {
   return true;
 }
 
-bool B2bua::on_ack(const sip::Message& ack) {
+bool B2bua::on_ack(const sip::Message& ack, const Endpoint& source) {
   LegRef* ref = find_tag(ack.to.tag());
   if (ref == nullptr) return false;
   Call* call = calls_.find(ref->call);
   if (call == nullptr) return false;
+  const Dialog& leg =
+      ref->fork < 0 ? call->caller : call->forks[static_cast<size_t>(ref->fork)].dialog;
+  if (!from_leg(leg, source)) {
+    // It would confirm the answer and carry a late offer's SDP to the other side.
+    ++counters_.wrong_source;
+    return true;
+  }
   Side side = Side::kCaller;
   if (ref->fork >= 0) {
     if (ref->fork != call->winner) return true;  // an ACK on a leg that lost: nothing to do
@@ -164,36 +171,83 @@ bool B2bua::on_stray_response(const sip::Message& response) {
   return true;
 }
 
-void B2bua::on_in_dialog(const sip::Message& request, txn::ServerTransactionId id,
-                         const Endpoint& source) {
+std::optional<B2bua::Leg> B2bua::leg_of(const sip::Message& request) {
   LegRef* ref = find_tag(request.to.tag());
   Call* call = ref != nullptr ? calls_.find(ref->call) : nullptr;
-  if (call == nullptr || call->state == State::kEnded) {
+  if (call == nullptr || call->state == State::kEnded) return std::nullopt;
+  Dialog* d = ref->fork < 0 ? &call->caller : &call->forks[static_cast<size_t>(ref->fork)].dialog;
+  return Leg{call, ref->fork, d};
+}
+
+bool B2bua::from_leg(const Dialog& dialog, const Endpoint& source) {
+  return dialog.peer.protocol == source.protocol && dialog.peer.address == source.address;
+}
+
+std::string_view B2bua::leg_account(const Call& call, int32_t fork) {
+  if (fork < 0) return call.account;
+  return call.decision.kind == RouteDecision::Kind::kLocal ? std::string_view(call.decision.account)
+                                                           : std::string_view{};
+}
+
+std::optional<std::string> B2bua::reauthentication_needed(const sip::Message& request,
+                                                          const Endpoint& source) {
+  const std::optional<Leg> leg = leg_of(request);
+  if (!leg || from_leg(*leg->dialog, source)) return std::nullopt;
+  // Only a request that names the dialog exactly: anything else gets its 481 without a
+  // challenge.
+  if (request.call_id != leg->dialog->call_id ||
+      request.from.tag().value_or("") != leg->dialog->remote_tag) {
+    return std::nullopt;
+  }
+  const std::string_view account = leg_account(*leg->call, leg->fork);
+  if (account.empty()) return std::nullopt;
+  return std::string(account);
+}
+
+void B2bua::move_leg(const sip::Message& request, const Endpoint& reply_to) {
+  const std::optional<Leg> leg = leg_of(request);
+  if (!leg) return;
+  ++counters_.legs_moved;
+  leg->dialog->peer = reply_to;
+  leg->dialog->local_address = network_.local_address(reply_to);
+}
+
+void B2bua::on_in_dialog(const sip::Message& request, txn::ServerTransactionId id,
+                         const Endpoint& source) {
+  const std::optional<Leg> leg = leg_of(request);
+  if (!leg) {
     ++counters_.no_dialog;
-    respond_to(request, id, source, 481);
+    respond_to(request, id, source, 481, {}, true);
+    return;
+  }
+  Call* call = leg->call;
+  Dialog* d = leg->dialog;
+  if (!from_leg(*d, source)) {
+    // Someone who knows the dialog's identifiers, not the leg's phone (item 11 of issue 12): a
+    // BYE would end the call, a re-INVITE move its media.
+    ++counters_.wrong_source;
+    respond_to(request, id, source, 403, {}, true);
     return;
   }
   Side side = Side::kCaller;
-  Dialog* d = &call->caller;
-  if (ref->fork >= 0) {
-    Fork& fork = call->forks[static_cast<size_t>(ref->fork)];
-    if (ref->fork != call->winner) {
+  if (leg->fork >= 0) {
+    Fork& fork = call->forks[static_cast<size_t>(leg->fork)];
+    if (leg->fork != call->winner) {
       // A fork that lost: only its own hang-up makes sense.
       if (request.method == sip::Method::kBye) {
         fork.state = ForkState::kDone;
         respond_to(request, id, source, 200);
       } else {
         ++counters_.no_dialog;
-        respond_to(request, id, source, 481);
+        respond_to(request, id, source, 481, {}, true);
       }
       return;
     }
     side = Side::kCallee;
-    d = &fork.dialog;
   }
   if (request.call_id != d->call_id || request.from.tag().value_or("") != d->remote_tag) {
     ++counters_.no_dialog;
-    respond_to(request, id, source, 481);
+    respond_to(request, id, source, 481, {}, true);
     return;
   }
   if (request.cseq.number <= d->remote_cseq && request.method != sip::Method::kAck) {

@@ -9,9 +9,13 @@
 namespace hardline::call {
 namespace {
 
-// Extension headers on the whitelist (known ones are matched by id).
-constexpr std::array<std::string_view, 5> kForwardedOthers = {
-    "Content-Disposition", "Content-Language", "Accept-Encoding", "Accept-Language", "Priority",
+// Extension headers on the allow-list (known ones are matched by id). Kept to what describes the
+// body and what the peer can accept: nothing a caller writes for the callee to read or obey.
+constexpr std::array<std::string_view, 4> kForwardedOthers = {
+    "Content-Disposition",
+    "Content-Language",
+    "Accept-Encoding",
+    "Accept-Language",
 };
 
 int failure_rank(uint16_t status) {
@@ -29,7 +33,6 @@ bool is_forwarded_header(const sip::Header& header) {
     case sip::HeaderId::kContentType:
     case sip::HeaderId::kContentEncoding:
     case sip::HeaderId::kAccept:
-    case sip::HeaderId::kSubject:
       return true;
     case sip::HeaderId::kOther:
       for (std::string_view name : kForwardedOthers) {

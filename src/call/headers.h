@@ -2,10 +2,12 @@
 // What may cross from one leg of a call to the other, and how (topology hiding, SIP-4; caller
 // identity, RT-6; loops, RT-1). Pure functions: no state, no I/O.
 //
-// Nothing is copied from one leg to the other unless it is on the whitelist below: Via, Route,
+// Nothing is copied from one leg to the other unless it is on the allow-list below: Via, Route,
 // Record-Route, Contact, Call-ID, tags, CSeq, Max-Forwards, P-Asserted-Identity,
-// Remote-Party-ID, User-Agent, Server, Supported/Require and every unknown header stay on the
-// side they arrived on.
+// Remote-Party-ID, User-Agent, Server, Supported/Require, Subject, Priority and every unknown
+// header stay on the side they arrived on. Subject and Priority are left out because a caller
+// writes them for the callee's phone to show or obey ("Your bank", Priority: emergency through
+// do-not-disturb), and a trunk's caller is anyone.
 
 #include <cstdint>
 #include <optional>
@@ -20,9 +22,9 @@ namespace hardline::call {
 // trusted peers. Sent only to trusted targets, never copied from one leg to another.
 inline constexpr std::string_view kHopHeader = "X-Hardline-Hops";
 
-// Whether a header of a request or response on one leg is copied to the other: the message
-// body's description (Content-Type, -Disposition, -Encoding, -Language), what the peer may
-// accept (Accept, Accept-Encoding, Accept-Language), Subject and Priority.
+// Whether a header of a request or response on one leg is copied to the other (the allow-list,
+// also in src/call/README.md): the message body's description (Content-Type, -Disposition,
+// -Encoding, -Language) and what the peer may accept (Accept, Accept-Encoding, Accept-Language).
 bool is_forwarded_header(const sip::Header& header);
 
 // Appends "Name: value\r\n" for every whitelisted header of `message`, in received order.

@@ -46,6 +46,10 @@ struct Counters {
   uint64_t legs_lost = 0;          // a leg's TCP connection closed: the call ended
   uint64_t in_dialog_relayed = 0;  // re-INVITE, UPDATE, INFO, ... relayed
   uint64_t no_dialog = 0;          // in-dialog requests matching no call: 481
+  // In-dialog requests (403) and ACKs (ignored) from another address or transport than their
+  // leg's, its account not proven.
+  uint64_t wrong_source = 0;
+  uint64_t legs_moved = 0;  // a leg's phone moved and authenticated as the leg's account
 };
 
 }  // namespace hardline::call

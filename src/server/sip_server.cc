@@ -123,6 +123,14 @@ call::Settings call_settings(const config::Config& config) {
   return settings;
 }
 
+// A parsed request's size as received: start line, header fields (folding and line ends
+// included) and body.
+size_t wire_size(const sip::Message& request) {
+  size_t size = request.start_line.size() + 2 + request.body.size();
+  for (const sip::Header& header : request.headers) size += header.raw.size();
+  return size;
+}
+
 }  // namespace
 
 SipServer::SipServer(asio::io_context& io, const config::Config& config, store::Store& store,
@@ -305,11 +313,19 @@ void SipServer::answer_malformed(std::string_view bytes, const sip::ParseError& 
     ++counters_.malformed_dropped;
     return;
   }
+  std::string answer =
+      response_bytes(*decision.salvaged, *top, source, decision.status, decision.reason, {});
+  if (!may_answer(source, answer.size(), bytes.size())) return;
   ++counters_.malformed_answered;
   count_response(decision.status);
-  transports_.send(
-      reply_target(*top, source),
-      response_bytes(*decision.salvaged, *top, source, decision.status, decision.reason, {}));
+  transports_.send(reply_target(*top, source), answer);
+}
+
+bool SipServer::may_answer(const Endpoint& source, size_t answer, size_t request) {
+  // A TCP peer completed a handshake: its address is its own. Over UDP anyone's can be forged.
+  if (source.protocol != Protocol::kUdp || answer <= kMaxAnswerRatio * request) return true;
+  ++counters_.answers_withheld;
+  return false;
 }
 
 std::string SipServer::response_bytes(const sip::ResponseBasis& basis, const sip::Via& top,
@@ -340,6 +356,20 @@ void SipServer::respond(const sip::Message& request, txn::ServerTransactionId id
                                        reason, std::move(headers)));
 }
 
+void SipServer::respond_statelessly(const sip::Message& request, txn::ServerTransactionId id,
+                                    const Endpoint& source, uint16_t status,
+                                    std::string_view reason,
+                                    std::vector<sip::ResponseHeader> headers) {
+  const std::string bytes = response_bytes(sip::basis_of(request), request.vias.front(), source,
+                                           status, reason, std::move(headers));
+  if (!may_answer(source, bytes.size(), wire_size(request))) {
+    transactions_.forget(id);  // dropped: a phone's requests are larger than that
+    return;
+  }
+  count_response(status);
+  transactions_.respond_statelessly(id, status, bytes);
+}
+
 void SipServer::handle_request(const sip::Message& request, const Endpoint& source) {
   ++traffic_.requests[static_cast<size_t>(request.method)];
   // Scanners and per-method floods are dropped before any state is kept or answer sent.
@@ -359,13 +389,17 @@ void SipServer::handle_request(const sip::Message& request, const Endpoint& sour
       break;
     case txn::TransactionLayer::Disposition::kOverloaded: {
       ++counters_.overloaded;
+      const std::string bytes = response_bytes(sip::basis_of(request), request.vias.front(), source,
+                                               503, "Service Unavailable", {{"Retry-After", "5"}});
+      if (!may_answer(source, bytes.size(), wire_size(request))) return;
       count_response(503);
-      transports_.send(target, response_bytes(sip::basis_of(request), request.vias.front(), source,
-                                              503, "Service Unavailable", {{"Retry-After", "5"}}));
+      transports_.send(target, bytes);
       return;
     }
     case txn::TransactionLayer::Disposition::kAckWithoutTransaction:
-      calls_.on_ack(request);  // the ACK of a 2xx belongs to a call, if to anything
+      // The ACK of a 2xx belongs to a call, if to anything. That of a stateless answer (a 407,
+      // a refusal) matches nothing: absorbed silently, counted.
+      if (!calls_.on_ack(request, source)) ++counters_.acks_unmatched;
       return;
     default:
       return;  // a retransmission, or an ACK the transaction layer has dealt with
@@ -399,7 +433,9 @@ void SipServer::handle_request(const sip::Message& request, const Endpoint& sour
       }
       std::vector<sip::ResponseHeader> headers;
       for (const auto& [name, value] : decision.headers) headers.push_back({name, value});
-      respond(request, id, source, decision.status, decision.reason, std::move(headers));
+      // Stateless: nothing is kept for a request that has not authenticated (RFC 3261 §8.2.7).
+      respond_statelessly(request, id, source, decision.status, decision.reason,
+                          std::move(headers));
       return;
     }
     case Route::kRegister:
@@ -409,7 +445,7 @@ void SipServer::handle_request(const sip::Message& request, const Endpoint& sour
       handle_invite(request, id, source, target);
       return;
     case Route::kInDialog:
-      calls_.on_in_dialog(request, id, source);  // BYE, UPDATE, INFO or a re-INVITE
+      handle_in_dialog(request, id, source, target);  // BYE, UPDATE, INFO or a re-INVITE
       return;
     case Route::kCancel:
       handle_cancel(request, id, source);
@@ -419,7 +455,8 @@ void SipServer::handle_request(const sip::Message& request, const Endpoint& sour
       // first, so that the answer says nothing about the account named.
       if (!authenticate(request, id, source, true)) return;
       ++counters_.not_implemented;
-      respond(request, id, source, 501, "Not Implemented", {{"Allow", policy_.allow()}});
+      respond_statelessly(request, id, source, 501, "Not Implemented",
+                          {{"Allow", policy_.allow()}});
       return;
     case Route::kDrop:
     case Route::kResponse:
@@ -448,9 +485,12 @@ void SipServer::challenge(const sip::Message& request, txn::ServerTransactionId 
   const std::string_view name = proxy ? "Proxy-Authenticate" : "WWW-Authenticate";
   for (const std::string& value : values) headers.push_back({name, value});
   if (proxy) {
-    respond(request, id, source, 407, "Proxy Authentication Required", std::move(headers));
+    // Stateless: a challenge goes to whoever the source claims to be, so it is sent once and
+    // nothing is kept (a phone whose 407 was lost sends its INVITE again and gets a new one).
+    respond_statelessly(request, id, source, 407, "Proxy Authentication Required",
+                        std::move(headers));
   } else {
-    respond(request, id, source, 401, "Unauthorized", std::move(headers));
+    respond_statelessly(request, id, source, 401, "Unauthorized", std::move(headers));
   }
 }
 
@@ -525,13 +565,30 @@ void SipServer::handle_cancel(const sip::Message& request, txn::ServerTransactio
   const std::optional<txn::ServerTransactionId> invite =
       transactions_.find_invite_for_cancel(request);
   if (!invite) {
-    respond(request, id, source, 481, "Call/Transaction Does Not Exist");
+    respond_statelessly(request, id, source, 481, "Call/Transaction Does Not Exist");
     return;
   }
   // The CANCEL itself is answered at once (RFC 3261 §9.2); the INVITE gets 487 if it was
   // still ringing.
   respond(request, id, source, 200, "OK");
   calls_.on_cancel(*invite);
+}
+
+void SipServer::handle_in_dialog(const sip::Message& request, txn::ServerTransactionId id,
+                                 const Endpoint& source, const Endpoint& reply_to) {
+  // Over UDP the dialog's identifiers are all it takes to forge a BYE: a request from another
+  // address than its leg's must prove the leg's account (issue 12, item 11).
+  if (const std::optional<std::string> account = calls_.reauthentication_needed(request, source)) {
+    const std::optional<std::string> proven = authenticate(request, id, source, true);
+    if (!proven) return;
+    if (*proven != *account) {
+      ++counters_.wrong_leg_account;
+      respond(request, id, source, 403, "Forbidden");
+      return;
+    }
+    calls_.move_leg(request, reply_to);
+  }
+  calls_.on_in_dialog(request, id, source);
 }
 
 void SipServer::handle_register(const sip::Message& request, txn::ServerTransactionId id,
@@ -583,6 +640,7 @@ admin::Snapshot SipServer::snapshot() const {
   out.store_errors = counters_.store_errors;
   out.connections_refused = counters_.connections_refused;
   out.overloaded = counters_.overloaded;
+  out.answers_withheld = counters_.answers_withheld;
   out.guard = guard_.counters();
   out.transactions = transactions_.counters();
   out.transactions_server = transactions_.server_size();

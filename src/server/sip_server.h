@@ -61,7 +61,12 @@ struct Counters {
   uint64_t flushes = 0;        // store transactions writing bindings (one per batch of REGISTERs)
   uint64_t guard_dropped = 0;  // dropped silently by the guard (its counters say why)
   uint64_t connections_refused = 0;  // TCP connections from banned sources
-  uint64_t ban_reloads = 0;          // bans read again after another process changed them
+  // Answers to unauthenticated requests not sent: over UDP they would have been more than
+  // kMaxAnswerRatio times the request's size (reflection with amplification).
+  uint64_t answers_withheld = 0;
+  uint64_t acks_unmatched = 0;     // ACKs of no transaction and no call (of a stateless answer)
+  uint64_t wrong_leg_account = 0;  // in-dialog request from elsewhere, another account: 403
+  uint64_t ban_reloads = 0;        // bans read again after another process changed them
 };
 
 class SipServer final : public transport::Receiver,
@@ -105,6 +110,10 @@ class SipServer final : public transport::Receiver,
   // source that keeps guessing is banned (from SIP and from the admin API).
   void on_admin_auth_failure(const IpAddress& source);
 
+  // Over UDP, the most an answer to an unauthenticated request may weigh, in times the request's
+  // size: a forged source gets no more than it sent, give or take (issue 12, item 6).
+  static constexpr size_t kMaxAnswerRatio = 3;
+
   void on_message(std::string_view bytes, const Endpoint& source, sip::Framing framing) override;
   void on_framing_error(std::string_view buffered, const sip::ParseError& error,
                         const Endpoint& source) override;
@@ -135,6 +144,10 @@ class SipServer final : public transport::Receiver,
                      const Endpoint& source, const Endpoint& reply_to);
   void handle_cancel(const sip::Message& request, txn::ServerTransactionId id,
                      const Endpoint& source);
+  // BYE, re-INVITE, UPDATE, INFO with a To tag: for the B2BUA, once a request from another
+  // address than its leg's has authenticated as the leg's account (a phone that moved).
+  void handle_in_dialog(const sip::Message& request, txn::ServerTransactionId id,
+                        const Endpoint& source, const Endpoint& reply_to);
   // Digest authentication of a request (RFC 3261 §22): REGISTER against Authorization with 401,
   // dialog-creating requests against Proxy-Authorization with 407 (`proxy`). The account name
   // when the credentials verify; otherwise the request has been answered (a challenge, a 500)
@@ -151,6 +164,15 @@ class SipServer final : public transport::Receiver,
   void respond(const sip::Message& request, txn::ServerTransactionId id, const Endpoint& source,
                uint16_t status, std::string_view reason,
                std::vector<sip::ResponseHeader> headers = {});
+  // The answer to a request nobody has authenticated (RFC 3261 §8.2.7): sent once, never
+  // retransmitted, and the transaction forgotten, so that it costs no state and a forged source
+  // earns at most one datagram per datagram. Over UDP, an answer more than kMaxAnswerRatio
+  // times the request's size is not sent at all (counted as answers_withheld).
+  void respond_statelessly(const sip::Message& request, txn::ServerTransactionId id,
+                           const Endpoint& source, uint16_t status, std::string_view reason,
+                           std::vector<sip::ResponseHeader> headers = {});
+  // Whether `answer` bytes may go to `source` in answer to `request` bytes nobody authenticated.
+  bool may_answer(const Endpoint& source, size_t answer, size_t request);
   void challenge(const sip::Message& request, txn::ServerTransactionId id, const Endpoint& source,
                  bool stale, bool proxy);
   std::string response_bytes(const sip::ResponseBasis& basis, const sip::Via& top,

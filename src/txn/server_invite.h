@@ -53,6 +53,9 @@ class ServerInviteTransaction {
 
   State state() const { return state_; }
   bool terminated() const { return state_ == State::kTerminated; }
+  // No final response sent yet.
+  bool awaiting_final() const { return state_ == State::kProceeding; }
+  const Endpoint& reply_to() const { return reply_to_; }
 
   // RFC 2543 matching only: the To tag of the final response, which the ACK carries.
   const std::string& final_to_tag() const { return final_to_tag_; }

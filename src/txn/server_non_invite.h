@@ -42,6 +42,9 @@ class ServerNonInviteTransaction {
 
   State state() const { return state_; }
   bool terminated() const { return state_ == State::kTerminated; }
+  // No final response sent yet.
+  bool awaiting_final() const { return state_ == State::kTrying || state_ == State::kProceeding; }
+  const Endpoint& reply_to() const { return reply_to_; }
 
  private:
   bool reliable() const { return reply_to_.protocol == Protocol::kTcp; }

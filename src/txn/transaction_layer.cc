@@ -180,6 +180,35 @@ bool TransactionLayer::respond(ServerTransactionId id, uint16_t status, std::str
   return accepted;
 }
 
+bool TransactionLayer::respond_statelessly(ServerTransactionId id, uint16_t status,
+                                           std::string_view bytes) {
+  ServerRecord* record = servers_.find(id);
+  const bool awaiting =
+      record != nullptr &&
+      std::visit([](const auto& m) { return m.awaiting_final(); }, record->machine);
+  const bool invite =
+      record != nullptr && std::holds_alternative<ServerInviteTransaction>(record->machine);
+  if (!awaiting || status < (invite ? 300 : 200) || status > 699) {
+    ++counters_.responses_discarded;
+    return false;
+  }
+  const Endpoint reply_to = std::visit([](const auto& m) { return m.reply_to(); }, record->machine);
+  ++counters_.stateless;
+  remove_server(id);
+  environment().send(reply_to, bytes);
+  return true;
+}
+
+void TransactionLayer::forget(ServerTransactionId id) {
+  ServerRecord* record = servers_.find(id);
+  if (record == nullptr ||
+      !std::visit([](const auto& m) { return m.awaiting_final(); }, record->machine)) {
+    return;
+  }
+  ++counters_.stateless;
+  remove_server(id);
+}
+
 std::optional<ServerTransactionId> TransactionLayer::find_invite_for_cancel(
     const sip::Message& cancel) const {
   std::string key;

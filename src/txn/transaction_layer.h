@@ -69,6 +69,20 @@ class TransactionLayer {
   // a status outside 100..699 (counted as responses_discarded).
   bool respond(ServerTransactionId id, uint16_t status, std::string bytes);
 
+  // Answers statelessly (RFC 3261 §8.2.7): sends `bytes`, a final response (status 200..699; an
+  // INVITE only 300..699), once to the transaction's reply address and removes the transaction.
+  // Nothing is kept and nothing is retransmitted: a retransmission of the request is then a new
+  // request, answered anew, and the ACK of a non-2xx answered this way matches nothing
+  // (kAckWithoutTransaction). For requests nobody has authenticated, so that a forged source
+  // costs no state and earns one answer per request (no amplification). False, with nothing
+  // sent: unknown transaction, a final response already sent, or a status out of range.
+  bool respond_statelessly(ServerTransactionId id, uint16_t status, std::string_view bytes);
+
+  // Removes a server transaction that has sent no final response, without sending anything: the
+  // TU drops the request silently (or has answered it outside the layer). Counted as
+  // stateless; unknown ids are ignored.
+  void forget(ServerTransactionId id);
+
   // CANCEL (RFC 3261 §9.2): the INVITE server transaction it matches, if one is in the table
   // (in whatever state; respond() on it returns false once its final response is sent).
   std::optional<ServerTransactionId> find_invite_for_cancel(const sip::Message& cancel) const;

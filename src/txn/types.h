@@ -99,6 +99,7 @@ struct Counters {
   uint64_t stray_responses = 0;           // responses matching no client transaction
   uint64_t transport_errors = 0;          // Sender::send returned false
   uint64_t responses_discarded = 0;       // respond() for an unknown or finished transaction
+  uint64_t stateless = 0;                 // server: answered statelessly or forgotten by the TU
   uint64_t ack_build_failures = 0;        // client INVITE: the original request did not parse
 };
 

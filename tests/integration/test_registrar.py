@@ -144,11 +144,20 @@ class RegistrarTest(unittest.TestCase):
                 self.assertEqual(response.get("Allow"), "REGISTER, INVITE, ACK, BYE, CANCEL")
 
     def test_retransmission_gets_the_same_response(self):
+        """An authenticated REGISTER's transaction answers its retransmission with the same
+        bytes. A challenge is stateless (no state for a forgeable source, issue 12 item 6,
+        test_attack_amplify.py): the request again gets a new challenge of the same shape."""
         client = self.client()
         first = client.register("201")
         client.send(client.last_request)
         again = client.receive()
-        self.assertEqual(first.text, again.text)
+        self.assertEqual(again.status, 401)
+        self.assertEqual(first.names(), again.names())
+        self.assertEqual(len(first.text), len(again.text))
+        ok = client.register_with_auth("201", self.password)
+        self.assertEqual(ok.status, 200, ok.text)
+        client.send(client.last_request)
+        self.assertEqual(client.receive().text, ok.text)
 
     def test_malformed_datagrams_are_answered_or_dropped_and_the_server_keeps_serving(self):
         client = self.client()

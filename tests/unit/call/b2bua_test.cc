@@ -61,7 +61,7 @@ TEST_F(B2buaTest, TheCalleesLegIsANewDialogWithNothingOfTheCallers) {
             "\"Alice\" <sip:1000@pbx.example>;tag=" + tag_in(header_of(out, "From")));
   EXPECT_EQ(tag_in(header_of(out, "From")).size(), 16u);
   // Only whitelisted headers crossed; the body passed unchanged.
-  EXPECT_EQ(header_of(out, "Subject"), "lunch");
+  EXPECT_EQ(header_of(out, "Subject"), "");  // the caller's words, not on the allow-list
   EXPECT_EQ(header_of(out, "Content-Type"), "application/sdp");
   for (std::string_view leaked : std::initializer_list<std::string_view>{
            "198.51.100.7:5060", "10.0.0.1", "caller-tag", "caller-call-id", "9999", "evil.example",
@@ -550,6 +550,102 @@ TEST_F(B2buaTest, InDialogRequestsWithWrongIdentifiersGet481) {
   EXPECT_EQ(h.sent_to(kCaller, "SIP/2.0 481").size(), 2u);
   EXPECT_TRUE(h.sent_to(kPhoneA, "BYE ").empty());
   EXPECT_EQ(h.b2bua.active(), 1u);
+}
+
+// Issue 12, item 11: the dialog's identifiers are not enough. A request from another address
+// than its leg's must prove the leg's account (the server challenges it); until then the call
+// goes on as if nothing had been sent.
+TEST_F(B2buaTest, InDialogRequestsFromElsewhereMustProveTheLegsAccount) {
+  const Endpoint stranger = endpoint("udp:198.51.100.66:5060");
+  const std::string out = answer();
+  const std::string to = caller_to();
+  // An ACK from elsewhere neither confirms the answer nor reaches the callee.
+  h.request(caller_request({}, "ACK", 7, to, "z9hG4bK-fake-ack", "v=0\r\n"), stranger);
+  EXPECT_TRUE(h.sent_to(kPhoneA, "ACK ").empty());
+  EXPECT_EQ(h.b2bua.counters().wrong_source, 1u);
+  h.run_until(600ms);
+  EXPECT_EQ(h.sent_to(kCaller, "SIP/2.0 200").size(), 2u);  // still waiting for the real ACK
+  h.request(caller_request({}, "ACK", 7, to, "z9hG4bK-ack"), kCaller);
+  EXPECT_EQ(h.sent_to(kPhoneA, "ACK ").size(), 1u);
+
+  // A BYE with every identifier right, on either leg, from a stranger: challenged for the leg's
+  // account, which the stranger cannot prove.
+  h.request(caller_request({}, "BYE", 8, to, "z9hG4bK-fake-bye"), stranger);
+  h.request(callee_request(out, "BYE", 2, "callee-a", "z9hG4bK-fake-cbye"), stranger);
+  h.request(caller_request({}, "INVITE", 9, to, "z9hG4bK-fake-reinv", "v=0\r\n"), stranger);
+  EXPECT_EQ(h.reauthentications, (std::vector<std::string>{"1000", "1001", "1000"}));
+  EXPECT_EQ(h.sent_to(stranger, "SIP/2.0 407").size(), 3u);
+  EXPECT_TRUE(h.sent_to(kPhoneA, "BYE ").empty());
+  EXPECT_TRUE(h.sent_to(kPhoneA, "INVITE ").size() == 1u);
+  EXPECT_TRUE(h.sent_to(kCaller, "BYE ").empty());
+  EXPECT_EQ(h.b2bua.active(), 1u);
+  // Requests from the leg's own address need nothing more, whatever the port.
+  const size_t asked = h.reauthentications.size();
+  h.request(callee_request(out, "INFO", 2, "callee-a", "z9hG4bK-info"),
+            endpoint("udp:203.0.113.5:5999"));
+  EXPECT_EQ(h.reauthentications.size(), asked);
+  EXPECT_EQ(h.b2bua.counters().in_dialog_relayed, 1u);
+
+  // The caller's phone moved and proves its account: the leg follows it.
+  const Endpoint moved = endpoint("udp:198.51.100.8:5062");
+  h.proves = "1000";
+  h.request(caller_request({}, "BYE", 10, to, "z9hG4bK-moved-bye"), moved);
+  EXPECT_EQ(h.b2bua.counters().legs_moved, 1u);
+  EXPECT_EQ(h.sent_to(moved, "SIP/2.0 200 OK").size(), 1u);
+  EXPECT_EQ(h.sent_to(kPhoneA, "BYE ").size(), 1u);
+  EXPECT_EQ(h.b2bua.active(), 0u);
+}
+
+TEST_F(B2buaTest, ALegWithoutAnAccountRefusesRequestsFromElsewhere) {
+  // A call from a trunk (a trusted source, no account): nothing to prove, so nothing accepted.
+  h.route_to = [](const RouteRequest&) {
+    RouteDecision d;
+    d.kind = RouteDecision::Kind::kLocal;
+    d.account = "1001";
+    return d;
+  };
+  h.request(Invite{}.build(), kTrunk, std::nullopt);
+  const std::string out = h.last_to(kPhoneA, "INVITE ");
+  h.response(response_to(out, 200, "callee-a", {"Contact: <sip:1001@203.0.113.5:5070>"}), kPhoneA);
+  const std::string to = header_of(h.last_to(kTrunk, "SIP/2.0 200"), "To");
+  h.request(caller_request({}, "ACK", 7, to, "z9hG4bK-ack"), kTrunk);
+  const Endpoint stranger = endpoint("udp:192.0.2.100:5060");
+  h.request(caller_request({}, "BYE", 8, to, "z9hG4bK-fake-bye"), stranger);
+  EXPECT_TRUE(h.reauthentications.empty());
+  EXPECT_EQ(h.sent_to(stranger, "SIP/2.0 403").size(), 1u);
+  EXPECT_TRUE(h.sent_to(kPhoneA, "BYE ").empty());
+  EXPECT_EQ(h.b2bua.active(), 1u);
+  // Sent once, nothing kept for it.
+  h.run_until(40000ms);
+  EXPECT_EQ(h.sent_to(stranger, "").size(), 1u);
+  // The trunk itself still hangs up.
+  h.request(caller_request({}, "BYE", 9, to, "z9hG4bK-bye"), kTrunk);
+  EXPECT_EQ(h.sent_to(kPhoneA, "BYE ").size(), 1u);
+}
+
+// Issue 12, item 6: what nobody authenticated earns one answer, sent once.
+TEST_F(B2buaTest, RefusalsOfUnauthenticatedRequestsAreSentOnce) {
+  // A re-INVITE for no dialog, and a trusted source's INVITE the router refuses.
+  h.request(caller_request({}, "INVITE", 3, "<sip:1001@pbx.example>;tag=0123456789abcdef",
+                           "z9hG4bK-nodialog"),
+            kCaller);
+  h.route_to = [](const RouteRequest&) {
+    RouteDecision d;
+    d.status = 404;
+    return d;
+  };
+  h.request(Invite{}.build(), kTrunk, std::nullopt);
+  // An authenticated caller's refusal stays reliable: retransmitted until its ACK.
+  Invite authenticated;
+  authenticated.call_id = "authenticated";
+  authenticated.branch = "z9hG4bK-auth";
+  h.request(authenticated.build(), kCaller);
+  h.run_until(5000ms);
+  EXPECT_EQ(h.sent_to(kCaller, "SIP/2.0 481").size(), 1u);
+  EXPECT_EQ(h.sent_to(kTrunk, "SIP/2.0 404").size(), 1u);
+  EXPECT_EQ(h.sent_to(kCaller, "SIP/2.0 404").size(), 4u);
+  EXPECT_EQ(h.layer.server_size(), 1u);  // only the authenticated caller's
+  EXPECT_EQ(h.layer.counters().stateless, 2u);
 }
 
 TEST_F(B2buaTest, EndAllHangsUpAndCancels) {

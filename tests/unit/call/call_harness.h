@@ -206,7 +206,7 @@ class Harness final : public Network, public Locator, public Router, public txn:
     auto incoming = layer.on_request(message, from, from);
     using Disposition = txn::TransactionLayer::Disposition;
     if (incoming.disposition == Disposition::kAckWithoutTransaction) {
-      b2bua.on_ack(message);
+      b2bua.on_ack(message, from);
     } else if (incoming.disposition == Disposition::kNew) {
       if (message.method == sip::Method::kCancel) {
         auto invite = layer.find_invite_for_cancel(message);
@@ -216,6 +216,17 @@ class Harness final : public Network, public Locator, public Router, public txn:
       } else if (message.method == sip::Method::kInvite && !message.to.tag()) {
         b2bua.on_invite(message, incoming.id, from, from, Caller{account, display});
       } else {
+        // As the server does: a request from elsewhere than its leg's address must prove the
+        // leg's account first; `proves` plays the digest check (nullopt: it cannot).
+        if (auto leg_account = b2bua.reauthentication_needed(message, from)) {
+          reauthentications.push_back(*leg_account);
+          if (proves != *leg_account) {
+            layer.respond_statelessly(incoming.id, 407, "SIP/2.0 407 Proxy Auth (harness)\r\n\r\n");
+            std::fill(buffer.begin(), buffer.end(), '#');
+            return;
+          }
+          b2bua.move_leg(message, from);
+        }
         b2bua.on_in_dialog(message, incoming.id, from);
       }
     }
@@ -284,6 +295,10 @@ class Harness final : public Network, public Locator, public Router, public txn:
   std::vector<std::string> routed;
   std::vector<uint64_t> started;
   uint16_t refuse_start = 0;  // what on_call_started answers
+  // The account a request from elsewhere than its leg proves (the server's digest check), and
+  // the accounts the B2BUA asked to be proven.
+  std::optional<std::string> proves;
+  std::vector<std::string> reauthentications;
   std::vector<Finished> finished;
   std::vector<bool> stray;
 };

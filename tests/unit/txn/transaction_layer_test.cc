@@ -433,6 +433,49 @@ TEST(Lifecycle, EveryKindOfTransactionLeavesTheTable) {
   EXPECT_EQ(h.layer.counters().client_created, 3u);
 }
 
+// RFC 3261 §8.2.7: the answer to a request nobody authenticated (a 407 to an INVITE) goes out
+// once and leaves nothing behind: no Timer G, no Timer H, no slot counted against the source.
+TEST(Stateless, AFinalAnswerIsSentOnceAndNothingIsKept) {
+  Limits limits;
+  limits.max_per_source = 1;
+  Harness h(limits);
+  Req inv = invite_req();
+  auto first = h.request(inv.build(), kPhoneUdp);
+  ASSERT_EQ(first.disposition, Disposition::kNew);
+  EXPECT_FALSE(h.layer.respond_statelessly(first.id, 200, inv.response(200, "OK", "a")));
+  EXPECT_TRUE(h.layer.respond_statelessly(first.id, 407, inv.response(407, "Proxy Auth", "a")));
+  EXPECT_EQ(h.layer.size(), 0u);
+  EXPECT_EQ(h.layer.pending_timers(), 0u);
+  h.run_until(64000ms);
+  EXPECT_EQ(h.count_of("SIP/2.0 407"), 1u);  // never retransmitted
+  ASSERT_EQ(h.sender.sent.size(), 1u);
+  EXPECT_EQ(h.sender.sent[0].to, kPhoneUdp);
+
+  // Its ACK matches nothing; the INVITE again is a new request (the phone lost the 407).
+  Req ack = inv;
+  ack.method = "ACK";
+  ack.to += ";tag=a";
+  EXPECT_EQ(h.request(ack.build(), kPhoneUdp).disposition, Disposition::kAckWithoutTransaction);
+  auto again = h.request(inv.build(), kPhoneUdp);
+  ASSERT_EQ(again.disposition, Disposition::kNew);  // the per-source slot was given back
+  EXPECT_FALSE(h.layer.respond_statelessly(again.id + 1, 407, "x"));
+  h.layer.forget(again.id);
+  EXPECT_EQ(h.layer.size(), 0u);
+  EXPECT_EQ(h.sender.sent.size(), 1u);  // forget() sends nothing
+  EXPECT_FALSE(h.layer.respond(again.id, 407, inv.response(407, "Proxy Auth", "b")));
+
+  // A non-INVITE may be answered 2xx statelessly; a transaction that already answered may not.
+  Req reg;
+  auto reg_id = h.request(reg.build(), kPhoneUdp).id;
+  EXPECT_TRUE(h.layer.respond_statelessly(reg_id, 401, reg.response(401, "Unauthorized", "c")));
+  auto stateful = h.request(reg.build(), kPhoneUdp).id;
+  EXPECT_TRUE(h.layer.respond(stateful, 200, reg.response(200, "OK", "d")));
+  EXPECT_FALSE(h.layer.respond_statelessly(stateful, 500, reg.response(500, "Error", "d")));
+  h.layer.forget(stateful);  // completed: not the TU's to forget
+  EXPECT_EQ(h.layer.server_size(), 1u);
+  EXPECT_EQ(h.layer.counters().stateless, 3u);
+}
+
 TEST(Lifecycle, ManyTransactionsComeAndGoWithoutLeaking) {
   Harness h;
   for (int round = 0; round < 3; ++round) {
