@@ -138,7 +138,8 @@ Finding forgeable_bans(const config::Config& config) {
           std::to_string(protected_networks.size()) + " networks) or the " +
           std::to_string(trunks) + (trunks == 1 ? " trunk" : " trunks") +
           " (hosts as resolved at start-up, and sources); these are still rate-limited, their "
-          "scanner requests dropped, and failed authentication bans them like anyone");
+          "scanner requests dropped, and a wrong password over a nonce sent to them bans them like "
+          "anyone");
 }
 
 std::vector<Finding> net_1(const config::Config& config, const Facts& facts) {
