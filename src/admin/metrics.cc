@@ -154,6 +154,17 @@ std::vector<MetricFamily> metric_families(const Snapshot& s, const ApiCounters& 
                        "Accounts locked against password guessing.", d(g.lockouts)));
   out.push_back(single("hardline_lockouts_active", "gauge", "Account lockouts in force.",
                        d(g.locks.entries)));
+  out.push_back(single("hardline_lockouts_device_total", "counter",
+                       "Known devices that used up their own failure allowance (the account "
+                       "stays open to its other devices).",
+                       d(g.device_lockouts)));
+  out.push_back(single("hardline_auth_throttled_devices_total", "counter",
+                       "Devices throttled for failing for one account with one Call-ID over and "
+                       "over (a phone with a wrong password); their source is not banned for it.",
+                       d(g.devices_throttled)));
+  out.push_back(single("hardline_auth_throttled_total", "counter",
+                       "Requests of a throttled device refused with 403, unverified.",
+                       d(g.auth_throttled)));
 
   out.push_back(single("hardline_registrations_active", "gauge",
                        "Registered bindings (contacts) in force.", d(s.registrations)));

@@ -288,12 +288,17 @@ std::vector<Finding> rt_5(const config::Config& config) {
       internal = "shown behind " + quoted(trunk.caller_id_prefix);
     }
     // Issue 12: nobody outside passes for a colleague (caller_id_internal, caller_name_prefix).
-    const std::string policy =
-        "trunk " + quoted(trunk.name) + ": a caller ID is kept only when the whole of it matches " +
-        trunk.caller_id_pattern + ", otherwise " + action +
-        "; a caller ID in the shape of an internal number is " + internal +
-        "; display names are shown behind " +
-        quoted(trunk.caller_name_prefix.empty() ? trunk.name + ": " : trunk.caller_name_prefix);
+    const std::string label =
+        trunk.caller_name_prefix.empty() ? trunk.name + ": " : trunk.caller_name_prefix;
+    std::string policy = "trunk " + quoted(trunk.name);
+    policy += ": a caller ID is kept only when the whole of it matches ";
+    policy += trunk.caller_id_pattern;
+    policy += ", otherwise ";
+    policy += action;
+    policy += "; a caller ID in the shape of an internal number is ";
+    policy += internal;
+    policy += "; display names are shown behind ";
+    policy += quoted(label);
     if (trunk.caller_id_pattern == config::kDefaultCallerIdPattern) {
       out.push_back(finding("RT-5", check, Status::kPass, policy));
       continue;

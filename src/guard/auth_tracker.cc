@@ -70,17 +70,56 @@ AuthTracker::AuthTracker(const Settings& settings, const KeyedHash& hash)
       successes_(settings.max_entries),
       authenticated_(settings.max_entries),
       locks_(settings.max_entries),
-      devices_(settings.max_entries) {}
+      devices_(settings.max_entries),
+      callers_(settings.max_entries),
+      throttles_(settings.max_entries) {}
 
 AuthTracker::Failure AuthTracker::on_failure(const Network& group, uint64_t group_hash,
                                              std::string_view account, std::string_view instance,
-                                             int64_t now_ns, int64_t now_unix) {
+                                             int64_t now_ns, int64_t now_unix, const Caller& caller,
+                                             bool forgeable) {
   Failure outcome;
-  auto [source, new_source] = sources_.find_or_insert(group, group_hash);
-  if (new_source) source.failures.reset(source_threshold_);
-  if (source.failures.add(now_ns, source_window_ns_)) {
-    source.failures.clear();
-    outcome.ban_source = true;
+  bool repeat = false;
+  if (!forgeable && !caller.call_id.empty()) {
+    const uint64_t at = hash_account_at(hash_, account, group, scratch_);
+    Throttle* throttle = throttles_.peek(at, at);
+    // A throttle is forgotten a window after the last failure and the end of the last throttle;
+    // while it is remembered so are the devices' failures (a throttle can outlast the window).
+    if (throttle != nullptr &&
+        now_ns - std::max(throttle->last_failure, throttle->until) >= source_window_ns_) {
+      *throttle = Throttle{};
+    }
+    const bool remembered = throttle != nullptr && throttle->throttles > 0;
+    const uint64_t key = hash_account_call(hash_, account, group, caller.call_id, scratch_);
+    CallerState& device = callers_.find_or_insert(key, key).value;
+    if (!remembered && now_ns - device.last_failure >= source_window_ns_) device.failures = 0;
+    repeat = device.failures > 0 && caller.cseq > device.last_cseq;
+    ++device.failures;
+    device.last_cseq = caller.cseq;
+    device.last_failure = now_ns;
+    outcome.repeats = device.failures;
+    // While a throttle is remembered, any failure of the account from the source throttles it
+    // again (a guesser gains nothing by starting afresh with a new Call-ID once throttled).
+    if (repeat || remembered) {
+      if (throttle == nullptr) throttle = &throttles_.find_or_insert(at, at).value;
+      ++throttle->repeats;
+      throttle->last_failure = now_ns;
+      if (throttle->repeats >= kRepeatFailures - 1) {
+        outcome.first_throttle = throttle->throttles == 0;
+        throttle->until = now_ns + backoff_ns(std::min(kFirstThrottleNs, max_lockout_ns_),
+                                              max_lockout_ns_, throttle->throttles);
+        ++throttle->throttles;
+        outcome.throttled_until_ns = throttle->until;
+      }
+    }
+  }
+  if (!repeat) {
+    auto [source, new_source] = sources_.find_or_insert(group, group_hash);
+    if (new_source) source.failures.reset(source_threshold_);
+    if (source.failures.add(now_ns, source_window_ns_)) {
+      source.failures.clear();
+      outcome.ban_source = true;
+    }
   }
 
   if (const std::optional<uint64_t> device = known_device(group, account, instance, now_ns)) {
@@ -197,7 +236,22 @@ const AuthTracker::Lock* AuthTracker::lock_in_force(uint64_t key, int64_t now_ns
 }
 
 void AuthTracker::on_success(const Network& group, uint64_t group_hash, std::string_view account,
-                             std::string_view instance, int64_t now_ns) {
+                             std::string_view instance, int64_t now_ns, std::string_view call_id) {
+  if (!call_id.empty()) {
+    const uint64_t key = hash_account_call(hash_, account, group, call_id, scratch_);
+    CallerState* device = callers_.peek(key, key);
+    if (device != nullptr && device->failures > 0) {  // its password is right again
+      const uint64_t at = hash_account_at(hash_, account, group, scratch_);
+      throttles_.erase(at, at);
+    }
+    if (recent_success_ns_ > 0) {
+      if (device == nullptr) device = &callers_.find_or_insert(key, key).value;
+      *device = CallerState{};
+      device->good_until = now_ns + recent_success_ns_;
+    } else if (device != nullptr) {
+      callers_.erase(key, key);
+    }
+  }
   if (recent_success_ns_ == 0) return;
   const uint64_t key = hash_account_at(hash_, account, group, scratch_);
   successes_.find_or_insert(key, key).value = now_ns + recent_success_ns_;
@@ -208,6 +262,20 @@ void AuthTracker::on_success(const Network& group, uint64_t group_hash, std::str
     devices_.erase(device, device);
   }
   authenticated_.find_or_insert(group, group_hash).value = now_ns + recent_success_ns_;
+}
+
+bool AuthTracker::throttled(const Network& group, std::string_view account,
+                            std::string_view call_id, int64_t now_ns) {
+  if (throttles_.size() == 0) return false;
+  const uint64_t at = hash_account_at(hash_, account, group, scratch_);
+  const Throttle* throttle = throttles_.peek(at, at);
+  if (throttle == nullptr || throttle->until <= now_ns) return false;
+  if (!call_id.empty()) {
+    const uint64_t key = hash_account_call(hash_, account, group, call_id, scratch_);
+    const CallerState* device = callers_.peek(key, key);
+    if (device != nullptr && device->good_until > now_ns) return false;
+  }
+  return true;
 }
 
 bool AuthTracker::recently_authenticated(const Network& group, uint64_t group_hash,
@@ -247,6 +315,18 @@ std::vector<LockInfo> AuthTracker::expire(int64_t now_ns) {
     if (*until > now_ns) break;
     authenticated_.erase_oldest();
   }
+  while (const CallerState* oldest = callers_.oldest_value()) {
+    // Kept as long as a throttle of its account can be remembered (see on_failure).
+    if (now_ns - oldest->last_failure < source_window_ns_ + max_lockout_ns_ ||
+        oldest->good_until > now_ns) {
+      break;
+    }
+    callers_.erase_oldest();
+  }
+  while (const Throttle* oldest = throttles_.oldest_value()) {
+    if (now_ns - std::max(oldest->last_failure, oldest->until) < source_window_ns_) break;
+    throttles_.erase_oldest();
+  }
   while (const Device* oldest = devices_.oldest_value()) {
     if (now_ns - oldest->failures.newest() < account_window_ns_ || oldest->locked_until > now_ns) {
       break;
@@ -281,6 +361,8 @@ AuthTracker::TableSizes AuthTracker::sizes() const {
   sizes.successes = successes_.size();
   sizes.authenticated = authenticated_.size();
   sizes.locks = locks_.size();
+  sizes.callers = callers_.size();
+  sizes.throttles = throttles_.size();
   sizes.source_evictions = sources_.evictions();
   sizes.account_evictions = accounts_.evictions();
   sizes.success_evictions = successes_.evictions();

@@ -55,6 +55,13 @@ struct LockInfo {
   bool operator==(const LockInfo&) const = default;
 };
 
+// A device's request: its Call-ID and CSeq number (RFC 3261 §10.2: a phone keeps its Call-ID
+// across its REGISTERs and counts CSeq up by one each time).
+struct Caller {
+  std::string_view call_id;
+  uint32_t cseq = 0;
+};
+
 class AuthTracker {
  public:
   AuthTracker(const Settings& settings, const KeyedHash& hash);
@@ -64,16 +71,46 @@ class AuthTracker {
     std::optional<LockInfo> locked;   // the account reached its threshold and is now locked
     std::optional<LockInfo> evicted;  // a lockout that made room in a full table: now lifted
     bool device_locked = false;       // a known device reached its own threshold
+    // This failure throttled the account from its source group until this time (0: it did not);
+    // first_throttle: the first time in this episode (the one worth a log line).
+    int64_t throttled_until_ns = 0;
+    bool first_throttle = false;
+    uint32_t repeats = 0;  // failures of this device (its Call-ID) within source_auth_window
   };
+  // A device's failures, for one account from one source, before that account is throttled from
+  // that source: the first counts against the source's ban threshold, the next are repeats.
+  static constexpr uint32_t kRepeatFailures = 3;
+  static constexpr int64_t kFirstThrottleNs = 10'000'000'000;  // doubled each time, up to
+                                                               // max_lockout_duration
   // Counts a failure of `group` (whose hash is `group_hash`) as `account`, from the device that
   // calls itself `instance` (empty: unnamed). A known device of the account (see locked_for)
   // counts in a window of its own and can only lock itself out; anyone else counts against the
   // account. Failures for an account already locked are not counted against it (only against
   // the source).
+  //
+  // `caller` tells a phone with a mistyped password from a guesser (issue 13, item 3). A failure
+  // is a repeat when the same device (account, source group, Call-ID) failed before within
+  // source_auth_window and its CSeq has since gone up, as a phone's does each time it answers a
+  // fresh challenge. A repeat does not count against the source's ban threshold (an office's
+  // shared address is not banned for one broken phone); instead the account is throttled from
+  // that source group from the device's kRepeatFailures-th failure on: 10 s, doubling with each
+  // repeat after a throttle, up to max_lockout_duration (see throttled()). Every other failure
+  // counts against the source as before: a tool that starts each guess afresh or keeps its CSeq
+  // (svcrack) is banned at the threshold, and one that behaves like a phone gains nothing by
+  // changing its Call-ID, since the throttle holds the account from the source, not the
+  // Call-ID. A `forgeable` failure (over a nonce never sent to the source: anyone can send it
+  // "from" an office) or one without a Call-ID is never a repeat and never throttles.
   Failure on_failure(const Network& group, uint64_t group_hash, std::string_view account,
-                     std::string_view instance, int64_t now_ns, int64_t now_unix);
+                     std::string_view instance, int64_t now_ns, int64_t now_unix,
+                     const Caller& caller = {}, bool forgeable = true);
+  // Whether `account` is throttled from `group` at `now_ns` for the device `call_id`: its
+  // credentials are then not verified at all (so nothing is learned from them). A device whose
+  // Call-ID authenticated as the account from that group within recent_success (the office's
+  // good phone sharing the account) is never throttled.
+  bool throttled(const Network& group, std::string_view account, std::string_view call_id,
+                 int64_t now_ns);
   void on_success(const Network& group, uint64_t group_hash, std::string_view account,
-                  std::string_view instance, int64_t now_ns);
+                  std::string_view instance, int64_t now_ns, std::string_view call_id = {});
   // Whether `group` authenticated successfully (as anyone) within recent_success.
   bool recently_authenticated(const Network& group, uint64_t group_hash, int64_t now_ns) const;
   // Whether `account` is locked at `now_ns` for this source and device. A known device (its
@@ -100,7 +137,8 @@ class AuthTracker {
   std::vector<LockInfo> locks(int64_t now_ns) const;
 
   struct TableSizes {
-    uint32_t sources = 0, accounts = 0, successes = 0, authenticated = 0, locks = 0;
+    uint32_t sources = 0, accounts = 0, successes = 0, authenticated = 0, locks = 0, callers = 0,
+             throttles = 0;
     uint64_t source_evictions = 0, account_evictions = 0, success_evictions = 0,
              authenticated_evictions = 0, lock_evictions = 0;
   };
@@ -113,6 +151,18 @@ class AuthTracker {
   struct Device {  // a known device's own failures and lock, per account
     FailureWindow failures;
     int64_t locked_until = 0;
+  };
+  struct CallerState {      // one device (account, source group, Call-ID)
+    uint32_t failures = 0;  // within source_auth_window of the last
+    uint32_t last_cseq = 0;
+    int64_t last_failure = 0;
+    int64_t good_until = 0;  // it authenticated: never throttled until then
+  };
+  struct Throttle {  // one account from one source group
+    uint32_t repeats = 0;
+    uint32_t throttles = 0;  // for the doubling
+    int64_t last_failure = 0;
+    int64_t until = 0;
   };
   struct Admission {
     uint64_t account = 0;  // hash_account()
@@ -157,8 +207,10 @@ class AuthTracker {
   LruTable<uint64_t, Lock> locks_;            // evicted by end, never by recency
   std::set<std::pair<int64_t, uint64_t>> lock_ends_;
   uint64_t lock_evictions_ = 0;
-  LruTable<uint64_t, Device> devices_;  // known devices that failed, by their key
-  int64_t device_locks_until_ = 0;      // no device lock lasts beyond this
+  LruTable<uint64_t, Device> devices_;       // known devices that failed, by their key
+  LruTable<uint64_t, CallerState> callers_;  // hash_account_call() -> its failures
+  LruTable<uint64_t, Throttle> throttles_;   // hash_account_at() -> its repeats and throttle
+  int64_t device_locks_until_ = 0;           // no device lock lasts beyond this
   std::vector<Admission> admissions_;
 };
 

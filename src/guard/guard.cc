@@ -200,15 +200,18 @@ Verdict Guard::check_signatures(const IpAddress& address, std::string_view user_
   return Verdict::kScanner;
 }
 
-void Guard::on_auth_failure(const IpAddress& address, std::string_view account,
-                            std::string_view instance, AuthFailure kind) {
-  if (!settings_.enabled) return;
+std::optional<Guard::Throttle> Guard::on_auth_failure(const IpAddress& address,
+                                                      std::string_view account,
+                                                      std::string_view instance, AuthFailure kind,
+                                                      const Caller& caller) {
+  if (!settings_.enabled) return std::nullopt;
   ++counters_.auth_failures;
   if (kind == AuthFailure::kForgeable) ++counters_.forged_failures;
   const int64_t now = now_ns();
   const Source source = source_of(address);
   AuthTracker::Failure outcome =
-      auth_.on_failure(source.group, source.hash, account, instance, now, clock_.unix_seconds());
+      auth_.on_failure(source.group, source.hash, account, instance, now, clock_.unix_seconds(),
+                       caller, kind == AuthFailure::kForgeable);
   if (outcome.evicted) {
     Event event;
     event.kind = Event::Kind::kAccountUnlocked;
@@ -232,13 +235,26 @@ void Guard::on_auth_failure(const IpAddress& address, std::string_view account,
   if (outcome.ban_source) {
     ban_automatically(source, source_auth_reason_, kind == AuthFailure::kForgeable, now);
   }
+  if (outcome.throttled_until_ns == 0) return std::nullopt;
+  ++counters_.devices_throttled;
+  return Throttle{clock_.unix_seconds() + (outcome.throttled_until_ns - now) / kNsPerSecond,
+                  outcome.first_throttle};
+}
+
+bool Guard::throttled(const IpAddress& address, std::string_view account,
+                      std::string_view call_id) {
+  if (!settings_.enabled) return false;
+  const Source source = source_of(address);
+  if (!auth_.throttled(source.group, account, call_id, now_ns())) return false;
+  ++counters_.auth_throttled;
+  return true;
 }
 
 void Guard::on_auth_success(const IpAddress& address, std::string_view account,
-                            std::string_view instance) {
+                            std::string_view instance, std::string_view call_id) {
   if (!settings_.enabled) return;
   const Source source = source_of(address);
-  auth_.on_success(source.group, source.hash, account, instance, now_ns());
+  auth_.on_success(source.group, source.hash, account, instance, now_ns(), call_id);
 }
 
 bool Guard::may_authenticate(const IpAddress& address, std::string_view account,

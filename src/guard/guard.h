@@ -101,8 +101,10 @@ struct Counters {
   uint64_t auth_refused = 0;  // may_authenticate() said no
   uint64_t lockouts = 0;
   uint64_t lockouts_ended = 0;
-  uint64_t device_lockouts = 0;  // known devices that used up their own failure allowance
-  uint64_t forged_failures = 0;  // auth failures over nonces not issued to the source
+  uint64_t device_lockouts = 0;    // known devices that used up their own failure allowance
+  uint64_t forged_failures = 0;    // auth failures over nonces not issued to the source
+  uint64_t devices_throttled = 0;  // an account throttled from a source for a failing device
+  uint64_t auth_throttled = 0;     // requests of a throttled device refused unverified
 
   struct Table {
     uint32_t entries = 0;
@@ -158,10 +160,25 @@ class Guard {
   // spares trusted and recently authenticated groups); past account_auth_failures within
   // account_auth_window the account is locked, except that the failures of a known device
   // (see may_authenticate) count in a window of its own and lock only that device.
-  void on_auth_failure(const IpAddress& source, std::string_view account,
-                       std::string_view instance = {}, AuthFailure kind = AuthFailure::kPassword);
+  //
+  // `caller` is the request's Call-ID and CSeq: a device that fails for one account over and
+  // over with one Call-ID and a rising CSeq (a phone with a mistyped password) counts once
+  // against its source's ban threshold, and the account is throttled from that source instead
+  // (throttled()), so that one phone cannot get its whole office banned (issue 13, item 3; see
+  // AuthTracker::on_failure). The result says when this failure throttled it.
+  struct Throttle {
+    int64_t until_unix = 0;
+    bool first = false;  // the first throttle of this account from this source in a while
+  };
+  std::optional<Throttle> on_auth_failure(const IpAddress& source, std::string_view account,
+                                          std::string_view instance = {},
+                                          AuthFailure kind = AuthFailure::kPassword,
+                                          const Caller& caller = {});
   void on_auth_success(const IpAddress& source, std::string_view account,
-                       std::string_view instance = {});
+                       std::string_view instance = {}, std::string_view call_id = {});
+  // True while `account` is throttled from this source's group for the device `call_id`: the
+  // server then verifies nothing and answers 403 (counted as auth_throttled).
+  bool throttled(const IpAddress& source, std::string_view account, std::string_view call_id);
   // False while `account` is locked for this source and device. A locked account still
   // authenticates from its known devices: source groups that authenticated as it within
   // recent_success, devices whose +sip.instance did, and networks the operator admitted with

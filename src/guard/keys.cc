@@ -73,6 +73,17 @@ uint64_t hash_account_device(const KeyedHash& hash, std::string_view account,
   return siphash24(hash.k0, hash.k1, scratch);
 }
 
+uint64_t hash_account_call(const KeyedHash& hash, std::string_view account, const Network& group,
+                           std::string_view call_id, std::string& scratch) {
+  scratch.clear();
+  scratch += 'c';
+  append_network(scratch, group);
+  append_folded(scratch, account);
+  scratch += '\0';
+  scratch.append(call_id);
+  return siphash24(hash.k0, hash.k1, scratch);
+}
+
 std::string printable(std::string_view text, size_t max) {
   std::string out;
   size_t end = text.size();

@@ -33,6 +33,10 @@ uint64_t hash_account_at(const KeyedHash& hash, std::string_view account, const 
 uint64_t hash_account_device(const KeyedHash& hash, std::string_view account,
                              std::string_view instance, std::string& scratch);
 
+// One account as one device, known by its Call-ID, sees it from one source group.
+uint64_t hash_account_call(const KeyedHash& hash, std::string_view account, const Network& group,
+                           std::string_view call_id, std::string& scratch);
+
 // `text` fit for an event and a log line: control bytes become '?', and past `max` bytes it is
 // cut at a character boundary and ends in "...".
 std::string printable(std::string_view text, size_t max);

@@ -505,6 +505,13 @@ std::optional<std::string> SipServer::authenticate(const sip::Message& request,
     return std::nullopt;
   }
   std::string username = sip::unquote(*credentials->digest.username);
+  // An account whose device failed from this source over and over (a phone with a mistyped
+  // password) is throttled from it: nothing is verified, so nothing is learned, and the source
+  // (an office's shared address) is not banned for it. 403 makes most phones stop and say so.
+  if (guard_.throttled(source.address, username, request.call_id)) {
+    respond_statelessly(request, id, source, 403, "Forbidden");
+    return std::nullopt;
+  }
   auto stored = accounts_.find(username);
   if (!stored) {
     ++counters_.store_errors;
@@ -531,7 +538,11 @@ std::optional<std::string> SipServer::authenticate(const sip::Message& request,
       break;
     case Verdict::Failure::kPassword:
       ++counters_.auth_failures;
-      guard_.on_auth_failure(source.address, username, instance, guard::AuthFailure::kPassword);
+      if (const auto throttle = guard_.on_auth_failure(
+              source.address, username, instance, guard::AuthFailure::kPassword,
+              {.call_id = request.call_id, .cseq = request.cseq.number})) {
+        log_throttle(request, source, username, *throttle);
+      }
       break;
   }
   if (verdict.outcome == Verdict::Outcome::kStale) {
@@ -544,8 +555,27 @@ std::optional<std::string> SipServer::authenticate(const sip::Message& request,
     return std::nullopt;
   }
   ++counters_.authenticated;
-  guard_.on_auth_success(source.address, username, instance);
+  guard_.on_auth_success(source.address, username, instance, request.call_id);
   return username;
+}
+
+void SipServer::log_throttle(const sip::Message& request, const Endpoint& source,
+                             std::string_view account, const guard::Guard::Throttle& throttle) {
+  // Once per episode (its first throttle), not at every doubling after it.
+  if (!throttle.first) return;
+  if (log_addresses_) {
+    spdlog::warn(
+        "security event: account '{}' throttled from {} until {}: {} wrong passwords from one "
+        "device (User-Agent '{}', one Call-ID), most likely a phone with a mistyped password; "
+        "its address is not banned for it",
+        admin::printable(account), host_port(source), admin::format_utc(throttle.until_unix),
+        guard::AuthTracker::kRepeatFailures, admin::printable(request.user_agent.value_or("")));
+  } else {
+    spdlog::warn(
+        "security event: a device is throttled until {}: {} wrong passwords for one account, "
+        "most likely a phone with a mistyped password (privacy.mode = \"security\" names it)",
+        admin::format_utc(throttle.until_unix), guard::AuthTracker::kRepeatFailures);
+  }
 }
 
 void SipServer::handle_invite(const sip::Message& request, txn::ServerTransactionId id,

@@ -144,6 +144,10 @@ class SipServer final : public transport::Receiver,
                      const Endpoint& source, const Endpoint& reply_to);
   void handle_cancel(const sip::Message& request, txn::ServerTransactionId id,
                      const Endpoint& source);
+  // The log line of a device throttled from its source for a failing device
+  // (guard::Guard::Throttle).
+  void log_throttle(const sip::Message& request, const Endpoint& source, std::string_view account,
+                    const guard::Guard::Throttle& throttle);
   // BYE, re-INVITE, UPDATE, INFO with a To tag: for the B2BUA, once a request from another
   // address than its leg's has authenticated as the leg's account (a phone that moved).
   void handle_in_dialog(const sip::Message& request, txn::ServerTransactionId id,
