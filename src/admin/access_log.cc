@@ -1,6 +1,7 @@
 #include "admin/access_log.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -52,10 +53,22 @@ std::string format_access_line(const AccessEntry& entry) {
   return out;
 }
 
-Result<AccessLog, std::string> AccessLog::open(const std::filesystem::path& path) {
+Result<AccessLog, std::string> AccessLog::open(const std::filesystem::path& path,
+                                               std::optional<Owner> owner) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) {
     return tl::unexpected("admin access log " + path.string() + ": " + std::strerror(errno));
+  }
+  struct stat info {};
+  if (owner && ::fstat(fd, &info) == 0 &&
+      (info.st_uid != owner->uid || info.st_gid != owner->gid) &&
+      ::fchown(fd, owner->uid, owner->gid) != 0) {
+    const int saved = errno;
+    ::close(fd);
+    return tl::unexpected("admin access log " + path.string() +
+                          ": cannot give it to the service "
+                          "account: " +
+                          std::strerror(saved));
   }
   const int rw_fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW);
   if (rw_fd < 0) {

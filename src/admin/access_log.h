@@ -3,8 +3,11 @@
 // time, source address, method, endpoint, status and result. Never the token, a password, a
 // query string or a body; what the endpoint shows of an extension or an address in its path
 // follows privacy.mode (see Api). The file is opened once at start-up, append-only, mode 0600.
+#include <sys/types.h>
+
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -29,8 +32,16 @@ std::string format_access_line(const AccessEntry& entry);
 
 class AccessLog {
  public:
-  // Opens (creating it 0600 if needed) `path` for appending; refuses a symbolic link.
-  static Result<AccessLog, std::string> open(const std::filesystem::path& path);
+  // The service account a root-started server will run as: the file is made its own.
+  struct Owner {
+    uid_t uid = 0;
+    gid_t gid = 0;
+  };
+  // Opens (creating it 0600 if needed) `path` for appending; refuses a symbolic link. With
+  // `owner`, a file owned by anyone else is given to it (a root-started serve creates the log
+  // before it switches user; a later serve started as that user must still open it).
+  static Result<AccessLog, std::string> open(const std::filesystem::path& path,
+                                             std::optional<Owner> owner = std::nullopt);
   AccessLog() = default;
   AccessLog(AccessLog&& other) noexcept;
   AccessLog& operator=(AccessLog&& other) noexcept;

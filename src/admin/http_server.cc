@@ -1,6 +1,8 @@
 #include "admin/http_server.h"
 
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -396,7 +398,15 @@ Result<std::unique_ptr<HttpServer>, std::string> HttpServer::create(const config
         "refused (401)",
         hash.error());
   }
-  auto access_log = AccessLog::open(settings.access_log);
+  // Started as root, serve will switch to [system] user: the log it creates now must be that
+  // account's, or a later serve started as it (the systemd unit) cannot open it.
+  std::optional<AccessLog::Owner> owner;
+  if (::geteuid() == 0) {
+    const struct passwd* user = ::getpwnam(config.system.user.c_str());
+    const struct group* group = ::getgrnam(config.system.group.c_str());
+    if (user != nullptr && group != nullptr) owner = AccessLog::Owner{user->pw_uid, group->gr_gid};
+  }
+  auto access_log = AccessLog::open(settings.access_log, owner);
   if (!access_log) return tl::unexpected(access_log.error());
   auto store = store::open_sqlite(config.store.database, store::OpenMode::kExisting);
   if (!store) {

@@ -83,6 +83,8 @@ Result<SystemDeployment, std::string> create_system_deployment(const SystemInitO
   deployment.config = deployment.config_dir / "hardline.toml";
   deployment.data_dir = root / "var/lib/hardline";
   deployment.database = deployment.data_dir / "hardline.db";
+  deployment.log_dir = root / "var/log/hardline";
+  deployment.access_log = deployment.log_dir / "admin-access.log";
   deployment.domain = options.domain.empty() ? host_name() : options.domain;
   std::vector<Endpoint> listen = options.listen;
   if (listen.empty()) {
@@ -98,9 +100,8 @@ Result<SystemDeployment, std::string> create_system_deployment(const SystemInitO
                                                  deployment.dialplan.filename().string());
   text = with_config_value(std::move(text), "store", "database",
                            config::toml_string(deployment.database.string()));
-  text =
-      with_config_value(std::move(text), "admin", "access_log",
-                        config::toml_string((deployment.data_dir / "admin-access.log").string()));
+  text = with_config_value(std::move(text), "admin", "access_log",
+                           config::toml_string(deployment.access_log.string()));
   text = with_config_value(std::move(text), "system", "user", config::toml_string(options.user));
   text = with_config_value(std::move(text), "system", "group", config::toml_string(options.group));
   auto parsed = config::parse_config(text, deployment.config);
@@ -120,7 +121,7 @@ Result<SystemDeployment, std::string> create_system_deployment(const SystemInitO
   deployment.created_user = account->created_user;
   deployment.created_group = account->created_group;
 
-  for (const fs::path& parent : {root / "etc", root / "var", root / "var/lib"}) {
+  for (const fs::path& parent : {root / "etc", root / "var", root / "var/lib", root / "var/log"}) {
     if (!path_exists(parent) && ::mkdir(parent.c_str(), 0755) != 0) {
       return tl::unexpected(errno_text(parent));
     }
@@ -129,6 +130,9 @@ Result<SystemDeployment, std::string> create_system_deployment(const SystemInitO
     return tl::unexpected(made.error());
   }
   if (auto made = ensure_directory(deployment.data_dir, account->uid, account->gid, 0700); !made) {
+    return tl::unexpected(made.error());
+  }
+  if (auto made = ensure_directory(deployment.log_dir, account->uid, account->gid, 0750); !made) {
     return tl::unexpected(made.error());
   }
   deployment.kept_config = path_exists(deployment.config);

@@ -28,6 +28,9 @@ struct SystemInitOptions {
 
 struct SystemDeployment {
   std::filesystem::path config_dir, config, data_dir, database;
+  // /var/log/hardline (USER:GROUP 0750, as the unit's LogsDirectory= makes it): the admin access
+  // log goes there, where the packaged logrotate rotates it.
+  std::filesystem::path log_dir, access_log;
   std::filesystem::path dialplan;        // /etc/hardline/dialplan.toml, the example dialplan
   std::filesystem::path dialplan_tests;  // /etc/hardline/dialplan-tests.toml, its test cases
   std::filesystem::path token_file;      // /etc/hardline/admin-token.hash (root:GROUP 0640)

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 
 namespace hardline::admin {
 
@@ -40,11 +41,31 @@ Result<void, std::string> write_all(int fd, std::string_view text, const fs::pat
   return {};
 }
 
-// Creates `path` exclusively with mode 0600 and writes `text` to it.
-Result<void, std::string> write_new(const fs::path& path, std::string_view text) {
+// The owner, group and mode a replaced token file had, to be given to its successor.
+struct Ownership {
+  uid_t uid = 0;
+  gid_t gid = 0;
+  mode_t mode = 0600;
+};
+
+// Creates `path` exclusively with mode 0600 (or `like`'s owner, group and mode) and writes
+// `text` to it.
+Result<void, std::string> write_new(const fs::path& path, std::string_view text,
+                                    const std::optional<Ownership>& like = std::nullopt) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) return tl::unexpected(path.string() + ": " + errno_text());
-  ::fchmod(fd, 0600);  // whatever the umask took away or left
+  bool owned = true;
+  if (like && (like->uid != ::geteuid() || like->gid != ::getegid())) {
+    owned = ::fchown(fd, like->uid, like->gid) == 0;
+  }
+  // Whatever the umask took away or left; never more than owner read-write, group read.
+  owned = owned && ::fchmod(fd, like ? like->mode : 0600) == 0;
+  if (!owned) {
+    const std::string error = path.string() + ": " + errno_text();
+    ::close(fd);
+    ::unlink(path.c_str());
+    return tl::unexpected(error);
+  }
   auto written = write_all(fd, text, path);
   if (::close(fd) != 0 && written) written = tl::unexpected(path.string() + ": " + errno_text());
   if (!written) ::unlink(path.c_str());
@@ -88,10 +109,20 @@ Result<std::string, std::string> create_token_file(const fs::path& path, bool re
     if (auto written = write_new(path, text); !written) return tl::unexpected(written.error());
     return token;
   }
+  // The new file gets the old one's owner, group and mode (at most 0640): `init --system` makes
+  // it root:hardline 0640 so that a serve started as User=hardline can read it, and a rotation
+  // run as root must not turn it into root:root 0600 (issue 13, item 13).
+  std::optional<Ownership> like;
+  struct stat old {};
+  if (::lstat(path.c_str(), &old) == 0 && S_ISREG(old.st_mode)) {
+    like = Ownership{old.st_uid, old.st_gid, static_cast<mode_t>((old.st_mode & 0640) | 0600)};
+  }
   fs::path temporary = path;
   temporary += ".new";
   ::unlink(temporary.c_str());  // a leftover of an interrupted rotation
-  if (auto written = write_new(temporary, text); !written) return tl::unexpected(written.error());
+  if (auto written = write_new(temporary, text, like); !written) {
+    return tl::unexpected(written.error());
+  }
   if (::rename(temporary.c_str(), path.c_str()) != 0) {
     const std::string error = path.string() + ": " + errno_text();
     ::unlink(temporary.c_str());

@@ -35,8 +35,9 @@ Result<std::string, std::string> hash_token(std::string_view token, bool fast = 
 
 // Generates a token, writes its hash to `path` (mode 0600, owner the caller) and returns the
 // token, to be shown once. `replace` false: refuses an existing file (init never overwrites);
-// true: writes a temporary file beside it and renames it over the old one, so a reader sees the
-// old hash or the new one, never half of one. The error names the path and the reason.
+// true: writes a temporary file beside it, with the old file's owner, group and mode (at most
+// 0640), and renames it over the old one, so a reader sees the old hash or the new one, never
+// half of one. The error names the path and the reason.
 Result<std::string, std::string> create_token_file(const std::filesystem::path& path, bool replace);
 
 // Reads the hash from `path`: a regular file (not a symbolic link) holding one argon2id hash

@@ -1,6 +1,7 @@
 // DB, SIP-1..SIP-3, PW, UP, TE, LOG, MON, CHK and DR (SIP-4 and RT in rules_routing.cc): what
 // the config enables, what the build does on its own, and the items only the operator can do.
 #include <algorithm>
+#include <filesystem>
 #include <string>
 
 #include "audit/rules.h"
@@ -211,9 +212,26 @@ std::vector<Finding> logging_rules(const config::Config& config, const Facts& fa
                     "; expired registrations are purged"));
   }
   if (config.admin.enabled) {
-    if (facts.logrotate_installed) {
+    // The packaged rule rotates /var/log/hardline/*.log and nothing else.
+    const std::filesystem::path& log = config.admin.access_log;
+    const bool rotated_dir = log.parent_path() == "/var/log/hardline" && log.extension() == ".log";
+    if (facts.logrotate_installed && rotated_dir) {
       out.push_back(finding("LOG-3", "access log rotation", Status::kPass,
                             "/etc/logrotate.d/hardline rotates the admin access log"));
+    } else if (facts.logrotate_installed) {
+      const std::string where = "admin.access_log = " + log.string() +
+                                " is not under /var/log/hardline/*.log, which "
+                                "/etc/logrotate.d/hardline rotates";
+      if (privacy.retention_days > 0) {
+        out.push_back(finding("LOG-3", "access log rotation", Status::kPass,
+                              where + "; its lines older than privacy.retention_days are "
+                                      "deleted hourly instead"));
+      } else {
+        out.push_back(finding("LOG-3", "access log rotation", Status::kWarn,
+                              where + ": it grows forever",
+                              "set access_log = \"/var/log/hardline/admin-access.log\" in "
+                              "[admin]"));
+      }
     } else {
       out.push_back(finding("LOG-3", "access log rotation", Status::kWarn,
                             "no /etc/logrotate.d/hardline: the admin access log grows forever",

@@ -17,7 +17,8 @@ void add_admin_command(CLI::App& app, int& exit_code) {
   CLI::App* token = command->add_subcommand(
       "token",
       "Make a new admin API bearer token: printed once, stored only as its argon2id hash in "
-      "admin.token_file (0600), replacing the old one. `hardline serve` reads the file when it "
+      "admin.token_file (0600, or the old file's owner, group and mode), replacing the old one. "
+      "`hardline serve` reads the file when it "
       "starts: restart it for the new token to count and the old one to stop working.");
   token->add_option("-c,--config", *config_path, kConfigOptionHelp);
   token->callback([config_path, &exit_code] {

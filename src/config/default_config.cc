@@ -154,14 +154,14 @@ std::string default_config_text(std::string_view domain, const std::vector<Endpo
   comment("Flood protection, brute-force lockout and scanner bans, before and after parsing.");
   comment("Every drop is silent. Durations are in seconds. false turns all of it off.");
   setting("enabled", boolean(guard.enabled));
-  comment("Networks never banned automatically nor locked out of an account (still rate-");
-  comment("limited), e.g. [\"192.0.2.0/24\", \"2001:db8:1::/48\"]: your offices and trunks. List");
-  comment("an office behind NAT here, or one phone with a wrong password can get the whole");
-  comment("office banned. None by default, loopback included.");
+  comment("Networks never banned automatically (still rate-limited, and held to each account's");
+  comment("guessing limit), e.g. [\"192.0.2.0/24\", \"2001:db8:1::/48\"]. Rarely needed: a phone with");
+  comment("a wrong password is throttled, not its office banned. None by default, not loopback.");
   setting("trusted", toml_array(guard.trusted, [](const Network& n) { return to_string(n); }));
   comment("Networks never banned for what a forged source address can cause (rate-limit drops,");
   comment("scanner signatures), but still rate-limited and banned for failed authentication:");
-  comment("loopback (the admin API, /health). Every trunk's host and sources are added to it.");
+  comment("loopback (the admin API, /health), and any remote admin clients (a Prometheus).");
+  comment("Every trunk's host and sources are added to it.");
   setting("protected",
           toml_array(guard.protected_networks, [](const Network& n) { return to_string(n); }));
   comment("Sources are grouped by network: one IPv6 subscriber gets a /64 (IPv4 32 bits, 8 to 32;");

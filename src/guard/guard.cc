@@ -211,7 +211,7 @@ std::optional<Guard::Throttle> Guard::on_auth_failure(const IpAddress& address,
   const Source source = source_of(address);
   AuthTracker::Failure outcome =
       auth_.on_failure(source.group, source.hash, account, instance, now, clock_.unix_seconds(),
-                       caller, kind == AuthFailure::kForgeable);
+                       caller, kind != AuthFailure::kPassword);
   if (outcome.evicted) {
     Event event;
     event.kind = Event::Kind::kAccountUnlocked;
@@ -233,7 +233,8 @@ std::optional<Guard::Throttle> Guard::on_auth_failure(const IpAddress& address,
     emit(event);
   }
   if (outcome.ban_source) {
-    ban_automatically(source, source_auth_reason_, kind == AuthFailure::kForgeable, now);
+    ban_automatically(source, source_auth_reason_, kind == AuthFailure::kForgeable, now,
+                      kind == AuthFailure::kAdminToken);
   }
   if (outcome.throttled_until_ns == 0) return std::nullopt;
   ++counters_.devices_throttled;
@@ -318,7 +319,7 @@ bool Guard::add_protected(const Network& network) {
 }
 
 void Guard::ban_automatically(const Source& source, const std::string& reason, bool forgeable,
-                              int64_t now) {
+                              int64_t now, bool spare_protected) {
   const BanTable::Ban* existing = bans_.find(source.group, source.hash);
   if (existing != nullptr && existing->until_ns > now) return;  // one offence, one ban
   if (overlaps_trusted(source.group)) {
@@ -327,7 +328,7 @@ void Guard::ban_automatically(const Source& source, const std::string& reason, b
   }
   // Anyone can send a flood or a scanner's datagram "from" a trunk or from loopback: banning
   // them for it would let one forged packet cut the provider (or the operator) off.
-  if (forgeable && overlaps_any(settings_.protected_networks, source.group)) {
+  if ((forgeable || spare_protected) && overlaps_any(settings_.protected_networks, source.group)) {
     ++counters_.bans_spared_protected;
     return;
   }

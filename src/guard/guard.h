@@ -49,6 +49,11 @@ enum class AuthFailure : uint8_t {
   // a forged UDP source address can cause it, so it bans only like a rate limit does (never a
   // trusted or recently authenticated source).
   kForgeable,
+  // A wrong admin API token (issue 13, item 13). Counts against the source like a password, but
+  // never bans a guard.protected network: a token is 256 random bits, nothing guesses it, and
+  // the cost of checking is bounded elsewhere, whereas banning loopback for a Prometheus that
+  // still holds the old token would cut the operator off from the admin API, /health and SIP.
+  kAdminToken,
 };
 
 // A security event: every ban, unban, lockout and its end, with its reason.
@@ -249,9 +254,10 @@ class Guard {
   Source source_of(const IpAddress& address) const;
   Verdict count_drop(SourceState& state, const Source& source, int64_t now, Verdict verdict);
   // `forgeable`: a forged source address can cause it (rate limits, scanner signatures), so a
-  // protected source group, or one that authenticated recently, is spared.
+  // protected source group, or one that authenticated recently, is spared. `spare_protected`
+  // alone (wrong admin tokens) spares protected groups only. Trusted ones are always spared.
   void ban_automatically(const Source& source, const std::string& reason, bool forgeable,
-                         int64_t now);
+                         int64_t now, bool spare_protected = false);
   void put_ban(const Network& network, uint64_t hash, BanTable::Ban ban, bool by_operator);
   void announce_eviction(std::optional<BanInfo> evicted);
   uint32_t remembered_repeats(const Network& network, uint64_t hash, int64_t now);

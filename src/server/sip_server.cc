@@ -684,8 +684,9 @@ admin::Snapshot SipServer::snapshot() const {
 void SipServer::on_admin_auth_failure(const IpAddress& source) {
   if (stopped_) return;
   // Counted under a name no extension can have (it holds a space), so that guessing tokens
-  // never locks a real account; the source's failures are what bans it.
-  guard_.on_auth_failure(source, " admin API");
+  // never locks a real account; the source's failures are what bans it, unless it is in
+  // guard.protected (loopback: a Prometheus still holding the old token after a rotation).
+  guard_.on_auth_failure(source, " admin API", {}, guard::AuthFailure::kAdminToken);
   schedule_flush();  // a ban it caused reaches the store, where the admin listener sees it
 }
 

@@ -17,7 +17,7 @@ import tempfile
 import time
 import unittest
 
-from harness import Deployment, SipClient, free_port, run, tool
+from harness import OUTSIDE_ON_LOOPBACK, Deployment, SipClient, free_port, run, tool
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SCRAPE_CONFIG = os.path.join(ROOT, "packaging", "prometheus", "hardline.yml")
@@ -100,7 +100,9 @@ def sip_answered(deployment, user, source):
 class AdminApiTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.deployment = Deployment()
+        # 127.0.0.1 stays protected (guard.protected); the other loopback addresses play remote
+        # admin clients.
+        cls.deployment = Deployment(settings={"guard": {"protected": OUTSIDE_ON_LOOPBACK}})
         start(cls.deployment)
         cls.admin = Admin(cls.deployment)
 
@@ -266,6 +268,31 @@ class AdminApiTest(unittest.TestCase):
         self.assertEqual(self.admin.json("GET", "/api/status")[0], 200)
         status, body = self.admin.json("GET", "/api/bans")
         self.assertIn("127.0.0.70/32", [b["network"] for b in body["bans"]])
+
+
+    def test_wrong_tokens_from_a_protected_address_never_ban_it(self):
+        # Issue 13, item 13: a Prometheus on the same host still holding the old token after a
+        # rotation banned 127.0.0.1 from the admin API, /health and SIP (and the ban came back
+        # after a restart). A token is 256 random bits: wrong ones from guard.protected are
+        # refused and logged, never banned.
+        d = self.deployment
+        before = len(access_log(d))
+        statuses = [self.admin.request("GET", "/metrics", token=f"old-{i}")[0] for i in range(12)]
+        # Refused, then held back by the source's budget of argon2id checks (429), never cut off;
+        # once the budget refills (one per 6 s), refused again: more than 10 failures in all.
+        self.assertEqual(set(statuses) - {401, 429}, set(), statuses)
+        time.sleep(12.5)
+        statuses += [self.admin.request("GET", "/metrics", token=f"old-{i}")[0] for i in range(2)]
+        self.assertEqual(statuses[-2:], [401, 401], statuses)
+        self.assertGreaterEqual(statuses.count(401), 10, statuses)
+        self.assertEqual(self.admin.json("GET", "/api/status")[0], 200)
+        status, body = self.admin.json("GET", "/api/bans")
+        self.assertEqual(status, 200)
+        self.assertNotIn("127.0.0.1/32", [b["network"] for b in body["bans"]])
+        run("user", "add", "304", "-c", d.config, check=True)
+        self.assertTrue(sip_answered(d, "304", "127.0.0.1"))
+        wrong = [line for line in access_log(d)[before:] if "result=wrong-token" in line]
+        self.assertEqual(len(wrong), statuses.count(401))
 
 
 class LimitsTest(unittest.TestCase):

@@ -10,6 +10,7 @@ demo's; this module holds it while it runs, so that a test that used it would fa
 import os
 import pwd
 import grp
+import http.client
 import re
 import secrets
 import shutil
@@ -195,7 +196,10 @@ class SystemDeploymentTest(unittest.TestCase):
         with open(self.config) as f:
             text = f.read()
         self.assertIn(f'database = "{self.database}"', text)
-        self.assertIn(f'access_log = "{self.data}/admin-access.log"', text)
+        # The access log where the packaged logrotate rotates it (issue 13, item 13).
+        logs = os.path.join(self.tmp, "var/log/hardline")
+        self.assertIn(f'access_log = "{logs}/admin-access.log"', text)
+        self.assert_owner_mode(logs, name, name, 0o750)
         self.assertIn(f'user = "{name}"', text)
         self.assertIn('token_file = "admin-token.hash"', text)  # stays beside the config
         self.assertIn(f"created user {name}", self.init_output)
@@ -304,6 +308,36 @@ class SystemDeploymentTest(unittest.TestCase):
         self.assertEqual(server.wait_exit(), 2, server.text())
         self.assertIn(f"chmod 640 {token}", server.text())
         self.assertNotIn("argon2id", server.text())  # the secret itself is never shown
+
+    def test_root_start_and_token_rotation_leave_files_the_unit_user_can_read(self):
+        # Issue 13, item 13: a root-started serve created the access log root:root 0600 and
+        # `hardline admin token` rewrote the hash root:root 0600, so the recommended unit
+        # (User=hardline) could no longer start.
+        name = self.account.name
+        access_log = os.path.join(self.tmp, "var/log/hardline/admin-access.log")
+        token_file = os.path.join(self.tmp, "etc/hardline/admin-token.hash")
+        server = self.start().wait_serving()
+        self.assertEqual(server.stop(), 0, server.text())
+        self.assert_owner_mode(access_log, name, name, 0o600)
+        rotated = run("admin", "token", "-c", self.config)
+        self.assertEqual(rotated.returncode, 0, rotated.stderr)
+        token = re.search(r"admin token: (\S+)", rotated.stdout).group(1)
+        self.assert_owner_mode(token_file, "root", name, 0o640)
+        # Now as the unit starts it: the service user, not root.
+        os.chmod(self.tmp, 0o755)
+        prefix = ["setpriv", f"--reuid={self.account.uid}", f"--regid={self.account.gid}",
+                  "--clear-groups"]
+        self.server = Server(self.config, os.path.join(self.tmp, "serve-user.log"),
+                             prefix=prefix).wait_serving()
+        with open(self.config) as f:
+            port = int(re.search(r'listen = "127\.0\.0\.1:(\d+)"', f.read()).group(1))
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        try:
+            conn.request("GET", "/api/status", headers={"Authorization": f"Bearer {token}"})
+            self.assertEqual(conn.getresponse().status, 200)
+        finally:
+            conn.close()
+        self.assertEqual(self.server.stop(), 0, self.server.text())
 
     def test_missing_service_account_stops_start_up_with_the_fix(self):
         with open(self.config) as f:

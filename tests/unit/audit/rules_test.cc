@@ -768,6 +768,17 @@ const RuleCase kCases[] = {
      "LOG-3", "retention", kWarn, "retention_days = 90"},
     {"no logrotate", [](auto&, Facts& f) { f.logrotate_installed = false; }, "LOG-3",
      "access log rotation", kWarn, "grows forever"},
+    {"access log where logrotate does not look",
+     [](config::Config& c, auto&) { c.admin.access_log = "/var/lib/hardline/admin-access.log"; },
+     "LOG-3", "access log rotation", kWarn, "is not under /var/log/hardline/*.log"},
+    {"access log elsewhere but purged",
+     [](config::Config& c, auto&) {
+       c.admin.access_log = "/var/lib/hardline/admin-access.log";
+       c.privacy.retention_days = 7;
+     },
+     "LOG-3", "access log rotation", kPass, "deleted hourly instead"},
+    {"access log rotated", [](auto&, Facts&) {}, "LOG-3", "access log rotation", kPass,
+     "rotates the admin access log"},
     // MON, CHK
     {"metrics", [](auto&, Facts&) {}, "MON-1", "metrics", kPass, "/metrics"},
     {"no admin, no metrics", [](config::Config& c, auto&) { c.admin.enabled = false; }, "MON-1",

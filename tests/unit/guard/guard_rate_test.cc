@@ -308,13 +308,32 @@ TEST_F(GuardRateTest, ProtectedNetworksAreRateLimitedAndFilteredButNeverBannedFo
 
 TEST_F(GuardRateTest, ProtectedNetworksAreStillBannedForAuthenticationFailures) {
   // Failures over a nonce issued to the source cannot be forged: only its owner receives our
-  // challenges (and wrong admin tokens come over TCP). Loopback is banned for them like anyone.
+  // challenges. Loopback is banned for them like anyone.
   Guard& guard = make();
   const IpAddress local = ip("127.0.0.70");
-  for (int i = 0; i < 10; ++i) guard.on_auth_failure(local, " admin API");
+  for (int i = 0; i < 10; ++i) guard.on_auth_failure(local, "alice");
   ASSERT_EQ(sink_.of(Event::Kind::kBan).size(), 1U);
   EXPECT_EQ(guard.admit(local, 100), Verdict::kBanned);
   EXPECT_EQ(guard.counters().bans_spared_protected, 0U);
+}
+
+TEST_F(GuardRateTest, WrongAdminTokensNeverBanAProtectedNetworkButBanOthers) {
+  // Issue 13, item 13: a Prometheus on the same host still holding the old token after a
+  // rotation must not get loopback banned from the admin API, /health and SIP.
+  Guard& guard = make();
+  const IpAddress local = ip("127.0.0.1");
+  for (int i = 0; i < 30; ++i)
+    guard.on_auth_failure(local, " admin API", {}, AuthFailure::kAdminToken);
+  EXPECT_TRUE(sink_.of(Event::Kind::kBan).empty());
+  EXPECT_EQ(guard.admit(local, 100), Verdict::kAdmit);
+  EXPECT_EQ(guard.counters().bans_spared_protected, 3U);  // once per ten
+  // An unprotected source that authenticated recently is still banned: unlike a forged packet,
+  // a wrong token comes over an established TCP connection.
+  const IpAddress remote = ip("192.0.2.80");
+  guard.on_auth_success(remote, "alice");
+  for (int i = 0; i < 10; ++i)
+    guard.on_auth_failure(remote, " admin API", {}, AuthFailure::kAdminToken);
+  EXPECT_EQ(guard.admit(remote, 100), Verdict::kBanned);
 }
 
 TEST_F(GuardRateTest, AProtectedAddressSparesTheSourceGroupAroundIt) {
