@@ -5,6 +5,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <csignal>
+#include <functional>
 
 #include "admin/http_server.h"
 #include "os/confine.h"
@@ -37,7 +38,7 @@ struct CachedAccounts final : AccountDirectory {
 
 }  // namespace
 
-Result<void, std::string> serve(const config::Config& config) {
+Result<std::string, std::string> serve(const config::Config& config) {
   auto store = store::open_sqlite(config.store.database, store::OpenMode::kExisting);
   if (!store) {
     return tl::unexpected("cannot open the database " + config.store.database.string() + ": " +
@@ -73,14 +74,28 @@ Result<void, std::string> serve(const config::Config& config) {
                dialplan->trunks().size(), dialplan->sources().size());
   // SIGTERM and SIGINT are caught before any socket is bound: one that arrives while start-up
   // goes on waits for the event loop and stops it cleanly, instead of killing the process.
-  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code& ec, int signal) {
-    if (ec) return;
-    spdlog::info("{} received, stopping", signal == SIGTERM ? "SIGTERM" : "SIGINT");
-    server.stop();
-    io.stop();
-  });
-  if (auto started = server.start(); !started) return started;
+  // SIGHUP is caught too: its default action would kill the server without a word, and
+  // operators send it out of habit to make a daemon reload.
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
+  std::string stop_reason = "stopped";
+  std::function<void(const boost::system::error_code&, int)> on_signal =
+      [&](const boost::system::error_code& ec, int signal) {
+        if (ec) return;
+        if (signal == SIGHUP) {
+          spdlog::warn(
+              "SIGHUP received: reloading is not supported yet, nothing changed; restart "
+              "hardline to apply a new config");
+          signals.async_wait(on_signal);
+          return;
+        }
+        const char* name = signal == SIGTERM ? "SIGTERM" : "SIGINT";
+        spdlog::info("{} received, stopping", name);
+        stop_reason = std::string("stopped by ") + name;
+        server.stop();
+        io.stop();
+      };
+  signals.async_wait(on_signal);
+  if (auto started = server.start(); !started) return tl::unexpected(started.error());
 
   // The admin API, /metrics and /health: its socket bound and its files (token hash, access
   // log, TLS key, its own database connection) opened here, with the SIP sockets, before the
@@ -134,7 +149,7 @@ Result<void, std::string> serve(const config::Config& config) {
       "refused, {} in the shape of an internal number",
       router.brakes_tripped(), router.caller_ids_rewritten(), router.caller_ids_refused(),
       router.caller_ids_internal());
-  return {};
+  return stop_reason;
 }
 
 }  // namespace hardline::server
