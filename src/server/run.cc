@@ -4,11 +4,13 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <csignal>
 #include <functional>
 
 #include "admin/http_server.h"
 #include "os/confine.h"
+#include "os/service_notify.h"
 #include "routing/dialplan.h"
 #include "server/admin_link.h"
 #include "server/dialplan_router.h"
@@ -46,6 +48,16 @@ Result<std::string, std::string> serve(const config::Config& config) {
   }
   SystemClock clock;
   boost::asio::io_context io(1);
+
+  // The service manager's socket ($NOTIFY_SOCKET), connected now: after confinement no socket
+  // can be made or connected. Without one (not under systemd) every notify() does nothing.
+  os::ServiceNotifier notifier;
+  if (auto opened = os::ServiceNotifier::from_environment()) {
+    notifier = std::move(*opened);
+  } else {
+    spdlog::warn("not telling the service manager: {}", opened.error());
+  }
+  notifier.notify(os::status_line("starting"));
 
   // The dialplan and its trunks: names resolved and the time zone read here, while the resolver
   // and the zone files are reachable (not from inside the chroot, nor past the seccomp filter).
@@ -91,6 +103,7 @@ Result<std::string, std::string> serve(const config::Config& config) {
         const char* name = signal == SIGTERM ? "SIGTERM" : "SIGINT";
         spdlog::info("{} received, stopping", name);
         stop_reason = std::string("stopped by ") + name;
+        notifier.notify("STOPPING=1\n" + os::status_line(stop_reason));
         server.stop();
         io.stop();
       };
@@ -122,6 +135,21 @@ Result<std::string, std::string> serve(const config::Config& config) {
 
   spdlog::info("serving domain {}", config.sip.domain);
   if (admin_api) admin_api->start();
+  notifier.notify("READY=1\n" + os::status_line("serving domain " + config.sip.domain));
+  // The watchdog is fed from this loop, by a timer like every other: a loop that is stuck (a
+  // handler that never returns) stops the pings, and the service manager restarts the server.
+  boost::asio::steady_timer watchdog(io);
+  std::function<void(const boost::system::error_code&)> feed_watchdog;
+  if (const auto period = notifier.watchdog_period()) {
+    spdlog::info("service manager watchdog: a ping every {} ms", period->count() / 1000);
+    feed_watchdog = [&, period = *period](const boost::system::error_code& ec) {
+      if (ec) return;
+      notifier.notify("WATCHDOG=1");
+      watchdog.expires_after(period);
+      watchdog.async_wait(feed_watchdog);
+    };
+    feed_watchdog({});
+  }
   io.run();
   // The admin thread goes first: it may be waiting on this loop.
   if (admin_api) admin_api->stop();

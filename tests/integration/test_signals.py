@@ -181,5 +181,103 @@ class SignalsTest(unittest.TestCase):
             self.assertIn(text, result.stdout)
 
 
+class ServiceNotifyTest(unittest.TestCase):
+    """sd_notify without libsystemd: the test plays systemd with its own AF_UNIX datagram
+    socket, named to the server by NOTIFY_SOCKET (and WATCHDOG_USEC, WATCHDOG_PID)."""
+
+    def setUp(self):
+        self.deployment = Deployment()
+        self.addCleanup(self.deployment.close)
+        self.process = None
+        self.manager = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.addCleanup(self.manager.close)
+        self.messages = []  # (time received, datagram)
+
+    def tearDown(self):
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+    def serve(self, socket_name, **env):
+        environment = dict(os.environ, NOTIFY_SOCKET=socket_name, **env)
+        self.log_path = os.path.join(self.deployment.tmp, "serve.log")
+        with open(self.log_path, "w") as log:
+            self.process = subprocess.Popen([HARDLINE, "serve", "-c", self.deployment.config],
+                                            stdout=log, stderr=log, env=environment)
+
+    def read_log(self):
+        with open(self.log_path) as f:
+            return f.read()
+
+    def collect(self, seconds):
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            self.manager.settimeout(left)
+            try:
+                data = self.manager.recv(4096)
+            except (socket.timeout, TimeoutError):
+                break
+            self.messages.append((time.monotonic(), data.decode()))
+
+    def wait_for(self, line, timeout=15):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for when, message in self.messages:
+                if line in message.split("\n"):
+                    return when, message
+            self.assertIsNone(self.process.poll(), f"serve exited: {self.read_log()}")
+            self.collect(0.2)
+        raise AssertionError(f"no {line} from serve; got {self.messages}; log: {self.read_log()}")
+
+    def watchdog_times(self, after=0.0):
+        return [when for when, message in self.messages
+                if "WATCHDOG=1" in message.split("\n") and when > after]
+
+    def stop(self):
+        self.process.send_signal(signal.SIGTERM)
+        self.collect(1.0)
+        self.assertEqual(self.process.wait(timeout=5), 0, self.read_log())
+
+    def test_ready_watchdog_at_half_the_timeout_and_stopping(self):
+        path = os.path.join(self.deployment.tmp, "notify")
+        self.manager.bind(path)
+        os.chmod(path, 0o666)
+        self.serve(path, WATCHDOG_USEC="400000")  # a ping every 200 ms
+        ready_at, ready = self.wait_for("READY=1")
+        self.assertIn("STATUS=serving domain", ready)
+        self.assertTrue(any("STATUS=starting" in m for _, m in self.messages), self.messages)
+        self.collect(2.0)
+        pings = self.watchdog_times(after=ready_at)
+        self.assertGreaterEqual(len(pings), 7, pings)   # about 10 in 2 s
+        self.assertLessEqual(len(pings), 14, pings)
+        gaps = sorted(b - a for a, b in zip(pings, pings[1:]))
+        median = gaps[len(gaps) // 2]
+        self.assertGreater(median, 0.12, gaps)
+        self.assertLess(median, 0.3, gaps)
+        self.assertLess(gaps[-1], 0.4, "a gap as long as the whole watchdog timeout")
+        self.stop()
+        _, stopping = self.wait_for("STOPPING=1")
+        self.assertIn("STATUS=stopped by SIGTERM", stopping)
+
+    def test_abstract_socket_and_no_watchdog_unless_asked(self):
+        name = f"@hardline-test-notify-{os.getpid()}-{time.monotonic_ns()}"
+        self.manager.bind("\0" + name[1:])
+        self.serve(name)
+        ready_at, _ = self.wait_for("READY=1")
+        self.collect(0.6)
+        self.assertEqual(self.watchdog_times(), [])
+        self.stop()
+        self.wait_for("STOPPING=1")
+
+    def test_another_process_watchdog_is_not_fed(self):
+        name = f"@hardline-test-notify-{os.getpid()}-{time.monotonic_ns()}"
+        self.manager.bind("\0" + name[1:])
+        self.serve(name, WATCHDOG_USEC="200000", WATCHDOG_PID="1")
+        self.wait_for("READY=1")
+        self.collect(0.6)
+        self.assertEqual(self.watchdog_times(), [])
+        self.stop()
+
+
 if __name__ == "__main__":
     unittest.main()
