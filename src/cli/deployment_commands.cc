@@ -478,7 +478,8 @@ constexpr const char* kServeExitStatus =
     "  1  could not start (the database, a listener, the admin API, the confinement) or a\n"
     "     fatal error while serving\n"
     "  2  bad arguments, a config with errors, unsafe files or no service account\n"
-    "Killed by SIGABRT: a broken internal check or an escaped exception (logged first);\n"
+    "Killed by SIGABRT: a broken internal check or an escaped exception (logged first), or\n"
+    "systemd's watchdog after the event loop stopped pinging it (systemd logs that);\n"
     "by SIGSYS: a system call outside the sandbox's allow-list (kernel log, docs/sandbox.md).\n"
     "SIGPIPE is ignored and SIGHUP only logged: neither stops the server.";
 
