@@ -1,12 +1,12 @@
 // hardline init, hardline user, hardline serve: argument parsing only; the work is in
 // src/admin (deployment, accounts) and src/server (the daemon).
 
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -22,6 +22,7 @@
 #include "config/config.h"
 #include "os/account.h"
 #include "os/file_checks.h"
+#include "os/process.h"
 #include "server/run.h"
 #include "store/sqlite_store.h"
 
@@ -423,32 +424,82 @@ bool startup_checks_pass(const config::Config& config) {
   return true;
 }
 
+// Why an exception escaped a thread (the admin API's, or a noexcept function): logged before
+// the abort, so that the supervisor's "killed by SIGABRT" has a reason next to it.
+[[noreturn]] void log_terminate() {
+  std::string what = "no exception";
+  if (const std::exception_ptr current = std::current_exception()) {
+    try {
+      std::rethrow_exception(current);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+      what = "an exception of unknown type";
+    }
+  }
+  spdlog::critical("fatal error: {}; aborting (killed by SIGABRT)", what);
+  spdlog::default_logger()->flush();
+  std::abort();
+}
+
+struct ServeExit {
+  int status;
+  std::string reason;
+};
+
+// `hardline serve` from its config to its end: the exit status and why.
+ServeExit run_serve(const std::string& path) {
+  // Before anything can write to a pipe: a log reader that goes away (journald restarted, a
+  // closed terminal) must cost log lines, not the server.
+  os::ignore_sigpipe();
+  os::install_stderr_logger("info");
+  std::set_terminate(log_terminate);
+  auto config = load_config_or_report(path);
+  if (!config) return {kExitUsage, "the configuration has errors (above)"};
+  spdlog::set_level(spdlog::level::from_str(config->log.level));
+  if (!startup_checks_pass(*config)) return {kExitUsage, "unsafe files or no service account"};
+  try {
+    auto served = server::serve(*config);
+    if (!served) {
+      spdlog::error("{}", served.error());
+      return {kExitFailed, "could not start"};
+    }
+    return {kExitOk, *served};
+  } catch (const std::exception& e) {
+    // The data plane does not throw; this is start-up code or a bug, and the server is gone.
+    spdlog::critical("fatal error: {}", e.what());
+    return {kExitFailed, "fatal error"};
+  }
+}
+
+constexpr const char* kServeExitStatus =
+    "Exit status (each exit is logged with it and its reason):\n"
+    "  0  stopped by SIGTERM or SIGINT\n"
+    "  1  could not start (the database, a listener, the admin API, the confinement) or a\n"
+    "     fatal error while serving\n"
+    "  2  bad arguments, a config with errors, unsafe files or no service account\n"
+    "Killed by SIGABRT: a broken internal check or an escaped exception (logged first), or\n"
+    "systemd's watchdog after the event loop stopped pinging it (systemd logs that);\n"
+    "by SIGSYS: a system call outside the sandbox's allow-list (kernel log, docs/sandbox.md).\n"
+    "SIGPIPE is ignored and SIGHUP only logged: neither stops the server.";
+
 void add_serve(CLI::App& app, int& exit_code) {
   auto path = std::make_shared<std::string>();
   CLI::App* serve = app.add_subcommand(
       "serve", "Run the SIP server in the foreground; logs to stderr; SIGTERM or SIGINT stop it");
   serve->add_option("-c,--config", *path, kConfigOptionHelp);
+  serve->footer(kServeExitStatus);
   serve->callback([path, &exit_code] {
-    auto config = load_config_or_report(*path);
-    if (!config) {
-      exit_code = kExitUsage;
-      return;
+    const ServeExit ended = run_serve(*path);
+    // Whatever log.level says: the last line a supervisor's log shows must say why it ended.
+    if (spdlog::get_level() > spdlog::level::info) spdlog::set_level(spdlog::level::info);
+    if (ended.status == kExitOk) {
+      spdlog::info("exit status {}: {}", ended.status, ended.reason);
+    } else {
+      spdlog::error("exit status {}: {}", ended.status, ended.reason);
     }
-    auto logger = spdlog::stderr_color_mt("hardline");
-    spdlog::set_default_logger(logger);
-    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
-    spdlog::set_level(spdlog::level::from_str(config->log.level));
-    if (!startup_checks_pass(*config)) {
-      exit_code = kExitUsage;
-      return;
-    }
-    auto served = server::serve(*config);
-    if (!served) {
-      spdlog::error("{}", served.error());
-      exit_code = kExitFailed;
-      return;
-    }
-    exit_code = kExitOk;
+    spdlog::default_logger()->flush();
+    exit_code = ended.status;
   });
 }
 

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "os/process.h"
 
 namespace {
 
@@ -38,6 +39,9 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Started with 0, 1 or 2 closed, the first file or socket opened would take that number and
+  // receive whatever is printed or logged (a database, a peer): /dev/null takes them instead.
+  hardline::os::reopen_closed_standard_fds();
   // Start-up and configuration errors arrive here as exceptions (the data plane never throws).
   try {
     return run(argc, argv);

@@ -4,10 +4,13 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <csignal>
+#include <functional>
 
 #include "admin/http_server.h"
 #include "os/confine.h"
+#include "os/service_notify.h"
 #include "routing/dialplan.h"
 #include "server/admin_link.h"
 #include "server/dialplan_router.h"
@@ -37,7 +40,7 @@ struct CachedAccounts final : AccountDirectory {
 
 }  // namespace
 
-Result<void, std::string> serve(const config::Config& config) {
+Result<std::string, std::string> serve(const config::Config& config) {
   auto store = store::open_sqlite(config.store.database, store::OpenMode::kExisting);
   if (!store) {
     return tl::unexpected("cannot open the database " + config.store.database.string() + ": " +
@@ -45,6 +48,16 @@ Result<void, std::string> serve(const config::Config& config) {
   }
   SystemClock clock;
   boost::asio::io_context io(1);
+
+  // The service manager's socket ($NOTIFY_SOCKET), connected now: after confinement no socket
+  // can be made or connected. Without one (not under systemd) every notify() does nothing.
+  os::ServiceNotifier notifier;
+  if (auto opened = os::ServiceNotifier::from_environment()) {
+    notifier = std::move(*opened);
+  } else {
+    spdlog::warn("not telling the service manager: {}", opened.error());
+  }
+  notifier.notify(os::status_line("starting"));
 
   // The dialplan and its trunks: names resolved and the time zone read here, while the resolver
   // and the zone files are reachable (not from inside the chroot, nor past the seccomp filter).
@@ -73,14 +86,29 @@ Result<void, std::string> serve(const config::Config& config) {
                dialplan->trunks().size(), dialplan->sources().size());
   // SIGTERM and SIGINT are caught before any socket is bound: one that arrives while start-up
   // goes on waits for the event loop and stops it cleanly, instead of killing the process.
-  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code& ec, int signal) {
-    if (ec) return;
-    spdlog::info("{} received, stopping", signal == SIGTERM ? "SIGTERM" : "SIGINT");
-    server.stop();
-    io.stop();
-  });
-  if (auto started = server.start(); !started) return started;
+  // SIGHUP is caught too: its default action would kill the server without a word, and
+  // operators send it out of habit to make a daemon reload.
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
+  std::string stop_reason = "stopped";
+  std::function<void(const boost::system::error_code&, int)> on_signal =
+      [&](const boost::system::error_code& ec, int signal) {
+        if (ec) return;
+        if (signal == SIGHUP) {
+          spdlog::warn(
+              "SIGHUP received: reloading is not supported yet, nothing changed; restart "
+              "hardline to apply a new config");
+          signals.async_wait(on_signal);
+          return;
+        }
+        const char* name = signal == SIGTERM ? "SIGTERM" : "SIGINT";
+        spdlog::info("{} received, stopping", name);
+        stop_reason = std::string("stopped by ") + name;
+        notifier.notify("STOPPING=1\n" + os::status_line(stop_reason));
+        server.stop();
+        io.stop();
+      };
+  signals.async_wait(on_signal);
+  if (auto started = server.start(); !started) return tl::unexpected(started.error());
 
   // The admin API, /metrics and /health: its socket bound and its files (token hash, access
   // log, TLS key, its own database connection) opened here, with the SIP sockets, before the
@@ -107,6 +135,21 @@ Result<void, std::string> serve(const config::Config& config) {
 
   spdlog::info("serving domain {}", config.sip.domain);
   if (admin_api) admin_api->start();
+  notifier.notify("READY=1\n" + os::status_line("serving domain " + config.sip.domain));
+  // The watchdog is fed from this loop, by a timer like every other: a loop that is stuck (a
+  // handler that never returns) stops the pings, and the service manager restarts the server.
+  boost::asio::steady_timer watchdog(io);
+  std::function<void(const boost::system::error_code&)> feed_watchdog;
+  if (const auto period = notifier.watchdog_period()) {
+    spdlog::info("service manager watchdog: a ping every {} ms", period->count() / 1000);
+    feed_watchdog = [&, period = *period](const boost::system::error_code& ec) {
+      if (ec) return;
+      notifier.notify("WATCHDOG=1");
+      watchdog.expires_after(period);
+      watchdog.async_wait(feed_watchdog);
+    };
+    feed_watchdog({});
+  }
   io.run();
   // The admin thread goes first: it may be waiting on this loop.
   if (admin_api) admin_api->stop();
@@ -134,7 +177,7 @@ Result<void, std::string> serve(const config::Config& config) {
       "refused, {} in the shape of an internal number",
       router.brakes_tripped(), router.caller_ids_rewritten(), router.caller_ids_refused(),
       router.caller_ids_internal());
-  return {};
+  return stop_reason;
 }
 
 }  // namespace hardline::server

@@ -105,6 +105,13 @@ class SystemdTest(unittest.TestCase):
                      "ExecStart=/usr/bin/hardline serve -c /etc/hardline/hardline.toml"]:
             self.assertIn(line + "\n", unit)
 
+    def test_service_waits_for_ready_feeds_a_watchdog_and_restarts(self):
+        with open(UNITS[0]) as f:
+            unit = f.read()
+        for line in ["Type=notify", "NotifyAccess=main", "WatchdogSec=30", "Restart=on-failure"]:
+            self.assertIn(line + "\n", unit)
+        self.assertNotIn("Type=simple", unit)
+
 
 if __name__ == "__main__":
     unittest.main()
