@@ -165,9 +165,6 @@ void add_init(CLI::App& app, int& exit_code) {
                 deployment->token_file.c_str(), deployment->domain.c_str());
     print_admin_token(deployment->admin_token, deployment->token_file.string());
     std::printf("next: hardline user add EXT -c %s\n", deployment->config.c_str());
-    std::printf("created %s\ncreated %s\ndomain %s\nnext: hardline user add EXT -c %s\n",
-                deployment->config.c_str(), deployment->database.c_str(),
-                deployment->domain.c_str(), deployment->config.c_str());
     if (!deployment->note.empty()) std::fprintf(stderr, "note: %s\n", deployment->note.c_str());
     exit_code = kExitOk;
   });

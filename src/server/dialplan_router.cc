@@ -21,6 +21,13 @@ bool ends_with(std::string_view text, std::string_view suffix) {
 }
 
 // The address of `host` (a literal, with or without brackets, or a name), or nullopt.
+// A name under .invalid (RFC 6761), as the example dialplan's placeholder trunk has.
+bool placeholder_host(std::string_view host) {
+  std::string lower(host);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return lower == "invalid" || ends_with(lower, ".invalid") || ends_with(lower, ".invalid.");
+}
+
 std::optional<IpAddress> resolve_host(std::string_view host) {
   std::string_view literal = host;
   if (literal.size() > 2 && literal.front() == '[' && literal.back() == ']') {
@@ -28,11 +35,9 @@ std::optional<IpAddress> resolve_host(std::string_view host) {
   }
   if (auto address = parse_ip_address(literal)) return address;
   // RFC 6761: .invalid never resolves; asking would only wait on the resolver.
+  if (placeholder_host(host)) return std::nullopt;
   std::string lower(host);
   for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (lower == "invalid" || ends_with(lower, ".invalid") || ends_with(lower, ".invalid.")) {
-    return std::nullopt;
-  }
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_DGRAM;
@@ -53,7 +58,8 @@ std::optional<IpAddress> resolve_host(std::string_view host) {
 }  // namespace
 
 std::vector<TrunkTarget> resolve_trunks(const std::vector<config::Trunk>& trunks,
-                                        std::vector<std::string>& problems) {
+                                        std::vector<std::string>& problems,
+                                        std::vector<std::string>* notes) {
   std::vector<TrunkTarget> out;
   out.reserve(trunks.size());
   for (const config::Trunk& trunk : trunks) {
@@ -77,6 +83,10 @@ std::vector<TrunkTarget> resolve_trunks(const std::vector<config::Trunk>& trunks
       endpoint.address = *address;
       endpoint.port = trunk.port;
       target.endpoint = endpoint;
+    } else if (notes != nullptr && placeholder_host(trunk.host)) {
+      notes->push_back("trunk '" + trunk.name + "' still has a placeholder host (" + trunk.host +
+                       "): calls to it are refused with 503 until you put in your provider's "
+                       "host, username and password in the dialplan and restart");
     } else {
       problems.push_back("trunk '" + trunk.name +
                          "': its host does not resolve at start-up: calls to it are refused with "

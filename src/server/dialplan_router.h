@@ -41,9 +41,12 @@ struct TrunkTarget {
 // Resolves every trunk's host (an IP address as it is; a name by the system's resolver, the
 // first address; a name under .invalid never). Start-up only. A trunk that cannot be resolved,
 // or that asks for TLS (not supported toward trunks yet), is kept without an endpoint; `problems`
-// gets one line per such trunk (names of trunks only: no secrets).
+// gets one line per such trunk (names of trunks only: no secrets). With `notes`, a trunk whose
+// host is a placeholder under .invalid (the example dialplan's, not set up yet: no fault) goes
+// there instead, for an info line rather than a warning.
 std::vector<TrunkTarget> resolve_trunks(const std::vector<config::Trunk>& trunks,
-                                        std::vector<std::string>& problems);
+                                        std::vector<std::string>& problems,
+                                        std::vector<std::string>* notes = nullptr);
 
 // Where each trunk's traffic comes from: its `sources` and its host as resolved (one address).
 // The guard never bans these for what a forged source address can cause (issue 12, item 3).

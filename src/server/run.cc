@@ -64,8 +64,11 @@ Result<std::string, std::string> serve(const config::Config& config) {
   auto dialplan = routing::Dialplan::compile(config);
   if (!dialplan) return tl::unexpected("cannot compile the dialplan: " + dialplan.error());
   std::vector<std::string> trunk_problems;
-  std::vector<TrunkTarget> trunks = resolve_trunks(dialplan->trunks(), trunk_problems);
+  std::vector<std::string> trunk_notes;
+  std::vector<TrunkTarget> trunks =
+      resolve_trunks(dialplan->trunks(), trunk_problems, &trunk_notes);
   for (const std::string& problem : trunk_problems) spdlog::warn("{}", problem);
+  for (const std::string& note : trunk_notes) spdlog::info("{}", note);
   const std::vector<Network> trunk_sources = trunk_networks(dialplan->trunks(), trunks);
   prepare_time_zone();
   CachedAccounts accounts;

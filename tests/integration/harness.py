@@ -479,5 +479,7 @@ class SipClient:
         if first.status != 401:
             return first
         challenge = first.challenge(algorithm)
-        auth = self.authorization(challenge, user, password)
+        # The digest's uri is the Request-URI: sip:DOMAIN, for whatever domain was asked.
+        uri = f"sip:{kwargs.get('domain', DOMAIN)}"
+        auth = self.authorization(challenge, user, password, uri=uri)
         return self.register(user, authorization=auth, **kwargs)
