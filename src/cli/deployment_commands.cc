@@ -99,12 +99,14 @@ void add_init(CLI::App& app, int& exit_code) {
   CLI::Option* system = init->add_flag(
       "--system", options->system,
       "As root: create (or reuse) the system user and group, /etc/hardline (root:GROUP 0750, "
-      "config 0640) and /var/lib/hardline (USER:GROUP 0700, database 0600); idempotent, "
+      "config 0640), /var/lib/hardline (USER:GROUP 0700, database 0600) and "
+      "/var/log/hardline (USER:GROUP 0750, the admin access log); idempotent, "
       "never overwrites a config or database");
   dir->excludes(system);
   init->add_option("--root", options->root,
-                   "With --system: prefix of /etc and /var (default /), e.g. for a test or an "
-                   "image being built")
+                   "With --system: prefix of /etc and /var (default /), for a test; the config "
+                   "names the paths under it, so to build an image run init --system inside "
+                   "it (chroot DIR hardline init --system)")
       ->needs(system);
   init->add_option("--user", options->user,
                    "Service account the config names as system.user (default hardline)");
