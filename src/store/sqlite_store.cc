@@ -201,7 +201,13 @@ Result<void> configure(sqlite3* db) {
     return fail("cannot switch the database to WAL mode");
   }
   wal.reset();
-  if ((rc = exec(db, "PRAGMA synchronous = NORMAL")) != SQLITE_OK) return db_error(rc);
+  // FULL: every commit is on disk (the WAL synced) before it returns, so a registration answered
+  // 200 survives a power loss; NORMAL may lose the last commits. Registrations are committed in
+  // groups (one transaction per turn of the event loop), so this costs one fsync per group.
+  if ((rc = exec(db, "PRAGMA synchronous = FULL")) != SQLITE_OK) return db_error(rc);
+  // Deleted rows (a removed account's name and hashes, a lifted ban) are overwritten with zeros
+  // instead of lingering in free pages of the file; see scrub_wal() for the WAL.
+  if ((rc = exec(db, "PRAGMA secure_delete = ON")) != SQLITE_OK) return db_error(rc);
   // Sorts and temporary tables in memory: in `serve`'s chroot no temporary file can be opened.
   if ((rc = exec(db, "PRAGMA temp_store = MEMORY")) != SQLITE_OK) return db_error(rc);
   if ((rc = exec(db, "PRAGMA foreign_keys = ON")) != SQLITE_OK) return db_error(rc);
@@ -290,6 +296,9 @@ class SqliteStore final : public Store {
   Result<std::vector<Admission>> list_admissions(int64_t now_unix) override;
 
  private:
+  // After a delete: checkpoints the WAL and truncates it, so that removed rows do not stay
+  // readable in it.
+  void scrub_wal();
   // A write transaction: begin() takes the write lock; unless commit() succeeds, the destructor
   // rolls back.
   class Transaction {
@@ -466,7 +475,9 @@ Result<bool> SqliteStore::remove_account(std::string_view extension) {
   Run run(remove_account_.get());
   const int rc = run.text(extension).step();
   if (rc != SQLITE_DONE) return db_error(rc);
-  return sqlite3_changes64(db_.get()) > 0;
+  const bool removed = sqlite3_changes64(db_.get()) > 0;
+  if (removed) scrub_wal();
+  return removed;
 }
 
 Result<bool> SqliteStore::set_credentials(std::string_view extension, std::string_view ha1_md5,
@@ -644,7 +655,16 @@ Result<bool> SqliteStore::remove_ban(std::string_view network) {
   Run run(remove_ban_.get());
   const int rc = run.text(network).step();
   if (rc != SQLITE_DONE) return db_error(rc);
-  return sqlite3_changes64(db_.get()) > 0;
+  const bool removed = sqlite3_changes64(db_.get()) > 0;
+  if (removed) scrub_wal();
+  return removed;
+}
+
+void SqliteStore::scrub_wal() {
+  // The WAL still holds the pages as they were before the delete (secure_delete zeroes the new
+  // copies only): fold it into the file and truncate it. Best effort: while another connection
+  // reads, the checkpoint cannot finish, and the old frames go when the WAL is next reset.
+  sqlite3_wal_checkpoint_v2(db_.get(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
 }
 
 Result<std::vector<Ban>> SqliteStore::list_bans() {

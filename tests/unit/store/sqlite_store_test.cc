@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -115,6 +116,39 @@ TEST_F(SqliteStoreTest, CreatesTheSchemaInWalMode) {
   auto count = store->count_accounts();
   ASSERT_TRUE(count);
   EXPECT_EQ(*count, 0U);
+}
+
+TEST_F(SqliteStoreTest, DeletedRowsAreNotLeftReadableInTheFileOrTheWal) {
+  // Issue 13: a removed account's name and hashes, or a lifted ban, stayed readable in the file
+  // and the WAL.
+  auto store = create();
+  ASSERT_TRUE(store);
+  Account account = make_account("150");
+  account.name = "Quentin Zebulon-Marchetti";
+  account.ha1_sha256 = std::string(64, 'e');
+  ASSERT_TRUE(store->add_account(account));
+  Ban ban;
+  ban.network = "203.0.113.77/32";
+  ban.created_at = 1'700'000'000;
+  ban.until = 1'800'000'000;
+  ban.reason = "Reason-Xylophone-Quokka";
+  ASSERT_TRUE(store->put_ban(ban));
+  auto bytes = [this] {
+    std::string all;
+    for (const char* suffix : {"", "-wal"}) {
+      std::ifstream in(path_.string() + suffix, std::ios::binary);
+      all += std::string(std::istreambuf_iterator<char>(in), {});
+    }
+    return all;
+  };
+  ASSERT_NE(bytes().find("Zebulon-Marchetti"), std::string::npos);  // the check can see it
+  ASSERT_NE(bytes().find("Xylophone-Quokka"), std::string::npos);
+  ASSERT_TRUE(*store->remove_account("150"));
+  ASSERT_TRUE(*store->remove_ban("203.0.113.77/32"));
+  const std::string after = bytes();
+  EXPECT_EQ(after.find("Zebulon-Marchetti"), std::string::npos);
+  EXPECT_EQ(after.find(std::string(64, 'e')), std::string::npos);
+  EXPECT_EQ(after.find("Xylophone-Quokka"), std::string::npos);
 }
 
 TEST_F(SqliteStoreTest, CreateRefusesAnExistingFileAndLeavesIt) {
