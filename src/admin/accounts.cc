@@ -2,6 +2,7 @@
 
 #include "auth/digest.h"
 #include "auth/password.h"
+#include "common/display_name.h"
 
 namespace hardline::admin {
 
@@ -41,6 +42,10 @@ bool valid_group(std::string_view group) {
   return true;
 }
 
+bool valid_display_name(std::string_view name) {
+  return sanitize_display_name(name) == name;
+}
+
 Result<void, std::string> check_groups(const std::vector<std::string>& groups) {
   for (size_t i = 0; i < groups.size(); ++i) {
     if (!valid_group(groups[i])) {
@@ -62,6 +67,9 @@ Result<PasswordChange, std::string> add_account(store::Store& store, std::string
     return tl::unexpected(std::string(
         "invalid extension: use 1 to 32 letters, digits, '.', '_' or '-', starting with a "
         "letter or digit"));
+  }
+  if (!valid_display_name(account.name)) {
+    return tl::unexpected("display name refused: " + std::string(kDisplayNameRule));
   }
   if (auto groups = check_groups(account.groups); !groups) {
     return tl::unexpected(groups.error());

@@ -23,6 +23,14 @@ bool valid_group(std::string_view group);
 // The first invalid or repeated group, as an error that says how to fix it.
 Result<void, std::string> check_groups(const std::vector<std::string>& groups);
 
+// A display name is stored only as a phone would be shown it (common/display_name.h): one line
+// of printable text, no control, escape or invisible characters, at most kMaxDisplayName (64)
+// bytes, no spaces at the ends. `user list` and the phones then show exactly what was stored.
+inline constexpr const char* kDisplayNameRule =
+    "use at most 64 bytes of plain text on one line, without control, escape or invisible "
+    "characters or spaces at the ends, e.g. --name \"Alice Smith\"";
+bool valid_display_name(std::string_view name);
+
 struct NewAccount {
   std::string extension;
   std::string name;

@@ -594,8 +594,8 @@ Reply Api::add_user(std::string_view body) {
   NewAccount account;
   account.extension = string_or(*object, "extension");
   account.name = string_or(*object, "name");
-  if (account.name.size() > 128 || printable(account.name) != account.name) {
-    return error_reply(400, "\"name\" must be one line of at most 128 characters", "bad-request");
+  if (!valid_display_name(account.name)) {
+    return error_reply(400, "\"name\" refused: " + std::string(kDisplayNameRule), "bad-request");
   }
   if (auto groups = object->find("groups"); groups != object->end()) {
     for (const json& group : *groups) {

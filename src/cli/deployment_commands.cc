@@ -19,6 +19,7 @@
 #include "cli/commands.h"
 #include "cli/deployment_access.h"
 #include "common/clock.h"
+#include "common/display_name.h"
 #include "config/config.h"
 #include "os/account.h"
 #include "os/file_checks.h"
@@ -195,7 +196,8 @@ void add_user(CLI::App& app, int& exit_code) {
   with_config(add);
   add->add_option("--name,--display-name", options->name,
                   "Display name: what callees see beside the number (the caller ID comes from "
-                  "the account, never from the phone)");
+                  "the account, never from the phone); at most 64 bytes of plain text on one "
+                  "line, no control or invisible characters");
   add->add_option("--group", options->groups,
                   "Group (repeatable), e.g. dialout; dialplan rules admit callers by group")
       ->allow_extra_args(false);
@@ -389,8 +391,9 @@ void add_user(CLI::App& app, int& exit_code) {
           std::printf("%s\n",
                       line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
         } else {
-          std::printf("%-12s %-24s %s\n", account.extension.c_str(), account.name.c_str(),
-                      groups.c_str());
+          // Sanitized: a name stored before names were checked may hold escape codes.
+          std::printf("%-12s %-24s %s\n", account.extension.c_str(),
+                      sanitize_display_name(account.name).c_str(), groups.c_str());
         }
       }
       return true;

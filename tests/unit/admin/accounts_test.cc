@@ -34,6 +34,35 @@ TEST(Groups, NamesAreCheckedBeforeTheyAreStored) {
   }
 }
 
+TEST(DisplayNames, OnlyWhatAPhoneWouldShowIsStored) {
+  // Issue 13: names were stored unchecked (newlines, escape codes, 10,000 characters) and
+  // printed raw by `user list`.
+  struct Case {
+    std::string name;
+    bool ok;
+  };
+  const Case cases[] = {
+      {"", true},
+      {"Alice Smith", true},
+      {"Jürgen Groß", true},
+      {"O'Brien \"Bob\"", true},
+      {std::string(64, 'a'), true},
+      {std::string(65, 'a'), false},
+      {std::string(10000, 'a'), false},
+      {"Alice\nBob", false},
+      {"Evil\x1b[31mRed", false},
+      {"Tab\there", false},
+      {" Alice", false},
+      {"Alice ", false},
+      {"Al\u200bice", false},           // zero-width space
+      {"moc.knab\u202e", false},        // right-to-left override
+      {std::string("bad\xff"), false},  // invalid UTF-8
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(valid_display_name(c.name), c.ok) << c.name.substr(0, 20);
+  }
+}
+
 TEST(Groups, AddAndChangeThroughTheStore) {
   const fs::path dir =
       fs::temp_directory_path() / ("hardline-accounts-" + std::to_string(getpid()));
@@ -46,6 +75,11 @@ TEST(Groups, AddAndChangeThroughTheStore) {
   EXPECT_FALSE(add_account(**store, "pbx.example.org",
                            NewAccount{"1001", "", {"bad group"}, std::nullopt}, 0));
   EXPECT_FALSE(*(*store)->find_account("1001"));  // refused before anything was stored
+  auto escaped = add_account(**store, "pbx.example.org",
+                             NewAccount{"1003", "Evil\x1b[2J", {}, std::nullopt}, 0);
+  ASSERT_FALSE(escaped);
+  EXPECT_NE(escaped.error().find("display name refused"), std::string::npos);
+  EXPECT_FALSE(*(*store)->find_account("1003"));
   ASSERT_TRUE(set_groups(**store, "1000", {"sales", "dialout"}));
   EXPECT_EQ((*(*store)->find_account("1000"))->groups,
             (std::vector<std::string>{"sales", "dialout"}));
