@@ -184,12 +184,26 @@ bool root_read_only(int pid) {
   return read_only;  // the last mount on "/" is the one the process sees
 }
 
+// Whether the process has `file` open: a server confined before the audit ran has its database
+// open, whatever its command line says.
+bool holds_file(int pid, const fs::path& file) {
+  std::error_code error;
+  for (const fs::directory_entry& fd : fs::directory_iterator(proc_path(pid, "fd"), error)) {
+    const std::string target = read_link(fd.path());
+    if (!target.empty() && target.front() == '/' && same_file(target, file)) return true;
+  }
+  return false;
+}
+
 std::optional<ProcessFacts> serve_process(const config::Config& config) {
   const int self = getpid();
   for (int pid : process_ids()) {
     if (pid == self) continue;
     auto named = serve_config(pid);
-    if (!named || !same_file(*named, config.file)) continue;
+    if (!named) continue;
+    // A relative -c PATH is resolved against the working directory, which a chrooted server
+    // has left: the one that holds this config's database open is the one as well.
+    if (!same_file(*named, config.file) && !holds_file(pid, config.store.database)) continue;
     ProcessFacts process;
     process.pid = pid;
     process.status = parse_proc_status(read_text(proc_path(pid, "status")).value_or(""));

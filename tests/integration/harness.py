@@ -254,11 +254,15 @@ class Deployment:
         self.passwords[extension] = match.group(1)
         return match.group(1)
 
-    def start(self, expect_listening=2):
+    def start(self, expect_listening=2, relative_config=False):
+        """serve -c CONFIG; with relative_config, as `cd DIR && hardline serve -c hardline.toml`."""
         self.log = open(self.log_path, "a")
         offset = len(self.read_log()) if os.path.exists(self.log_path) else 0
-        self.process = subprocess.Popen([HARDLINE, "serve", "-c", self.config],
-                                        stdout=self.log, stderr=self.log)
+        config, cwd = self.config, None
+        if relative_config:
+            config, cwd = os.path.basename(self.config), os.path.dirname(self.config)
+        self.process = subprocess.Popen([os.path.abspath(HARDLINE), "serve", "-c", config],
+                                        stdout=self.log, stderr=self.log, cwd=cwd)
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -209,6 +209,34 @@ class FreshDeploymentTest(unittest.TestCase):
         self.assertNotIn(f":{self.deployment.port}", others["evidence"])
         self.deployment.stop()
 
+    def test_a_server_started_with_a_relative_config_path_is_found(self):
+        # Issue 13: `cd /etc/hardline && hardline serve -c hardline.toml` was missed: the path
+        # was resolved against the process's working directory, which the chroot had moved to
+        # the database's directory. The server holding the config's database open is the one.
+        d = Deployment()
+        self.addCleanup(d.close)
+        data = os.path.join(d.dir, "data")
+        os.mkdir(data, 0o700)
+        owner = os.stat(d.database)
+        os.chown(data, owner.st_uid, owner.st_gid)
+        os.rename(d.database, os.path.join(data, "hardline.db"))
+        d.database = os.path.join(data, "hardline.db")
+        d.edit({"store": {"database": f'"{d.database}"'}})
+        d.start(relative_config=True)
+        pid = d.process.pid
+        try:
+            # Confined: its working directory is now the database's (unless chroot is off, as
+            # under the sanitizers, where the old resolution worked anyway).
+            deadline = time.monotonic() + 10
+            while (os.environ.get("HARDLINE_SANITIZED") != "1" and time.monotonic() < deadline
+                   and "serving domain" not in d.read_log()):
+                time.sleep(0.05)
+            report, _ = audit_json(d.config, "--backup-dir", self.backups)
+            privileges = finding(report, "MP-1", "process privileges")
+            self.assertIn(f"(pid {pid})", privileges["evidence"])
+        finally:
+            d.stop()
+
     def test_config_errors_exit_2(self):
         with open(self.deployment.config, "a") as f:
             f.write("\n[nonsense]\nkey = 1\n")
