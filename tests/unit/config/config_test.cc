@@ -423,7 +423,7 @@ TEST(ParseConfig, ErrorsPointAtTheKeyAndSayHowToFixIt) {
   EXPECT_EQ(parsed.error().column, 3U);
   EXPECT_EQ(parsed.error().to_string().rfind(std::string(kFile) + ":4:3: unknown key", 0), 0U)
       << parsed.error().to_string();
-  EXPECT_NE(parsed.error().message.find("domain, aliases, listen, server_header, methods"),
+  EXPECT_NE(parsed.error().message.find("domain, aliases, listen, advertise, server_header, methods"),
             std::string::npos);
 }
 

@@ -61,7 +61,7 @@ class TransportTest : public ::testing::Test {
   void start(Limits limits) {
     transports_ = std::make_unique<Transports>(io_, clock_, limits, receiver_);
     auto listened =
-        transports_->listen(Endpoint{Protocol::kTcp, *parse_ip_address("127.0.0.1"), 0, 0});
+        transports_->listen(Endpoint{Protocol::kTcp, *parse_ip_address("127.0.0.1"), 0, 0, {}});
     ASSERT_TRUE(listened) << listened.error();
     port_ = transports_->local_endpoints().front().port;
   }
