@@ -65,8 +65,8 @@ std::optional<Config::Sip::Advertise> parse_advertise(std::string_view text) {
   Config::Sip::Advertise out;
   out.host = std::string(host);
   if (!port.empty()) {
-    if (port.size() > 5 || !std::all_of(port.begin(), port.end(),
-                                        [](char c) { return c >= '0' && c <= '9'; })) {
+    if (port.size() > 5 ||
+        !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; })) {
       return std::nullopt;
     }
     const int number = std::stoi(std::string(port));
@@ -249,9 +249,9 @@ void Checker::read_sip(const toml::table& table, const toml::source_region& wher
   auto advertise_value = [&](const toml::node& node) -> std::optional<Config::Sip::Advertise> {
     const auto* text = node.as_string();
     if (text == nullptr) {
-      error(node.source(), "each value of sip.advertise must be a string, not " +
-                               std::string(type_name(node)) +
-                               ": write e.g. advertise = { \"udp:0.0.0.0:5060\" = \"203.0.113.5\" }");
+      error(node.source(),
+            "each value of sip.advertise must be a string, not " + std::string(type_name(node)) +
+                ": write e.g. advertise = { \"udp:0.0.0.0:5060\" = \"203.0.113.5\" }");
       return std::nullopt;
     }
     auto parsed = parse_advertise(text->get());
@@ -429,8 +429,8 @@ void Checker::read_sip(const toml::table& table, const toml::source_region& wher
       continue;
     }
     if (advertised(config_.sip, *listen) != nullptr) {
-      error(entry.listen_at->source(), "sip.advertise names " + in_quotes(entry.listen) +
-                                           " twice: remove the second entry");
+      error(entry.listen_at->source(),
+            "sip.advertise names " + in_quotes(entry.listen) + " twice: remove the second entry");
       continue;
     }
     entry.value.listen = *listen;

@@ -170,9 +170,9 @@ struct Config {
   // directory until loading makes them absolute.
   struct Admin {
     bool enabled = true;
-    Endpoint listen{Protocol::kTcp, IpAddress{{127, 0, 0, 1}, false}, 8088, 0,
-                    {}};                     // loopback
-                                            // unless allow_remote
+    Endpoint listen{
+        Protocol::kTcp, IpAddress{{127, 0, 0, 1}, false}, 8088, 0, {}};  // loopback
+                                                                         // unless allow_remote
     bool allow_remote = false;              // a non-loopback listen needs this and TLS
     std::filesystem::path tls_certificate;  // PEM; both or neither
     std::filesystem::path tls_key;

@@ -56,7 +56,7 @@ struct Decision {
 struct PolicySettings {
   sip::Limits limits;  // the parser's, with transport.max_message_size
   std::string domain;  // empty: every host is taken as ours (`sip check` without a config)
-  std::vector<std::string> aliases;  // with sip.advertise's hosts (IPv6 without brackets)
+  std::vector<std::string> aliases;        // with sip.advertise's hosts (IPv6 without brackets)
   std::vector<IpAddress> local_addresses;  // a Request-URI naming one of these is ours
   std::vector<sip::Method> methods;        // enabled (sip.methods)
   bool check_signatures = true;            // guard.enabled

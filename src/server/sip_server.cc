@@ -199,8 +199,8 @@ Result<void, std::string> SipServer::start() {
     // never sent their ACK: every answered call fell 32 s later).
     (local.protocol == Protocol::kUdp ? udp_locals_ : tcp_locals_).push_back(std::move(name));
   }
-  for (const std::string& warning : advertise_warnings(config_.sip, local_endpoints_,
-                                                       resolves_by_getaddrinfo)) {
+  for (const std::string& warning :
+       advertise_warnings(config_.sip, local_endpoints_, resolves_by_getaddrinfo)) {
     spdlog::warn("{}", warning);
   }
   started_ = clock_.now();

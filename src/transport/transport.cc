@@ -244,8 +244,8 @@ struct Transports::State {
     }
   }
 
-  void deliver(UdpListener& listener, const char* data, size_t size,
-               const sockaddr_storage& sender, const IpAddress& destination) {
+  void deliver(UdpListener& listener, const char* data, size_t size, const sockaddr_storage& sender,
+               const IpAddress& destination) {
     ++counters.datagrams_received;
     if (size > limits.max_message_size) {
       ++counters.datagrams_too_large;
@@ -266,7 +266,8 @@ struct Transports::State {
     from.out_to_size[i] = to_sockaddr(to, from.out_to[i]);
     const bool chosen_source =
         from.wildcard && !is_unspecified(to.local) && to.local.v6 == from.local.address.v6;
-    from.out_control_size[i] = chosen_source ? source_control(to.local, from.out_control[i].data()) : 0;
+    from.out_control_size[i] =
+        chosen_source ? source_control(to.local, from.out_control[i].data()) : 0;
     from.out_sizes[i] = bytes.size();
     from.out.append(bytes);
     if (!flush_posted) {
@@ -509,9 +510,9 @@ Result<void, std::string> Transports::listen(const Endpoint& address) {
                                  : ::setsockopt(listener->socket.native_handle(), IPPROTO_IP,
                                                 IP_PKTINFO, &on, sizeof(on));
       if (set != 0) {
-        return tl::unexpected("cannot listen on " + where +
-                              ": cannot ask for each datagram's destination: " +
-                              std::strerror(errno));
+        return tl::unexpected(
+            "cannot listen on " + where +
+            ": cannot ask for each datagram's destination: " + std::strerror(errno));
       }
     }
     // Larger kernel buffers ride out bursts (the kernel caps them at its own maximum).
