@@ -289,8 +289,8 @@ Finding os_6(const config::Config& config, const Facts& facts) {
       ++loopback;
       continue;
     }
-    Endpoint endpoint{listening.socket.protocol, listening.socket.address, listening.socket.port,
-                      0};
+    Endpoint endpoint{
+        listening.socket.protocol, listening.socket.address, listening.socket.port, 0, {}};
     std::string who = listening.pid != 0
                           ? listening.process + " (pid " + std::to_string(listening.pid) + ")"
                           : std::string("unknown process");

@@ -221,12 +221,13 @@ std::vector<Finding> net_4(const config::Config& config, const Facts& facts) {
           admin.allow_remote) {
         continue;
       }
-      out.push_back(finding("NET-4", "admin listener", Status::kFail,
-                            "hardline listens on " +
-                                host_port(Endpoint{Protocol::kTcp, listening.socket.address,
-                                                   listening.socket.port, 0}) +
-                                " although admin.allow_remote = false",
-                            "restart hardline so that it binds " + where));
+      out.push_back(
+          finding("NET-4", "admin listener", Status::kFail,
+                  "hardline listens on " +
+                      host_port(Endpoint{
+                          Protocol::kTcp, listening.socket.address, listening.socket.port, 0, {}}) +
+                      " although admin.allow_remote = false",
+                  "restart hardline so that it binds " + where));
       break;
     }
   }

@@ -28,6 +28,11 @@ std::optional<IpAddress> parse_ip_address(std::string_view text);
 std::string to_string(const IpAddress& address);  // IPv6 without brackets
 // 127.0.0.0/8, ::1 and ::ffff:127.0.0.0/104: addresses only this host can reach.
 bool is_loopback(const IpAddress& address);
+// 0.0.0.0 or ::: a listen address meaning every address of the host, and in
+// Endpoint::local "not known".
+inline bool is_unspecified(const IpAddress& address) {
+  return address == IpAddress{} || address == IpAddress{{}, true};
+}
 
 struct Endpoint {
   Protocol protocol = Protocol::kUdp;
@@ -36,6 +41,11 @@ struct Endpoint {
   // The TCP connection a message arrived on, or for UDP the listening socket (1-based) it
   // arrived on and should be answered from; 0 for "any".
   uint64_t connection = 0;
+  // Our own address the message arrived at, or the one to send from: on a listener bound to a
+  // wildcard (0.0.0.0, ::) the socket alone does not say which of the host's addresses the
+  // peer used, and that is the one it can reach us on (Via, Contact). Unspecified: not known,
+  // or the listener's own address.
+  IpAddress local;
 
   bool operator==(const Endpoint&) const = default;
 };

@@ -31,6 +31,51 @@ std::string_view privacy_mode_name(Config::PrivacyMode mode) {
   return "stats";
 }
 
+const Config::Sip::Advertise* advertised(const Config::Sip& sip, const Endpoint& listen) {
+  for (const Config::Sip::Advertise& entry : sip.advertise) {
+    if (entry.listen == listen) return &entry;
+  }
+  return nullptr;
+}
+
+std::optional<Config::Sip::Advertise> parse_advertise(std::string_view text) {
+  std::string_view host = text;
+  std::string_view port;
+  if (text.starts_with('[')) {
+    const size_t close = text.find(']');
+    if (close == std::string_view::npos) return std::nullopt;
+    host = text.substr(0, close + 1);
+    const std::string_view rest = text.substr(close + 1);
+    if (!rest.empty()) {
+      if (rest.front() != ':') return std::nullopt;
+      port = rest.substr(1);
+      if (port.empty()) return std::nullopt;
+    }
+  } else if (const size_t colon = text.find(':'); colon != std::string_view::npos) {
+    host = text.substr(0, colon);
+    port = text.substr(colon + 1);
+    // A second colon: an IPv6 address without brackets, which a Via could not carry.
+    if (port.empty() || port.find(':') != std::string_view::npos) return std::nullopt;
+  }
+  if (!detail::is_valid_host(host)) return std::nullopt;
+  // 0.0.0.0 and [::] name no host a phone could reach: they are what advertise replaces.
+  if (auto address = parse_ip_address(host); address && is_unspecified(*address)) {
+    return std::nullopt;
+  }
+  Config::Sip::Advertise out;
+  out.host = std::string(host);
+  if (!port.empty()) {
+    if (port.size() > 5 ||
+        !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      return std::nullopt;
+    }
+    const int number = std::stoi(std::string(port));
+    if (number < 1 || number > 65535) return std::nullopt;
+    out.port = static_cast<uint16_t>(number);
+  }
+  return out;
+}
+
 std::string_view digest_algorithm_name(DigestAlgorithm algorithm) {
   return algorithm == DigestAlgorithm::kMd5 ? "MD5" : "SHA-256";
 }
@@ -192,6 +237,34 @@ std::optional<std::vector<std::pair<std::string, const toml::node*>>> Checker::s
 void Checker::read_sip(const toml::table& table, const toml::source_region& where) {
   bool has_domain = false;
   bool has_listen = false;
+  // sip.advertise, checked against sip.listen once both are read: a string for every listen
+  // address (key empty), or listen address = name pairs.
+  struct PendingAdvertise {
+    std::string listen;
+    const toml::node* listen_at;
+    Config::Sip::Advertise value;
+  };
+  std::vector<PendingAdvertise> advertise;
+  const toml::node* advertise_all = nullptr;
+  auto advertise_value = [&](const toml::node& node) -> std::optional<Config::Sip::Advertise> {
+    const auto* text = node.as_string();
+    if (text == nullptr) {
+      error(node.source(),
+            "each value of sip.advertise must be a string, not " + std::string(type_name(node)) +
+                ": write e.g. advertise = { \"udp:0.0.0.0:5060\" = \"203.0.113.5\" }");
+      return std::nullopt;
+    }
+    auto parsed = parse_advertise(text->get());
+    if (!parsed) {
+      error(node.source(),
+            "sip.advertise " + in_quotes(text->get()) +
+                " is not a name or address phones can reach: write a host name, an IPv4 "
+                "address or an IPv6 address in brackets, with \":PORT\" or without (then the "
+                "listener's port), e.g. \"pbx.example.org\", \"203.0.113.5:5060\" or "
+                "\"[2001:db8::5]\"; never 0.0.0.0 or [::]");
+    }
+    return parsed;
+  };
   const KeyReader readers[] = {
       {"domain",
        [&](const toml::node& node) {
@@ -248,6 +321,31 @@ void Checker::read_sip(const toml::table& table, const toml::source_region& wher
                    "sip.listen lists " + in_quotes(spec) + " twice: remove the second entry");
            } else {
              config_.sip.listen.push_back(*endpoint);
+           }
+         }
+       }},
+      {"advertise",
+       [&](const toml::node& node) {
+         if (node.is_string()) {
+           if (auto value = advertise_value(node)) {
+             advertise_all = &node;
+             advertise.push_back(PendingAdvertise{"", &node, *value});
+           }
+           return;
+         }
+         const auto* entries = node.as_table();
+         if (entries == nullptr) {
+           error(node.source(),
+                 "sip.advertise must be a string (the name or address for every listen "
+                 "address) or a table of listen address = name, not " +
+                     std::string(type_name(node)) +
+                     ": write advertise = \"pbx.example.org\" or advertise = { "
+                     "\"udp:0.0.0.0:5060\" = \"203.0.113.5\" }");
+           return;
+         }
+         for (const auto& [key, value] : *entries) {
+           if (auto parsed = advertise_value(value)) {
+             advertise.push_back(PendingAdvertise{std::string(key.str()), &value, *parsed});
            }
          }
        }},
@@ -308,6 +406,35 @@ void Checker::read_sip(const toml::table& table, const toml::source_region& wher
     error(where,
           "[sip] has no listen addresses: add e.g. listen = [\"udp:192.0.2.10:5060\", "
           "\"tcp:192.0.2.10:5060\"]");
+  }
+  config_.sip.advertise.clear();
+  if (advertise_all != nullptr) {
+    for (const Endpoint& listen : config_.sip.listen) {
+      Config::Sip::Advertise value = advertise.front().value;
+      value.listen = listen;
+      config_.sip.advertise.push_back(std::move(value));
+    }
+    return;
+  }
+  for (PendingAdvertise& entry : advertise) {
+    const auto listen = parse_endpoint_spec(entry.listen);
+    const bool listed =
+        listen && std::count(config_.sip.listen.begin(), config_.sip.listen.end(), *listen) > 0;
+    if (!listed) {
+      error(entry.listen_at->source(),
+            "sip.advertise names " + in_quotes(entry.listen) +
+                ", which is not in sip.listen: use a listen entry as written there, e.g. "
+                "advertise = { \"udp:0.0.0.0:5060\" = \"203.0.113.5\" }, or one string for "
+                "every listen address");
+      continue;
+    }
+    if (advertised(config_.sip, *listen) != nullptr) {
+      error(entry.listen_at->source(),
+            "sip.advertise names " + in_quotes(entry.listen) + " twice: remove the second entry");
+      continue;
+    }
+    entry.value.listen = *listen;
+    config_.sip.advertise.push_back(std::move(entry.value));
   }
 }
 

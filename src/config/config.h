@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,6 +30,16 @@ struct Config {
     std::string domain;                // required: a host name or an IP address
     std::vector<std::string> aliases;  // other names this server answers for
     std::vector<Endpoint> listen;      // required, at least one: "udp:ADDR:PORT", "tcp:[::1]:5060"
+    // sip.advertise: what Via and Contact name for a listen address, for NAT and DNS set-ups.
+    // A listener not here names its own address, or on a wildcard (0.0.0.0, ::) the address
+    // each message arrived at.
+    struct Advertise {
+      Endpoint listen;    // one of `listen`
+      std::string host;   // a host name, an IPv4 address or a bracketed IPv6 address
+      uint16_t port = 0;  // 0: the listener's own port
+      bool operator==(const Advertise&) const = default;
+    };
+    std::vector<Advertise> advertise;  // at most one per listen entry, in no particular order
     std::string server_header;         // "" = no Server header; a version number is refused
     std::vector<sip::Method> methods{sip::Method::kRegister, sip::Method::kInvite,
                                      sip::Method::kAck, sip::Method::kBye, sip::Method::kCancel};
@@ -159,9 +170,9 @@ struct Config {
   // directory until loading makes them absolute.
   struct Admin {
     bool enabled = true;
-    Endpoint listen{Protocol::kTcp, IpAddress{{127, 0, 0, 1}, false}, 8088,
-                    0};                     // loopback
-                                            // unless allow_remote
+    Endpoint listen{
+        Protocol::kTcp, IpAddress{{127, 0, 0, 1}, false}, 8088, 0, {}};  // loopback
+                                                                         // unless allow_remote
     bool allow_remote = false;              // a non-loopback listen needs this and TLS
     std::filesystem::path tls_certificate;  // PEM; both or neither
     std::filesystem::path tls_key;
@@ -224,6 +235,12 @@ Result<void, ConfigError> parse_included_dialplan(std::string_view text,
                                                   Config& config);
 // The included file's path: dialplan.include resolved against the config file's directory.
 std::filesystem::path included_dialplan_path(const Config& config);
+
+// The sip.advertise entry of a listen address, or null.
+const Config::Sip::Advertise* advertised(const Config::Sip& sip, const Endpoint& listen);
+// A sip.advertise value: "HOST" or "HOST:PORT", the host a name, an IPv4 address or an IPv6
+// address in brackets, never a wildcard; nullopt when it is none of these.
+std::optional<Config::Sip::Advertise> parse_advertise(std::string_view text);
 
 // The file `hardline init` writes: every setting at its secure default with a comment saying
 // what it does, using the given domain and listen addresses.

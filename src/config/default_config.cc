@@ -78,6 +78,11 @@ std::string default_config_text(std::string_view domain, const std::vector<Endpo
   setting("aliases", "[]");
   comment("Where to listen: \"udp:ADDRESS:PORT\" or \"tcp:ADDRESS:PORT\", IPv6 in brackets.");
   setting("listen", toml_array(listen, [](const Endpoint& e) { return to_spec(e); }));
+  comment("What Via and Contact name for this server (unset: a listener's own address, or on");
+  comment("0.0.0.0 / [::] the address each message arrived at). Behind NAT, or to be named by");
+  comment("DNS: one name or address for every listener, or a table listen address = name.");
+  comment("advertise = \"203.0.113.5\"");
+  comment("advertise = { \"udp:0.0.0.0:5060\" = \"pbx.example.org:5060\" }");
   comment("The Server header to send; \"\" sends none. A version number is refused: it tells");
   comment("scanners which exploits to try.");
   setting("server_header", toml_string(defaults.sip.server_header));

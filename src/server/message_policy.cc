@@ -59,6 +59,15 @@ PolicySettings policy_settings(const config::Config& config) {
   settings.limits.max_message_size = config.transport.max_message_size;
   settings.domain = config.sip.domain;
   settings.aliases = config.sip.aliases;
+  // What Via and Contact name comes back as the Request-URI of in-dialog requests.
+  for (const config::Config::Sip::Advertise& advertised : config.sip.advertise) {
+    std::string host = advertised.host;
+    if (host.starts_with('[')) host = host.substr(1, host.size() - 2);
+    if (std::find(settings.aliases.begin(), settings.aliases.end(), host) ==
+        settings.aliases.end()) {
+      settings.aliases.push_back(std::move(host));
+    }
+  }
   for (const Endpoint& listen : config.sip.listen)
     settings.local_addresses.push_back(listen.address);
   settings.methods = config.sip.methods;
@@ -103,7 +112,7 @@ Decision MessagePolicy::on_malformed(std::string_view bytes, const sip::ParseErr
   return decision;
 }
 
-Decision MessagePolicy::on_message(const sip::Message& message) const {
+Decision MessagePolicy::on_message(const sip::Message& message, const IpAddress& arrived_at) const {
   if (!message.is_request) {
     return dropped(Route::kResponse,
                    "a response: handed to the transaction or call waiting for it, else "
@@ -121,7 +130,7 @@ Decision MessagePolicy::on_message(const sip::Message& message) const {
     // RFC 4475 §3.3.2-3: 416 whatever the rest says; never routed on To.
     return answer(416, "a Request-URI scheme other than sip or sips");
   }
-  if (!is_ours(message.request_uri)) {
+  if (!is_ours(message.request_uri, arrived_at)) {
     return answer(403,
                   "a Request-URI that names neither sip.domain, an alias nor a listen "
                   "address (no relaying)");
@@ -208,7 +217,7 @@ bool MessagePolicy::enabled(sip::Method method) const {
          settings_.methods.end();
 }
 
-bool MessagePolicy::is_ours(const sip::Uri& uri) const {
+bool MessagePolicy::is_ours(const sip::Uri& uri, const IpAddress& arrived_at) const {
   if (!uri.is_sip()) return false;
   if (settings_.domain.empty()) return true;
   if (sip::iequals(uri.host, settings_.domain)) return true;
@@ -221,6 +230,7 @@ bool MessagePolicy::is_ours(const sip::Uri& uri) const {
     for (const IpAddress& local : settings_.local_addresses) {
       if (address && *address == local) return true;
     }
+    if (address && !is_unspecified(arrived_at) && *address == arrived_at) return true;
   }
   return false;
 }

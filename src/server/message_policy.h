@@ -56,7 +56,7 @@ struct Decision {
 struct PolicySettings {
   sip::Limits limits;  // the parser's, with transport.max_message_size
   std::string domain;  // empty: every host is taken as ours (`sip check` without a config)
-  std::vector<std::string> aliases;
+  std::vector<std::string> aliases;        // with sip.advertise's hosts (IPv6 without brackets)
   std::vector<IpAddress> local_addresses;  // a Request-URI naming one of these is ours
   std::vector<sip::Method> methods;        // enabled (sip.methods)
   bool check_signatures = true;            // guard.enabled
@@ -86,14 +86,17 @@ class MessagePolicy {
   // RFC 3261 §8.2's order (501 unknown method, 405 disabled, 416 URI scheme, 403 not our
   // domain, 420 Require), then OPTIONS (200) or the handler of its method. The scanner
   // signatures are not checked here: the guard does that, and bans (see decide()).
-  Decision on_message(const sip::Message& message) const;
+  // `arrived_at`: our address the message was sent to, when a wildcard listener read it.
+  Decision on_message(const sip::Message& message, const IpAddress& arrived_at = {}) const;
   // Everything at once, for `hardline sip check`: parse as the server does, then
   // on_malformed(), or the scanner signatures (kDrop) and on_message().
   // The decision's views (salvaged) point into `bytes`.
   Decision decide(std::string_view bytes, sip::Framing framing);
 
-  // A sip or sips URI naming sip.domain, an alias or a local address (any, without a domain).
-  bool is_ours(const sip::Uri& uri) const;
+  // A sip or sips URI naming sip.domain, an alias, an advertised name or address, a local
+  // address, or `arrived_at` (the address a request came to on a wildcard listener, which is
+  // what our Contact named there); any, without a domain.
+  bool is_ours(const sip::Uri& uri, const IpAddress& arrived_at = {}) const;
 
  private:
   bool enabled(sip::Method method) const;

@@ -10,6 +10,7 @@
 
 #include "admin/bans.h"
 #include "guard/config_settings.h"
+#include "server/advertise.h"
 #include "sip/chars.h"
 
 namespace hardline::server {
@@ -179,16 +180,28 @@ Result<void, std::string> SipServer::start() {
     if (!bound) return tl::unexpected(bound.error());
   }
   local_endpoints_ = transports_.local_endpoints();
+  host_addresses_ = host_addresses();  // now: no socket may be opened to ask once confined
   std::vector<IpAddress> addresses;
   for (const Endpoint& local : local_endpoints_) addresses.push_back(local.address);
   policy_.set_local_addresses(std::move(addresses));
-  for (const Endpoint& local : local_endpoints_) {
+  for (size_t i = 0; i < local_endpoints_.size(); ++i) {
+    const Endpoint& local = local_endpoints_[i];
     spdlog::info("listening on {}", to_spec(local));
-    // A wildcard address cannot go in a Via or Contact: the domain stands in for it.
-    const bool wildcard = local.address == IpAddress{} || local.address == IpAddress{{}, true};
-    std::string address =
-        wildcard ? config_.sip.domain + ":" + std::to_string(local.port) : host_port(local);
-    (local.protocol == Protocol::kUdp ? udp_locals_ : tcp_locals_).push_back(std::move(address));
+    LocalName name{{}, local.port};
+    if (const auto* advertised = config::advertised(config_.sip, config_.sip.listen[i])) {
+      name.fixed = advertised->host + ":" +
+                   std::to_string(advertised->port != 0 ? advertised->port : local.port);
+    } else if (!is_unspecified(local.address)) {
+      name.fixed = host_port(local);
+    }
+    // On a wildcard without advertise, `fixed` stays empty: a peer is told the address its
+    // message arrived at (the domain used to stand in, and phones that could not resolve it
+    // never sent their ACK: every answered call fell 32 s later).
+    (local.protocol == Protocol::kUdp ? udp_locals_ : tcp_locals_).push_back(std::move(name));
+  }
+  for (const std::string& warning :
+       advertise_warnings(config_.sip, local_endpoints_, resolves_by_getaddrinfo)) {
+    spdlog::warn("{}", warning);
   }
   started_ = clock_.now();
   next_sweep_ = clock_.now() + kSweepInterval;
@@ -257,26 +270,39 @@ void SipServer::on_connection_closed(const Endpoint& peer) {
   if (stopped_) return;
   // A phone registered over this connection can no longer be reached through it.
   for (auto it = tcp_bindings_.begin(); it != tcp_bindings_.end();) {
-    it = it->second == peer.connection ? tcp_bindings_.erase(it) : std::next(it);
+    it = it->second.connection == peer.connection ? tcp_bindings_.erase(it) : std::next(it);
   }
   calls_.on_connection_closed(peer);
   schedule_timer();
 }
 
 std::string SipServer::local_address(const Endpoint& peer) const {
-  const std::vector<std::string>& locals =
+  const std::vector<LocalName>& locals =
       peer.protocol == Protocol::kUdp ? udp_locals_ : tcp_locals_;
+  const LocalName* name = nullptr;
   if (peer.protocol == Protocol::kUdp && peer.connection >= 1 && peer.connection <= locals.size()) {
-    return locals[peer.connection - 1];
+    name = &locals[peer.connection - 1];
+  } else {
+    // The first listening address of the peer's family and protocol.
+    size_t index = 0;
+    for (const Endpoint& local : local_endpoints_) {
+      if (local.protocol != peer.protocol) continue;
+      if (local.address.v6 == peer.address.v6 && index < locals.size()) {
+        name = &locals[index];
+        break;
+      }
+      ++index;
+    }
+    if (name == nullptr && !locals.empty()) name = &locals.front();
   }
-  // The first listening address of the peer's family and protocol.
-  size_t index = 0;
-  for (const Endpoint& local : local_endpoints_) {
-    if (local.protocol != peer.protocol) continue;
-    if (local.address.v6 == peer.address.v6 && index < locals.size()) return locals[index];
-    ++index;
-  }
-  return locals.empty() ? config_.sip.domain : locals.front();
+  if (name == nullptr) return config_.sip.domain;
+  if (!name->fixed.empty()) return name->fixed;
+  // A wildcard listener: the address the peer's message arrived at, else the host's address
+  // facing it (a phone registered before a restart, until it registers again).
+  IpAddress address = peer.local;
+  if (is_unspecified(address)) address = address_facing(host_addresses_, peer.address);
+  if (is_unspecified(address)) return config_.sip.domain + ":" + std::to_string(name->port);
+  return host_port(Endpoint{peer.protocol, address, name->port, 0, {}});
 }
 
 std::vector<call::Contact> SipServer::contacts(std::string_view account) {
@@ -287,7 +313,12 @@ std::vector<call::Contact> SipServer::contacts(std::string_view account) {
     if (peer->protocol == Protocol::kTcp) {
       auto connection = tcp_bindings_.find(binding.source);
       if (connection == tcp_bindings_.end()) continue;  // its connection is gone
-      peer->connection = connection->second;
+      peer->connection = connection->second.connection;
+      peer->local = connection->second.local;
+    } else if (auto arrival = udp_arrivals_.find(binding.source); arrival != udp_arrivals_.end()) {
+      // Registered through a wildcard socket: call it from the address it registered to.
+      peer->connection = arrival->second.connection;
+      peer->local = arrival->second.local;
     }
     out.push_back(call::Contact{binding.contact, *peer});
   }
@@ -406,7 +437,7 @@ void SipServer::handle_request(const sip::Message& request, const Endpoint& sour
   }
   const txn::ServerTransactionId id = incoming.id;
   if (log_requests_) log_request(request, source);
-  const Decision decision = policy_.on_message(request);
+  const Decision decision = policy_.on_message(request, source.local);
   switch (decision.route) {
     case Route::kAnswer: {
       switch (decision.status) {
@@ -635,7 +666,13 @@ void SipServer::handle_register(const sip::Message& request, txn::ServerTransact
   }
   registrar::Reply reply = registrar_.apply(request, username, source);
   if (source.protocol == Protocol::kTcp && reply.status == 200) {
-    tcp_bindings_.insert_or_assign(to_spec(source), source.connection);
+    tcp_bindings_.insert_or_assign(to_spec(source), Arrival{source.connection, source.local});
+  }
+  if (source.protocol == Protocol::kUdp && reply.status == 200 && !is_unspecified(source.local)) {
+    if (udp_arrivals_.size() >= registrar_.binding_count() + kMaxStaleArrivals) {
+      udp_arrivals_.clear();
+    }
+    udp_arrivals_.insert_or_assign(to_spec(source), Arrival{source.connection, source.local});
   }
   std::vector<sip::ResponseHeader> headers;
   headers.reserve(reply.headers.size());

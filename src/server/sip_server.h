@@ -25,6 +25,7 @@
 #include "guard/guard.h"
 #include "registrar/registrar.h"
 #include "server/account_cache.h"
+#include "server/advertise.h"
 #include "server/message_policy.h"
 #include "sip/parser.h"
 #include "sip/response.h"
@@ -214,13 +215,35 @@ class SipServer final : public transport::Receiver,
   call::LocalRouter default_router_;
   call::Router* router_ = &default_router_;
   call::B2bua calls_;
+
+  std::vector<Endpoint> local_endpoints_;  // as bound, in the order listened
+  // What Via and Contact name for one listener: "host:port" (advertised, or the address it is
+  // bound to), or empty on a wildcard without advertise, where each peer is given the address
+  // its messages arrive at, with `port`.
+  struct LocalName {
+    std::string fixed;
+    uint16_t port = 0;
+  };
+  std::vector<LocalName> udp_locals_;  // of each UDP socket, in socket order
+  std::vector<LocalName> tcp_locals_;
+  std::vector<HostAddress> host_addresses_;  // read at start-up, for address_facing()
+  // Where a registered phone's REGISTER came in: the UDP socket or TCP connection, and our
+  // address it was sent to (on a wildcard listener), which is where the phone expects calls
+  // from and what their Via and Contact must name.
+  struct Arrival {
+    uint64_t connection = 0;
+    IpAddress local;
+  };
   // TCP connections that registered a binding, by the binding's source ("tcp:ADDR:PORT"): the
   // only way to reach a phone registered over TCP is the connection it registered on.
-  std::unordered_map<std::string, uint64_t, KeyedHash, std::equal_to<>> tcp_bindings_{
+  std::unordered_map<std::string, Arrival, KeyedHash, std::equal_to<>> tcp_bindings_{
       0, KeyedHash::random()};
-  std::vector<Endpoint> local_endpoints_;  // as bound, in the order listened
-  std::vector<std::string> udp_locals_;    // "host:port" of each UDP socket, in socket order
-  std::vector<std::string> tcp_locals_;
+  // Phones registered over UDP through a wildcard socket, by the binding's source
+  // ("udp:ADDR:PORT"). Past every binding and kMaxStaleArrivals more it is emptied (phones
+  // behind NAT change ports), and address_facing() stands in until each registers again.
+  static constexpr size_t kMaxStaleArrivals = 4096;
+  std::unordered_map<std::string, Arrival, KeyedHash, std::equal_to<>> udp_arrivals_{
+      0, KeyedHash::random()};
   std::vector<store::Ban> bans_to_write_;  // automatic bans not yet in the store
   std::optional<uint64_t> bans_version_;   // the store's data_version when bans were last read
   std::unordered_set<std::string> applied_admissions_;  // "ext\nnetwork\ncreated_at"

@@ -60,6 +60,58 @@ std::optional<std::pair<IpAddress, uint16_t>> from_sockaddr(const sockaddr_stora
   return std::nullopt;
 }
 
+// Room for one IP_PKTINFO or IPV6_PKTINFO control message, the larger of the two.
+constexpr size_t kControlSize = CMSG_SPACE(sizeof(in6_pktinfo));
+
+// The destination address of a datagram, from its IP_PKTINFO or IPV6_PKTINFO control message
+// (asked for on wildcard sockets only); unspecified when there is none.
+IpAddress destination_of(const msghdr& header) {
+  IpAddress out;
+  for (const cmsghdr* c = CMSG_FIRSTHDR(&header); c != nullptr;
+       c = CMSG_NXTHDR(const_cast<msghdr*>(&header), const_cast<cmsghdr*>(c))) {
+    if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+      in_pktinfo info{};
+      std::memcpy(&info, CMSG_DATA(c), sizeof(info));
+      std::memcpy(out.bytes.data(), &info.ipi_addr, 4);
+      return out;
+    }
+    if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+      in6_pktinfo info{};
+      std::memcpy(&info, CMSG_DATA(c), sizeof(info));
+      std::memcpy(out.bytes.data(), &info.ipi6_addr, 16);
+      out.v6 = true;
+      return out;
+    }
+  }
+  return out;
+}
+
+// Writes the control message that makes a datagram leave from `source` (one of this host's
+// addresses, of the socket's family); its length.
+size_t source_control(const IpAddress& source, char* control) {
+  std::memset(control, 0, kControlSize);
+  msghdr header{};
+  header.msg_control = control;
+  header.msg_controllen = kControlSize;
+  cmsghdr* c = CMSG_FIRSTHDR(&header);
+  if (!source.v6) {
+    in_pktinfo info{};
+    std::memcpy(&info.ipi_spec_dst, source.bytes.data(), 4);
+    c->cmsg_level = IPPROTO_IP;
+    c->cmsg_type = IP_PKTINFO;
+    c->cmsg_len = CMSG_LEN(sizeof(info));
+    std::memcpy(CMSG_DATA(c), &info, sizeof(info));
+    return CMSG_SPACE(sizeof(info));
+  }
+  in6_pktinfo info{};
+  std::memcpy(&info.ipi6_addr, source.bytes.data(), 16);
+  c->cmsg_level = IPPROTO_IPV6;
+  c->cmsg_type = IPV6_PKTINFO;
+  c->cmsg_len = CMSG_LEN(sizeof(info));
+  std::memcpy(CMSG_DATA(c), &info, sizeof(info));
+  return CMSG_SPACE(sizeof(info));
+}
+
 }  // namespace
 
 // One UDP socket with room for kBatch datagrams, read with one recvmmsg(2) call.
@@ -71,6 +123,10 @@ struct UdpListener {
   std::array<mmsghdr, kBatch> headers{};
   std::array<iovec, kBatch> iovecs{};
   std::array<sockaddr_storage, kBatch> senders{};
+  // Bound to 0.0.0.0 or ::: each datagram's destination is read (IP_PKTINFO), and answers
+  // leave from the address the peer wrote to.
+  bool wildcard = false;
+  std::array<std::array<char, kControlSize>, kBatch> controls{};
   Endpoint local;
   uint64_t id = 0;
   // Datagrams waiting to go out with one sendmmsg(2): their bytes one after another in `out`.
@@ -78,6 +134,8 @@ struct UdpListener {
   std::array<size_t, kSendBatch> out_sizes{};
   std::array<sockaddr_storage, kSendBatch> out_to{};
   std::array<socklen_t, kSendBatch> out_to_size{};
+  std::array<std::array<char, kControlSize>, kSendBatch> out_control{};
+  std::array<size_t, kSendBatch> out_control_size{};
   size_t out_count = 0;
 };
 
@@ -168,6 +226,10 @@ struct Transports::State {
         header.msg_namelen = sizeof(sockaddr_storage);
         header.msg_iov = &listener.iovecs[i];
         header.msg_iovlen = 1;
+        if (listener.wildcard) {
+          header.msg_control = listener.controls[i].data();
+          header.msg_controllen = kControlSize;
+        }
       }
       const int received = ::recvmmsg(listener.socket.native_handle(), listener.headers.data(),
                                       kBatch, MSG_DONTWAIT, nullptr);
@@ -175,14 +237,15 @@ struct Transports::State {
       for (int i = 0; i < received && !stopped; ++i) {
         const auto index = static_cast<size_t>(i);
         deliver(listener, listener.buffers.data() + index * listener.slot_size,
-                listener.headers[index].msg_len, listener.senders[index]);
+                listener.headers[index].msg_len, listener.senders[index],
+                listener.wildcard ? destination_of(listener.headers[index].msg_hdr) : IpAddress{});
       }
       if (static_cast<size_t>(received) < kBatch) return;
     }
   }
 
-  void deliver(UdpListener& listener, const char* data, size_t size,
-               const sockaddr_storage& sender) {
+  void deliver(UdpListener& listener, const char* data, size_t size, const sockaddr_storage& sender,
+               const IpAddress& destination) {
     ++counters.datagrams_received;
     if (size > limits.max_message_size) {
       ++counters.datagrams_too_large;
@@ -190,7 +253,7 @@ struct Transports::State {
     }
     const auto from = from_sockaddr(sender);
     if (!from) return;
-    const Endpoint source{Protocol::kUdp, from->first, from->second, listener.id};
+    const Endpoint source{Protocol::kUdp, from->first, from->second, listener.id, destination};
     receiver.on_message(std::string_view(data, size), source, sip::Framing::kDatagram);
   }
 
@@ -201,6 +264,10 @@ struct Transports::State {
     if (from.out_count == kSendBatch) flush(from);
     const size_t i = from.out_count++;
     from.out_to_size[i] = to_sockaddr(to, from.out_to[i]);
+    const bool chosen_source =
+        from.wildcard && !is_unspecified(to.local) && to.local.v6 == from.local.address.v6;
+    from.out_control_size[i] =
+        chosen_source ? source_control(to.local, from.out_control[i].data()) : 0;
     from.out_sizes[i] = bytes.size();
     from.out.append(bytes);
     if (!flush_posted) {
@@ -229,6 +296,10 @@ struct Transports::State {
       header.msg_namelen = from.out_to_size[i];
       header.msg_iov = &iovecs[i];
       header.msg_iovlen = 1;
+      if (from.out_control_size[i] > 0) {
+        header.msg_control = from.out_control[i].data();
+        header.msg_controllen = from.out_control_size[i];
+      }
     }
     size_t done = 0;
     bool waited = false;
@@ -284,7 +355,9 @@ struct Transports::State {
     ++counters.connections_accepted;
     socket.set_option(tcp::no_delay(true), ec);
     auto connection = std::make_shared<Connection>(std::move(socket));
-    connection->peer = Endpoint{Protocol::kTcp, address, remote.port(), next_connection++};
+    const tcp::endpoint local = connection->socket.local_endpoint(ec);
+    connection->peer = Endpoint{Protocol::kTcp, address, remote.port(), next_connection++,
+                                ec ? IpAddress{} : from_asio(local.address())};
     connection->group = admission.group;
     connection->known = admission.known;
     connection->last_activity = clock.now();
@@ -427,12 +500,27 @@ Result<void, std::string> Transports::listen(const Endpoint& address) {
     if (!ec) listener->socket.bind(local, ec);
     if (!ec) listener->socket.non_blocking(true, ec);
     if (ec) return tl::unexpected("cannot listen on " + where + ": " + ec.message());
+    listener->wildcard = is_unspecified(address.address);
+    if (listener->wildcard) {
+      // Which of the host's addresses each datagram was sent to: the one to advertise to its
+      // sender, and to answer from.
+      const int on = 1;
+      const int set = ip.is_v6() ? ::setsockopt(listener->socket.native_handle(), IPPROTO_IPV6,
+                                                IPV6_RECVPKTINFO, &on, sizeof(on))
+                                 : ::setsockopt(listener->socket.native_handle(), IPPROTO_IP,
+                                                IP_PKTINFO, &on, sizeof(on));
+      if (set != 0) {
+        return tl::unexpected(
+            "cannot listen on " + where +
+            ": cannot ask for each datagram's destination: " + std::strerror(errno));
+      }
+    }
     // Larger kernel buffers ride out bursts (the kernel caps them at its own maximum).
     listener->socket.set_option(udp::socket::receive_buffer_size(4 << 20), ec);
     listener->slot_size = state_->limits.max_message_size + 1;
     listener->buffers.resize(listener->slot_size * kBatch);
     const udp::endpoint bound = listener->socket.local_endpoint(ec);
-    listener->local = Endpoint{Protocol::kUdp, address.address, bound.port(), 0};
+    listener->local = Endpoint{Protocol::kUdp, address.address, bound.port(), 0, {}};
     listener->id = state_->udp.size() + 1;
     state_->locals.push_back(listener->local);
     state_->receive(*listener);
@@ -448,7 +536,7 @@ Result<void, std::string> Transports::listen(const Endpoint& address) {
   if (!ec) listener->acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) return tl::unexpected("cannot listen on " + where + ": " + ec.message());
   const tcp::endpoint bound = listener->acceptor.local_endpoint(ec);
-  listener->local = Endpoint{Protocol::kTcp, address.address, bound.port(), 0};
+  listener->local = Endpoint{Protocol::kTcp, address.address, bound.port(), 0, {}};
   state_->locals.push_back(listener->local);
   state_->accept(*listener);
   state_->tcp.push_back(std::move(listener));

@@ -96,7 +96,8 @@ class Transports {
   // in on), else from the first socket of the right family; the datagram waits until the end of
   // the current turn of the event loop and leaves with the turn's others in one sendmmsg(2). TCP:
   // on connection `to.connection`; a closed connection is a counted failure (responses are not
-  // rerouted).
+  // rerouted). On a socket bound to a wildcard address, a UDP datagram leaves from `to.local`
+  // when that is set (the address the peer's request arrived at), else from the kernel's choice.
   void send(const Endpoint& to, std::string_view bytes);
 
   // Closes connections idle for longer than the idle timeout, and those whose message in progress

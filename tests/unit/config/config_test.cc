@@ -416,6 +416,95 @@ TEST(ParseConfig, RefusesEachMistakeAtItsLine) {
   }
 }
 
+// sip.advertise (issue 13, item 2): one value for every listener, or a table per listener.
+TEST(ParseConfig, ReadsAdvertise) {
+  const std::string listen =
+      "[sip]\ndomain = \"pbx.example.org\"\n"
+      "listen = [\"udp:0.0.0.0:5060\", \"tcp:[::]:5061\"]\n";
+  struct Case {
+    const char* value;
+    std::vector<Config::Sip::Advertise> expected;
+  };
+  const Endpoint udp = endpoint("udp:0.0.0.0:5060");
+  const Endpoint tcp = endpoint("tcp:[::]:5061");
+  const Case cases[] = {
+      {"\"pbx.example.org\"", {{udp, "pbx.example.org", 0}, {tcp, "pbx.example.org", 0}}},
+      {"\"203.0.113.5:5080\"", {{udp, "203.0.113.5", 5080}, {tcp, "203.0.113.5", 5080}}},
+      {"\"[2001:db8::5]\"", {{udp, "[2001:db8::5]", 0}, {tcp, "[2001:db8::5]", 0}}},
+      {"\"[2001:db8::5]:65535\"", {{udp, "[2001:db8::5]", 65535}, {tcp, "[2001:db8::5]", 65535}}},
+      {"{ \"udp:0.0.0.0:5060\" = \"198.51.100.1\" }", {{udp, "198.51.100.1", 0}}},
+      {"{ \"tcp:[::]:5061\" = \"sip.example.org:5061\", \"udp:0.0.0.0:5060\" = \"a.example\" }",
+       {{tcp, "sip.example.org", 5061}, {udp, "a.example", 0}}},
+      {"{}", {}},
+  };
+  for (const Case& c : cases) {
+    auto parsed = parse_config(listen + "advertise = " + c.value + "\n", kFile);
+    ASSERT_TRUE(parsed) << c.value << ": " << describe(parsed);
+    auto sorted = [](std::vector<Config::Sip::Advertise> v) {
+      std::sort(v.begin(), v.end(),
+                [](const auto& a, const auto& b) { return to_spec(a.listen) < to_spec(b.listen); });
+      return v;
+    };
+    EXPECT_EQ(sorted(parsed->sip.advertise), sorted(c.expected)) << c.value;
+  }
+  auto parsed = parse_config(listen + "advertise = { \"tcp:[::]:5061\" = \"a.example\" }\n", kFile);
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(advertised(parsed->sip, udp), nullptr);
+  ASSERT_NE(advertised(parsed->sip, tcp), nullptr);
+  EXPECT_EQ(advertised(parsed->sip, tcp)->host, "a.example");
+}
+
+TEST(ParseConfig, RefusesABadAdvertiseAtItsLine) {
+  const std::string head = "[sip]\ndomain = \"pbx.example.org\"\nlisten = [\"udp:0.0.0.0:5060\"]\n";
+  const char* const kValue = "is not a name or address phones can reach";
+  const BadCase cases[] = {
+      {"wildcard", head + "advertise = \"0.0.0.0\"\n", 4, kValue},
+      {"IPv6 wildcard", head + "advertise = \"[::]:5060\"\n", 4, kValue},
+      {"bare IPv6", head + "advertise = \"2001:db8::5\"\n", 4, kValue},
+      {"port 0", head + "advertise = \"pbx.example.org:0\"\n", 4, kValue},
+      {"port too large", head + "advertise = \"pbx.example.org:65536\"\n", 4, kValue},
+      {"empty port", head + "advertise = \"pbx.example.org:\"\n", 4, kValue},
+      {"signed port", head + "advertise = \"pbx.example.org:+5060\"\n", 4, kValue},
+      {"bad name", head + "advertise = \"pbx_example!org\"\n", 4, kValue},
+      {"empty", head + "advertise = \"\"\n", 4, kValue},
+      {"scheme", head + "advertise = \"sip:pbx.example.org\"\n", 4, kValue},
+      {"unclosed bracket", head + "advertise = \"[2001:db8::5\"\n", 4, kValue},
+      {"junk after bracket", head + "advertise = \"[2001:db8::5]x\"\n", 4, kValue},
+      {"wrong type", head + "advertise = 5\n", 4,
+       "sip.advertise must be a string (the name or address for every listen address) or a "
+       "table of listen address = name, not an integer"},
+      {"array", head + "advertise = [\"a.example\"]\n", 4, "sip.advertise must be a string"},
+      {"table value not a string", head + "advertise = { \"udp:0.0.0.0:5060\" = 5 }\n", 4,
+       "each value of sip.advertise must be a string, not an integer"},
+      {"bad value in the table",
+       head + "[sip.advertise]\n\"udp:0.0.0.0:5060\" = \"0.0.0.0:5060\"\n", 5, kValue},
+      {"a listener not listened on",
+       head + "advertise = { \"udp:0.0.0.0:5070\" = \"a.example\" }\n", 4,
+       "sip.advertise names 'udp:0.0.0.0:5070', which is not in sip.listen"},
+      {"not a listen spec", head + "advertise = { \"0.0.0.0:5060\" = \"a.example\" }\n", 4,
+       "which is not in sip.listen: use a listen entry as written there"},
+      {"the same listener twice",
+       head + "advertise = { \"udp:0.0.0.0:5060\" = \"a.example\", "
+              "\"udp:0.0.0.0:05060\" = \"b.example\" }\n",
+       4, "twice"},
+  };
+  for (const BadCase& c : cases) {
+    auto parsed = parse_config(c.text, kFile);
+    ASSERT_FALSE(parsed) << c.what;
+    EXPECT_EQ(parsed.error().line, c.line) << c.what << ": " << parsed.error().to_string();
+    EXPECT_NE(parsed.error().message.find(c.message), std::string::npos)
+        << c.what << ": " << parsed.error().to_string();
+  }
+}
+
+TEST(DefaultConfigText, ShowsAdvertiseCommentedOut) {
+  const std::string text = default_config_text("pbx.example.org", {endpoint("udp:[::1]:5060")});
+  EXPECT_NE(text.find("\n# advertise = \"203.0.113.5\"\n"), std::string::npos);
+  auto parsed = parse_config(text, kFile);
+  ASSERT_TRUE(parsed) << describe(parsed);
+  EXPECT_TRUE(parsed->sip.advertise.empty());
+}
+
 TEST(ParseConfig, ErrorsPointAtTheKeyAndSayHowToFixIt) {
   auto parsed = parse_config(kMinimal + "  domian = \"x\"\n", kFile);
   ASSERT_FALSE(parsed);
@@ -423,8 +512,9 @@ TEST(ParseConfig, ErrorsPointAtTheKeyAndSayHowToFixIt) {
   EXPECT_EQ(parsed.error().column, 3U);
   EXPECT_EQ(parsed.error().to_string().rfind(std::string(kFile) + ":4:3: unknown key", 0), 0U)
       << parsed.error().to_string();
-  EXPECT_NE(parsed.error().message.find("domain, aliases, listen, server_header, methods"),
-            std::string::npos);
+  EXPECT_NE(
+      parsed.error().message.find("domain, aliases, listen, advertise, server_header, methods"),
+      std::string::npos);
 }
 
 TEST(ParseConfig, ReportsTheFirstErrorInFileOrder) {

@@ -226,5 +226,45 @@ TEST(MessagePolicy, SettingsComeFromTheConfig) {
             401);
 }
 
+// Issue 13, item 2: on a wildcard listener our Contact names the address a request arrived at
+// (or sip.advertise's host), and in-dialog requests come back to that Contact.
+TEST(MessagePolicy, TheArrivalAddressAndAdvertisedHostsAreOurs) {
+  config::Config config;
+  config.sip.domain = "pbx.example.org";
+  const Endpoint wildcard = *parse_endpoint_spec("udp:0.0.0.0:5060");
+  const Endpoint v6 = *parse_endpoint_spec("udp:[::]:5060");
+  config.sip.listen = {wildcard, v6};
+  config.sip.advertise = {{wildcard, "203.0.113.5", 0}, {v6, "[2001:db8::5]", 5062}};
+  const MessagePolicy policy(policy_settings(config));
+  struct IsOursCase {
+    const char* uri;
+    const char* arrived_at;  // "" for none
+    bool ours;
+  };
+  const IsOursCase cases[] = {
+      {"sip:192.168.1.10:5060", "192.168.1.10", true},   // the address it was sent to
+      {"sip:192.168.1.10:5060", "192.168.1.11", false},  // another address of the host
+      {"sip:192.168.1.10:5060", "", false},              // nothing says it is ours
+      {"sip:[2001:db8::7]", "2001:db8::7", true},
+      {"sip:203.0.113.5", "", true},  // advertised
+      {"sip:[2001:db8::5]:5062", "", true},
+      {"sip:x@0.0.0.0", "", true},  // a listen address, as before
+      {"sip:198.51.100.1", "", false},
+  };
+  for (const IsOursCase& c : cases) {
+    const auto uri = sip::parse_uri(c.uri);
+    ASSERT_TRUE(uri) << c.uri;
+    const IpAddress arrived =
+        *c.arrived_at == 0 ? IpAddress{} : parse_ip_address(c.arrived_at).value();
+    EXPECT_EQ(policy.is_ours(*uri, arrived), c.ours) << c.uri << " arriving at " << c.arrived_at;
+  }
+  // A BYE to such a Contact goes to its handler; the same BYE arriving elsewhere is refused.
+  const std::string bytes = with_uri("BYE", "sip:192.168.1.10:5060");
+  const auto bye = sip::parse_message(bytes, sip::Framing::kDatagram, policy.limits());
+  ASSERT_TRUE(bye);
+  EXPECT_NE(policy.on_message(*bye, *parse_ip_address("192.168.1.10")).status, 403);
+  EXPECT_EQ(policy.on_message(*bye, *parse_ip_address("192.168.1.11")).status, 403);
+}
+
 }  // namespace
 }  // namespace hardline::server

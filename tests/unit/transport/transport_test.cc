@@ -10,6 +10,7 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/udp.hpp>
 #include <boost/asio/write.hpp>
 #include <chrono>
 #include <functional>
@@ -39,8 +40,9 @@ constexpr std::string_view kRegister =
 
 class RecordingReceiver : public Receiver {
  public:
-  void on_message(std::string_view bytes, const Endpoint&, sip::Framing) override {
+  void on_message(std::string_view bytes, const Endpoint& source, sip::Framing) override {
     messages.emplace_back(bytes);
+    sources.push_back(source);
   }
   Admission accept_connection(const IpAddress& source) override {
     Admission admission;
@@ -52,6 +54,7 @@ class RecordingReceiver : public Receiver {
   void on_connection_closed(const Endpoint&) override { ++closed; }
 
   std::vector<std::string> messages;
+  std::vector<Endpoint> sources;
   bool known = false;  // what accept_connection() says of the next connection
   int closed = 0;
 };
@@ -61,7 +64,7 @@ class TransportTest : public ::testing::Test {
   void start(Limits limits) {
     transports_ = std::make_unique<Transports>(io_, clock_, limits, receiver_);
     auto listened =
-        transports_->listen(Endpoint{Protocol::kTcp, *parse_ip_address("127.0.0.1"), 0, 0});
+        transports_->listen(Endpoint{Protocol::kTcp, *parse_ip_address("127.0.0.1"), 0, 0, {}});
     ASSERT_TRUE(listened) << listened.error();
     port_ = transports_->local_endpoints().front().port;
   }
@@ -113,6 +116,44 @@ class TransportTest : public ::testing::Test {
   std::unique_ptr<Transports> transports_;
   uint16_t port_ = 0;
 };
+
+// Issue 13, item 2: a socket bound to 0.0.0.0 says which of the host's addresses each message
+// was sent to, and a UDP answer leaves from it (a phone may drop a datagram from elsewhere).
+TEST_F(TransportTest, AWildcardListenerKnowsAndAnswersFromTheAddressAMessageArrivedAt) {
+  transports_ = std::make_unique<Transports>(io_, clock_, Limits{}, receiver_);
+  ASSERT_TRUE(transports_->listen(Endpoint{Protocol::kUdp, IpAddress{}, 0, 0, {}}));
+  const uint16_t udp_port = transports_->local_endpoints().front().port;
+  ASSERT_TRUE(transports_->listen(Endpoint{Protocol::kTcp, IpAddress{}, 0, 0, {}}));
+  port_ = transports_->local_endpoints().back().port;
+
+  asio::ip::udp::socket phone(client_io_,
+                              asio::ip::udp::endpoint(asio::ip::make_address("127.0.0.3"), 0));
+  for (const char* server : {"127.0.0.7", "127.0.0.8"}) {
+    const size_t before = receiver_.sources.size();
+    phone.send_to(asio::buffer(kRegister),
+                  asio::ip::udp::endpoint(asio::ip::make_address(server), udp_port));
+    run_until([&] { return receiver_.sources.size() > before; });
+    const Endpoint source = receiver_.sources.back();
+    EXPECT_EQ(source.local, *parse_ip_address(server));
+    EXPECT_EQ(source.address, *parse_ip_address("127.0.0.3"));
+    transports_->send(source, "answer");
+    run_until([&] { return transports_->counters().sent > before; });
+    std::array<char, 64> buffer{};
+    asio::ip::udp::endpoint sender;
+    const size_t size = phone.receive_from(asio::buffer(buffer), sender);
+    EXPECT_EQ(std::string_view(buffer.data(), size), "answer");
+    EXPECT_EQ(sender.address().to_string(), server) << "the answer came from elsewhere";
+  }
+
+  // TCP: the accepted connection's own address.
+  tcp::socket stream(client_io_);
+  stream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.9"), port_));
+  const size_t before = receiver_.sources.size();
+  asio::write(stream, asio::buffer(kRegister));
+  run_until([&] { return receiver_.sources.size() > before; });
+  EXPECT_EQ(receiver_.sources.back().local, *parse_ip_address("127.0.0.9"));
+  EXPECT_EQ(receiver_.sources.back().protocol, Protocol::kTcp);
+}
 
 Limits deadline_limits() {
   Limits limits;
