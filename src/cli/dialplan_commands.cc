@@ -188,12 +188,15 @@ void add_explain(CLI::App& dialplan, int& exit_code) {
     if (!options->from.empty()) {
       // Issue 13: an account that does not exist was explained as one with no groups, which
       // answers a question nobody asked. Without a database the account cannot be checked.
+      // Typed by the operator, but no control byte reaches the terminal through a message.
+      std::string from = options->from;
+      for (char& c : from) c = static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? '?' : c;
       if (known && known->find(options->from) == known->end()) {
-        print_error("--from " + options->from + ": there is no account " + options->from + " in " +
+        print_error("--from " + from + ": there is no account " + from + " in " +
                     loaded->config.store.database.string() +
                     ": give an existing extension (`hardline user list -c " +
                     loaded->config.file.string() + "`), or add it first with `hardline user add " +
-                    options->from + "`");
+                    from + "`");
         exit_code = kExitUsage;
         return;
       }
@@ -201,7 +204,7 @@ void add_explain(CLI::App& dialplan, int& exit_code) {
         std::fprintf(stderr,
                      "note: account %s is taken as given: without the database it "
                      "cannot be checked\n",
-                     options->from.c_str());
+                     from.c_str());
       }
     }
     routing::AccountDirectory accounts = known.value_or(routing::AccountDirectory{});

@@ -129,13 +129,18 @@ std::vector<Finding> check_dialplan(const config::Config& config,
       });
       const std::string culprit =
           odd == example.end() ? std::string() : printable_quoted(std::string_view(&*odd, 1));
+      // An escaped brace is most likely a repeat written as text.
+      const bool brace = odd != example.end() && (*odd == '{' || *odd == '}');
       report(Severity::kWarning,
              detail::concat(named, " can never match a dialled number: every number its pattern ",
                             rule.match, " matches contains a character no dialled number has (",
                             culprit, " in ", printable_quoted(example),
                             "); dialled numbers hold only ",
-                            describe_dialled_characters(config.dialplan.numbering),
-                            ": fix the pattern or remove the rule"));
+                            describe_dialled_characters(config.dialplan.numbering), ": ",
+                            brace ? "for a repeat write the braces unescaped, e.g. [0-9]{5,13}; "
+                                    "else remove the rule"
+                                  : "take that character out of the pattern (or make it "
+                                    "optional), or remove the rule"));
     } else {
       std::vector<const config::Rule*> covering;
       std::vector<const Language*> covering_languages;

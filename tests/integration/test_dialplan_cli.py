@@ -349,6 +349,11 @@ class DeploymentDialplanTest(unittest.TestCase):
         self.assertIn("--from 999: there is no account 999 in ", result.stderr)
         self.assertIn("hardline user add 999", result.stderr)
         self.assertEqual(result.stdout, "")
+        # A hostile name is refused without its control bytes reaching the terminal.
+        result = run("dialplan", "explain", "1001", "--from", "9\x1b[2J9", "-c", config)
+        self.assertEqual(result.returncode, 2)
+        self.assertNotIn("\x1b", result.stderr)
+        self.assertIn("--from 9?[2J9: there is no account", result.stderr)
         # --group does not make it exist either.
         result = run("dialplan", "explain", "1001", "--from", "999", "--group", "dialout", "-c",
                      config)

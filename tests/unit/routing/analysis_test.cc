@@ -250,8 +250,18 @@ TEST(CheckDialplan, PatternsOnlyForCharactersNoDialledNumberHasAreWarned) {
             "/etc/hardline/hardline.toml:5: warning: rule 'r' can never match a dialled number: "
             "every number its pattern 0[0-9]\\{5,13\\} matches contains a character no dialled "
             "number has ('{' in '02{5,13}'); dialled numbers hold only digits, letters, '*', "
-            "'#', '+' and the separators ' ', '-', '.', '(', ')', '/': fix the pattern or "
-            "remove the rule");
+            "'#', '+' and the separators ' ', '-', '.', '(', ')', '/': for a repeat write the "
+            "braces unescaped, e.g. [0-9]{5,13}; else remove the rule");
+  // Another character: take it out.
+  const auto comma =
+      check_dialplan(config_of("\n[[dialplan.rule]]\nname = \"r\"\nmatch = '[0-9]+,[0-9]+'\n"
+                               "action = \"reject\"\n"),
+                     std::nullopt);
+  ASSERT_EQ(comma.size(), 1U);
+  EXPECT_NE(comma[0].message.find("(',' in '0,0'); "), std::string::npos) << comma[0].message;
+  EXPECT_NE(comma[0].message.find("take that character out of the pattern (or make it optional)"),
+            std::string::npos)
+      << comma[0].message;
 }
 
 // What `dialplan check` prints and `serve` refuses to start on: check_dialplan()'s findings and
