@@ -24,6 +24,7 @@
 #include "os/account.h"
 #include "os/file_checks.h"
 #include "os/process.h"
+#include "routing/analysis.h"
 #include "server/run.h"
 #include "store/sqlite_store.h"
 
@@ -401,6 +402,32 @@ void add_user(CLI::App& app, int& exit_code) {
   });
 }
 
+// Issue 13: serve started with a dialplan that `hardline dialplan check` rejects (a shadowed
+// rule). The same review runs here, with the same messages; groups are not checked (their
+// warnings need the database, and no warning stops the server).
+bool dialplan_passes_review(const config::Config& config) {
+  const routing::DialplanReview review = routing::review_dialplan(config, std::nullopt);
+  for (const routing::Finding& finding : review.findings) {
+    switch (finding.severity) {
+      case routing::Severity::kError:
+        spdlog::error("{}", finding.to_string());
+        break;
+      case routing::Severity::kWarning:
+        spdlog::warn("{}", finding.to_string());
+        break;
+      case routing::Severity::kNote:
+        spdlog::info("{}", finding.to_string());
+        break;
+    }
+  }
+  if (review.errors == 0) return true;
+  spdlog::error(
+      "not starting: {} dialplan error(s) above, the same `hardline dialplan check -c {}` "
+      "reports",
+      review.errors, config.file.string());
+  return false;
+}
+
 // Before anything is bound: the service account exists (started as root) and the files pass
 // FS-1..FS-3 (src/os/file_checks.h). Each problem is logged with the command that fixes it.
 bool startup_checks_pass(const config::Config& config) {
@@ -459,6 +486,9 @@ ServeExit run_serve(const std::string& path) {
   auto config = load_config_or_report(path);
   if (!config) return {kExitUsage, "the configuration has errors (above)"};
   spdlog::set_level(spdlog::level::from_str(config->log.level));
+  if (!dialplan_passes_review(*config)) {
+    return {kExitUsage, "the dialplan has errors (above): `hardline dialplan check` lists them"};
+  }
   if (!startup_checks_pass(*config)) return {kExitUsage, "unsafe files or no service account"};
   try {
     auto served = server::serve(*config);
@@ -479,7 +509,8 @@ constexpr const char* kServeExitStatus =
     "  0  stopped by SIGTERM or SIGINT\n"
     "  1  could not start (the database, a listener, the admin API, the confinement) or a\n"
     "     fatal error while serving\n"
-    "  2  bad arguments, a config with errors, unsafe files or no service account\n"
+    "  2  bad arguments, a config with errors (a dialplan `hardline dialplan check` rejects\n"
+    "     included), unsafe files or no service account\n"
     "Killed by SIGABRT: a broken internal check or an escaped exception (logged first), or\n"
     "systemd's watchdog after the event loop stopped pinging it (systemd logs that);\n"
     "by SIGSYS: a system call outside the sandbox's allow-list (kernel log, docs/sandbox.md).\n"

@@ -12,8 +12,9 @@ namespace {
 
 int run(int argc, char** argv) {
   CLI::App app{
-      "Hardline: a SIP telephony server (registrar, calls, media relay, voicemail) that is secure\n"
-      "by default. Run a subcommand with --help for its options.",
+      "Hardline: a SIP telephony server (registrar, and calls between accounts and through\n"
+      "trunks under a dialplan) that is secure by default. No media relay or voicemail yet: the\n"
+      "phones exchange media directly. Run a subcommand with --help for its options.",
       "hardline"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("hardline ") + HARDLINE_VERSION);

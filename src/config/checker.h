@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "config/pattern_syntax.h"
 
 namespace hardline::config::detail {
 
@@ -26,6 +27,10 @@ constexpr uintmax_t kMaxFileSize = 1 << 20;
 // error can never carry a line break or an escape sequence to a terminal or a log.
 std::string printable(std::string_view text);
 std::string in_quotes(std::string_view text);
+// The fix that follows a TOML syntax error (toml++'s `description`): single quotes for a
+// backslash that double quotes took for an escape, else quoting and `layout` ("tables are
+// written [name] on a line of their own").
+std::string syntax_hint(std::string_view description, std::string_view layout);
 // "a string", "an integer", ... for messages.
 std::string_view type_name(const toml::node& node);
 // A host name (RFC 1123), an IPv4 address or a bracketed IPv6 address, as a SIP URI's host.
@@ -45,7 +50,9 @@ struct KeyReader {
 // every error with its position; the caller reports the first in file order.
 class Checker {
  public:
-  Checker(std::string file, Config& config) : file_(std::move(file)), config_(config) {}
+  // `text` is the document as written, for columns inside values (see pattern()).
+  Checker(std::string file, Config& config, std::string_view text = {})
+      : file_(std::move(file)), config_(config), text_(text) {}
 
   void check(const toml::table& root);
   // The included dialplan file: its routing tables in the order references need (sources,
@@ -67,6 +74,17 @@ class Checker {
   std::optional<uint32_t> integer(const toml::node& node, std::string_view name, uint32_t min,
                                   uint32_t max);
   std::optional<bool> boolean(const toml::node& node, std::string_view name);
+  // A regular expression for whole numbers (RE2, Latin-1), at most 256 characters, or nullopt
+  // after reporting why not: RE2's refusals, and the mistakes RE2 would accept with another
+  // meaning (pattern_syntax.h), at the culprit's own column. `fix` ends the message for what
+  // RE2 refuses, e.g. "write an RE2 pattern ..., e.g. '00[1-9][0-9]{6,14}'".
+  std::optional<std::string> pattern(const toml::node& node, std::string_view name,
+                                     std::string_view example, std::string_view fix,
+                                     int* capturing_groups = nullptr);
+  // The file column of byte `offset` of the string value `node`: exact when the string is
+  // written on one line without escapes (as patterns are, in single quotes), else the column
+  // of the string itself.
+  uint32_t column_in_value(const toml::node& node, size_t offset) const;
   // Each element of a string array with its node (for its position); nullopt on a wrong type.
   std::optional<std::vector<std::pair<std::string, const toml::node*>>> strings(
       const toml::node& node, std::string_view name, std::string_view example);
@@ -100,6 +118,7 @@ class Checker {
 
   std::string file_;
   Config& config_;
+  std::string_view text_;
   std::vector<ConfigError> errors_;
 };
 

@@ -105,6 +105,18 @@ std::string in_quotes(std::string_view text) {
   return "'" + printable(text) + "'";
 }
 
+std::string syntax_hint(std::string_view description, std::string_view layout) {
+  // toml++: "unknown escape sequence '\d'". In double quotes a backslash starts an escape, and
+  // TOML knows only a few: the pattern '\d{3}' wants single quotes, not other double quotes.
+  if (description.find("escape sequence") != std::string_view::npos) {
+    return "a backslash in double quotes starts an escape: write patterns and other text with "
+           "backslashes in single quotes, which keep them as written, e.g. match = '\\d{3}' "
+           "(or double each backslash: \"\\\\d{3}\")";
+  }
+  return concat("fix the syntax here (strings need quotes: \"text\", or 'text' for patterns; ",
+                layout, ")");
+}
+
 std::string_view type_name(const toml::node& node) {
   switch (node.type()) {
     case toml::node_type::string:
@@ -917,11 +929,12 @@ Result<Config, ConfigError> parse_config(std::string_view text, const std::files
   } catch (const toml::parse_error& e) {
     return tl::unexpected(
         ConfigError{file, e.source().begin.line, e.source().begin.column,
-                    "TOML syntax error: " + std::string(e.description()) +
-                        "; fix the syntax here (strings need double quotes, tables are written "
-                        "[name] on a line of their own)"});
+                    "TOML syntax error: " + std::string(e.description()) + "; " +
+                        detail::syntax_hint(e.description(),
+                                            "tables are written [name] on a line of their "
+                                            "own")});
   }
-  detail::Checker checker(file, config);
+  detail::Checker checker(file, config, text);
   checker.check(root);
   auto& errors = checker.errors();
   if (!errors.empty()) {

@@ -20,13 +20,13 @@ Result<void, ConfigError> parse_included_dialplan(std::string_view text,
   try {
     root = toml::parse(text, file);
   } catch (const toml::parse_error& e) {
-    return tl::unexpected(
-        ConfigError{file, e.source().begin.line, e.source().begin.column,
-                    "TOML syntax error: " + std::string(e.description()) +
-                        "; fix the syntax here (strings need double quotes, rules are written "
-                        "[[dialplan.rule]] on a line of their own)"});
+    return tl::unexpected(ConfigError{
+        file, e.source().begin.line, e.source().begin.column,
+        "TOML syntax error: " + std::string(e.description()) + "; " +
+            detail::syntax_hint(e.description(),
+                                "rules are written [[dialplan.rule]] on a line of their own")});
   }
-  detail::Checker checker(file, config);
+  detail::Checker checker(file, config, text);
   checker.check_included(root);
   auto& errors = checker.errors();
   if (errors.empty()) errors = detail::check_routing_references(config);

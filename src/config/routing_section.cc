@@ -1,7 +1,5 @@
 // [sources], [[trunk]] and [dialplan]: the routing tables, in the main file or in the file named
 // by dialplan.include. See docs/dialplan.md for what each key means.
-#include <re2/re2.h>
-
 #include <algorithm>
 #include <charconv>
 #include <system_error>
@@ -11,18 +9,8 @@
 namespace hardline::config::detail {
 namespace {
 
-constexpr size_t kMaxPattern = 256;
 constexpr size_t kMaxRules = 1000;
 constexpr size_t kMaxTrunks = 100;
-
-// The options src/routing compiles with: bytes (a dialled number is bytes off the wire), errors
-// returned rather than logged.
-RE2::Options pattern_options() {
-  RE2::Options options;
-  options.set_encoding(RE2::Options::EncodingLatin1);
-  options.set_log_errors(false);
-  return options;
-}
 
 bool printable_ascii(std::string_view text) {
   return std::all_of(text.begin(), text.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
@@ -260,17 +248,10 @@ void Checker::read_trunk(const toml::table& table) {
       {"caller_id_pattern",
        [&](const toml::node& node) {
          auto value =
-             string(node, "trunk.caller_id_pattern", "caller_id_pattern = '^\\+?[0-9A-D]{1,32}$'");
-         if (!value) return;
-         RE2 pattern(*value, pattern_options());
-         if (value->size() > kMaxPattern || !pattern.ok()) {
-           error(node.source(), "trunk.caller_id_pattern is not a valid regular expression (" +
-                                    printable(pattern.ok() ? "too long" : pattern.error()) +
-                                    "): write an RE2 pattern of at most 256 characters, e.g. "
-                                    "'^\\+?[0-9A-D]{1,32}$' (single quotes keep backslashes)");
-         } else {
-           trunk.caller_id_pattern = *value;
-         }
+             pattern(node, "trunk.caller_id_pattern", "caller_id_pattern = '^\\+?[0-9A-D]{1,32}$'",
+                     "write an RE2 pattern of at most 256 characters, e.g. "
+                     "'^\\+?[0-9A-D]{1,32}$' (single quotes keep backslashes)");
+         if (value) trunk.caller_id_pattern = *value;
        }},
       {"caller_id_mismatch",
        [&](const toml::node& node) {
@@ -405,23 +386,14 @@ void Checker::read_dialplan(const toml::table& table, bool included) {
       digits("national_prefix", 0, 3, &Numbering::national_prefix, "national_prefix = \"0\""));
   readers.push_back(digits("international_prefix", 1, 4, &Numbering::international_prefix,
                            "international_prefix = \"00\""));
-  readers.push_back(
-      {"internal_numbers", [&](const toml::node& node) {
-         auto value =
-             string(node, "dialplan.internal_numbers", "internal_numbers = '[1-9][0-9]{2,3}'");
-         if (!value) return;
-         RE2 pattern(*value, pattern_options());
-         if (value->empty() || value->size() > kMaxPattern || !pattern.ok()) {
-           error(node.source(), "dialplan.internal_numbers is not a valid regular expression (" +
-                                    printable(value->empty()                ? "it is empty"
-                                              : value->size() > kMaxPattern ? "too long"
-                                                                            : pattern.error()) +
-                                    "): write an RE2 pattern of at most 256 characters for "
-                                    "whole numbers, e.g. '[1-9][0-9]{2,3}'");
-           return;
-         }
-         config_.dialplan.internal_numbers = *value;
-       }});
+  readers.push_back({"internal_numbers", [&](const toml::node& node) {
+                       auto value = pattern(
+                           node, "dialplan.internal_numbers",
+                           "internal_numbers = '[1-9][0-9]{2,3}'",
+                           "write an RE2 pattern of at most 256 characters for whole numbers, e.g. "
+                           "'[1-9][0-9]{2,3}'");
+                       if (value) config_.dialplan.internal_numbers = *value;
+                     }});
   readers.push_back({"rule", [&](const toml::node& node) {
                        const auto* array = node.as_array();
                        if (array == nullptr || !array->is_array_of_tables()) {

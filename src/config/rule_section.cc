@@ -1,5 +1,6 @@
 // [[dialplan.rule]]: one rule of the dialplan, and the checks that need every file read
-// (names a rule refers to, trunk rules that do not say who may use them).
+// (names a rule refers to, trunk rules that do not say who may use them). Also the reader of
+// every pattern (a rule's match, dialplan.internal_numbers, a trunk's caller_id_pattern).
 #include <re2/re2.h>
 
 #include <algorithm>
@@ -12,6 +13,8 @@ namespace {
 constexpr size_t kMaxPattern = 256;
 constexpr size_t kMaxRewrite = 64;
 
+// The options src/routing compiles with: bytes (a dialled number is bytes off the wire), errors
+// returned rather than logged.
 RE2::Options pattern_options() {
   RE2::Options options;
   options.set_encoding(RE2::Options::EncodingLatin1);
@@ -38,6 +41,63 @@ bool printable_ascii(std::string_view text) {
 }
 
 }  // namespace
+
+uint32_t Checker::column_in_value(const toml::node& node, size_t offset) const {
+  const toml::source_position begin = node.source().begin;
+  // The line the value starts on, in the text as written.
+  size_t line_start = 0;
+  for (uint32_t line = 1; line < begin.line && line_start != std::string_view::npos; ++line) {
+    line_start = text_.find('\n', line_start);
+    if (line_start != std::string_view::npos) ++line_start;
+  }
+  if (begin.column == 0 || line_start == std::string_view::npos) return begin.column;
+  const std::string_view line = text_.substr(line_start, text_.find('\n', line_start) - line_start);
+  const size_t quote = begin.column - 1;
+  if (quote + 2 + offset > line.size()) return begin.column;
+  // toml++ counts characters, the offset bytes: both agree on ASCII only.
+  const std::string_view before_and_written = line.substr(0, quote + 2 + offset);
+  const bool ascii = std::all_of(before_and_written.begin(), before_and_written.end(),
+                                 [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+  const std::string_view written = line.substr(quote, offset + 2);
+  const std::string_view opening = line.substr(quote, 3);
+  const bool one_line = opening != "'''" && opening != R"(""")";
+  // In double quotes every escape shifts the columns after it: then the string's own column.
+  const bool as_written =
+      written[0] == '\'' || (written[0] == '"' && written.find('\\') == std::string_view::npos);
+  if (!ascii || !one_line || !as_written) return begin.column;
+  return begin.column + 1 + static_cast<uint32_t>(offset);
+}
+
+std::optional<std::string> Checker::pattern(const toml::node& node, std::string_view name,
+                                            std::string_view example, std::string_view fix,
+                                            int* capturing_groups) {
+  auto value = string(node, name, example);
+  if (!value) return std::nullopt;
+  // A trunk's caller_id_pattern may be empty; a rule's match and internal_numbers may not.
+  const bool allow_empty = name == "trunk.caller_id_pattern";
+  if ((value->empty() && !allow_empty) || value->size() > kMaxPattern) {
+    error(node.source(),
+          concat(name, " is not a valid regular expression (",
+                 value->empty() ? "it is empty" : "longer than 256 characters", "): ", fix));
+    return std::nullopt;
+  }
+  // Before RE2: it refuses some of these without saying where, and accepts the others as
+  // literal text that no number contains.
+  if (auto mistake = find_pattern_mistake(*value)) {
+    errors_.push_back(ConfigError{
+        file_, node.source().begin.line, column_in_value(node, mistake->offset),
+        concat(name, " ", in_quotes(*value), " is not a valid pattern: ", mistake->message)});
+    return std::nullopt;
+  }
+  RE2 compiled(*value, pattern_options());
+  if (!compiled.ok()) {
+    error(node.source(), concat(name, " is not a valid regular expression (",
+                                printable(compiled.error()), "): ", fix));
+    return std::nullopt;
+  }
+  if (capturing_groups != nullptr) *capturing_groups = compiled.NumberOfCapturingGroups();
+  return value;
+}
 
 void Checker::read_rule(const toml::table& table) {
   Rule rule;
@@ -82,21 +142,11 @@ void Checker::read_rule(const toml::table& table) {
       {"match",
        [&](const toml::node& node) {
          match_node = &node;
-         auto value = string(node, "dialplan.rule.match", "match = '00[1-9][0-9]{6,14}'");
-         if (!value) return;
-         RE2 pattern(*value, pattern_options());
-         if (value->empty() || value->size() > kMaxPattern || !pattern.ok()) {
-           const std::string why = value->empty()                ? "it is empty"
-                                   : value->size() > kMaxPattern ? "longer than 256 characters"
-                                                                 : pattern.error();
-           error(node.source(), "dialplan.rule.match is not a valid regular expression (" +
-                                    printable(why) +
-                                    "): write an RE2 pattern for the whole number, e.g. "
-                                    "'00[1-9][0-9]{6,14}' (single quotes keep backslashes)");
-           return;
-         }
-         groups_in_pattern = pattern.NumberOfCapturingGroups();
-         rule.match = *value;
+         auto value = pattern(node, "dialplan.rule.match", "match = '00[1-9][0-9]{6,14}'",
+                              "write an RE2 pattern for the whole number, e.g. "
+                              "'00[1-9][0-9]{6,14}' (single quotes keep backslashes)",
+                              &groups_in_pattern);
+         if (value) rule.match = *value;
        }},
       {"action",
        [&](const toml::node& node) {

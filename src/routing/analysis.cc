@@ -17,6 +17,16 @@ bool subset_of(const std::vector<T>& inner, const std::vector<T>& outer) {
   });
 }
 
+// 'x' with what a terminal must not see replaced, for text from a pattern's example.
+std::string printable_quoted(std::string_view text) {
+  std::string out = "'";
+  for (char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    out += byte < 0x20 || byte >= 0x7f ? '?' : c;
+  }
+  return out + "'";
+}
+
 std::string located(const config::Rule& rule) {
   return "'" + rule.name + "' (line " + std::to_string(rule.where.line) + ")";
 }
@@ -81,6 +91,9 @@ std::vector<Finding> check_dialplan(const config::Config& config,
     rewritten = Language::parse(changed_numbers_pattern(config.dialplan.numbering));
   }
   const std::vector<BarWalkaround> walkarounds = find_bar_walkarounds(config);
+  // Every string made only of what dialled numbers hold (numbering.h).
+  const std::optional<Language> dialled =
+      Language::parse("[" + dialled_characters(config.dialplan.numbering) + "]*");
 
   std::optional<Language> cached_union;
   std::vector<size_t> cached_members;
@@ -108,6 +121,26 @@ std::vector<Finding> check_dialplan(const config::Config& config,
                  " before any rule, and every number its pattern " + rule.match +
                  " matches is one normalisation rewrites; write it for the normalised form "
                  "(e.g. 030... rather than +4930... or 004930...)");
+    } else if (dialled && intersects(*languages[j], *dialled) == std::optional<bool>(false)) {
+      // Issue 13: '0[1-9][0-9]\{5,13\}' is valid, and matches only text no phone sends.
+      const std::string example = languages[j]->example().value_or("");
+      auto odd = std::find_if(example.begin(), example.end(), [&](char c) {
+        return !is_dialled_character(c, config.dialplan.numbering);
+      });
+      const std::string culprit =
+          odd == example.end() ? std::string() : printable_quoted(std::string_view(&*odd, 1));
+      // An escaped brace is most likely a repeat written as text.
+      const bool brace = odd != example.end() && (*odd == '{' || *odd == '}');
+      report(Severity::kWarning,
+             detail::concat(named, " can never match a dialled number: every number its pattern ",
+                            rule.match, " matches contains a character no dialled number has (",
+                            culprit, " in ", printable_quoted(example),
+                            "); dialled numbers hold only ",
+                            describe_dialled_characters(config.dialplan.numbering), ": ",
+                            brace ? "for a repeat write the braces unescaped, e.g. [0-9]{5,13}; "
+                                    "else remove the rule"
+                                  : "take that character out of the pattern (or make it "
+                                    "optional), or remove the rule"));
     } else {
       std::vector<const config::Rule*> covering;
       std::vector<const Language*> covering_languages;
@@ -199,7 +232,36 @@ std::vector<Finding> check_dialplan(const config::Config& config,
       }
     }
   }
+  // Issue 13: a trunk with sources is recognised, and then refused by the default unless some
+  // rule admits it. (A rule that admits it but cannot match is reported above.)
+  for (const config::Trunk& trunk : config.trunks) {
+    if (trunk.sources.empty()) continue;
+    const bool admitted = std::any_of(rules.begin(), rules.end(), [&](const config::Rule& rule) {
+      return rule.callers.any_trunk ||
+             std::count(rule.callers.trunks.begin(), rule.callers.trunks.end(), trunk.name) != 0;
+    });
+    if (admitted) continue;
+    findings.push_back(Finding{
+        Severity::kWarning, trunk.where, "",
+        detail::concat("trunk '", trunk.name,
+                       "' has sources, so calls from its addresses are recognised as its, but no "
+                       "rule admits it: every call it delivers is refused (404); add a rule for "
+                       "the numbers it delivers with callers = [\"trunk:",
+                       trunk.name,
+                       "\"] (docs/dialplan.md), or remove its sources if it never calls in")});
+  }
   return findings;
+}
+
+DialplanReview review_dialplan(const config::Config& config,
+                               const std::optional<std::set<std::string>>& known_groups) {
+  DialplanReview review;
+  review.findings = check_dialplan(config, known_groups);
+  for (const Finding& finding : review.findings) {
+    review.errors += finding.severity == Severity::kError ? 1 : 0;
+    review.warnings += finding.severity == Severity::kWarning ? 1 : 0;
+  }
+  return review;
 }
 
 }  // namespace hardline::routing

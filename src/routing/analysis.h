@@ -8,6 +8,10 @@
 //   - warning: a group no account is in (when the accounts are known);
 //   - warning: a rule that only admits trunks which have no sources (no call is ever recognised
 //     as coming from them);
+//   - warning: a pattern whose every match holds a character no dialled number has (numbering.h:
+//     '0[1-9][0-9]\{5,13\}'): it can never match a number;
+//   - warning (after the rules' findings, with an empty `rule`): a trunk with sources that no
+//     rule admits, so every call it delivers is refused;
 //   - note: a pattern outside the subset the analysis decides (see regex_language.h): nothing
 //     is claimed about it.
 // Every error is certain: the analysis reports only what it has proved.
@@ -42,6 +46,17 @@ struct Finding {
 //     national form (bar_forms.h).
 std::vector<Finding> check_dialplan(const config::Config& config,
                                     const std::optional<std::set<std::string>>& known_groups);
+
+// What `hardline dialplan check` prints and `hardline serve` logs before it binds anything: the
+// findings of check_dialplan() and their counts. Any error fails the check (exit 1) and stops
+// serve (exit 2): both call this, so that serve never runs a dialplan check rejects.
+struct DialplanReview {
+  std::vector<Finding> findings;
+  size_t errors = 0;
+  size_t warnings = 0;
+};
+DialplanReview review_dialplan(const config::Config& config,
+                               const std::optional<std::set<std::string>>& known_groups);
 
 // Whether `earlier` admits every request `later` admits (patterns aside). Sound, not complete:
 // false when unsure.

@@ -400,11 +400,31 @@ Decision Dialplan::evaluate(const CallRequest& request, const IsLocalAccount& is
       return "no rule decided; the default refuses every caller that is not an authenticated "
              "account (challenge it to authenticate)";
     });
+  } else if (request.caller.kind == CallerKind::kTrunk) {
+    // Whatever the number, the default never puts a trunk's call through: the reason to give
+    // is the missing rule for the trunk, not the number (issue 13).
+    decision = reject(404, "");
+    note([&] {
+      const std::string& trunk = request.caller.name;
+      const bool admitted = std::any_of(rules_.begin(), rules_.end(), [&](const auto& rule) {
+        return rule.callers.any_trunk ||
+               std::count(rule.callers.trunks.begin(), rule.callers.trunks.end(), trunk) != 0;
+      });
+      if (!admitted) {
+        return "no rule decided, and none admits calls from trunk " + trunk +
+               ": the default connects only authenticated accounts, never a trunk's callers; "
+               "add a rule for the numbers it delivers with callers = [\"trunk:" +
+               trunk + "\"]";
+      }
+      return "no rule that admits trunk " + trunk + " matches " + shown(dialled) +
+             ", and the default connects only authenticated accounts, never a trunk's callers; "
+             "widen the pattern of the rule for its numbers if it should";
+    });
   } else {
     decision = reject(404, "");
     note([&] {
       return "no rule decided; the default connects only local accounts, and " + shown(dialled) +
-             " is none";
+             " is no local account";
     });
   }
   decision.rule_name = "default";

@@ -70,6 +70,24 @@ std::string changed_numbers_pattern(const config::Numbering& numbering) {
          literal(numbering.country_code) + ".*";
 }
 
+bool is_dialled_character(char c, const config::Numbering& numbering) {
+  if ((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')) return true;
+  if (c == '*' || c == '#' || c == '+') return true;
+  // Separators reach the rules only when nothing removes them.
+  return !normalises(numbering) && is_separator(c);
+}
+
+std::string dialled_characters(const config::Numbering& numbering) {
+  // '-' last, escaped anyway: the class body is read as RE2 reads it.
+  return normalises(numbering) ? "0-9A-Za-z*#+" : "0-9A-Za-z*#+ ()./\\-";
+}
+
+std::string describe_dialled_characters(const config::Numbering& numbering) {
+  return normalises(numbering)
+             ? "digits, letters, '*', '#' and '+' (separators are removed first)"
+             : "digits, letters, '*', '#', '+' and the separators ' ', '-', '.', '(', ')', '/'";
+}
+
 std::string describe_numbering(const config::Numbering& numbering) {
   if (!normalises(numbering)) return {};
   return "national form (country code " + numbering.country_code + ", national prefix " +

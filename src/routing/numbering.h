@@ -32,6 +32,15 @@ std::string normalize_number(std::string_view number, const config::Numbering& n
 // no rule ever sees one of them. Empty when normalises() is false.
 std::string changed_numbers_pattern(const config::Numbering& numbering);
 
+// What a dialled number, as the rules see it, is made of: digits, letters, '*', '#' and '+',
+// and, when numbers are not normalised, the separators normalisation would remove. A pattern
+// that matches only strings with some other byte (a '{', a ',') can never match a real number.
+// `dialled_characters()` lists them as a class body for a pattern ("0-9A-Za-z*#+ ().\-/");
+// `is_dialled_character()` tests one byte; `describe_dialled_characters()` is for messages.
+std::string dialled_characters(const config::Numbering& numbering);
+bool is_dialled_character(char c, const config::Numbering& numbering);
+std::string describe_dialled_characters(const config::Numbering& numbering);
+
 // "national form (country code 49, national prefix 0, international prefix 00)": for explain
 // and graph. Empty when normalises() is false.
 std::string describe_numbering(const config::Numbering& numbering);

@@ -3,9 +3,10 @@ them: on the dialplans in tests/data/dialplan/ (offline, no database) and on a f
 init` deployment with accounts and groups in its database."""
 import os
 import re
+import subprocess
 import unittest
 
-from harness import Deployment, run
+from harness import HARDLINE, Deployment, run
 
 DATA = os.environ.get("HARDLINE_TEST_DATA",
                       os.path.join(os.path.dirname(__file__), "..", "data"))
@@ -168,6 +169,98 @@ class OfflineDialplanTest(unittest.TestCase):
             if result.returncode == 0:
                 self.assertEqual(len(re.findall("^result: ", result.stdout, re.MULTILINE)), 1)
 
+    # Issue 13: the smaller dialplan findings, through the real binary.
+
+    def write(self, name, text):
+        path = os.path.join(self.tmp(), name)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def config_with_rule(self, match_line):
+        return self.write("hardline.toml", (
+            '[sip]\ndomain = "pbx.example.org"\nlisten = ["udp:127.0.0.1:5060"]\n\n'
+            '[store]\ndatabase = "none.db"\n\n'
+            '[[dialplan.rule]]\nname = "national"\n' + match_line + '\naction = "reject"\n'))
+
+    def test_check_refuses_an_unclosed_repeat_at_its_column(self):
+        # RE2 reads '{5,13' as literal text: the rule would match no number, silently.
+        config = self.config_with_rule("match = '0[1-9][0-9]{5,13'")
+        result = self.dialplan("check", "-c", config)
+        self.assertEqual(result.returncode, 1, result.stdout + result.stderr)
+        self.assertIn("hardline.toml:10:21: dialplan.rule.match '0[1-9][0-9]{5,13' is not a "
+                      "valid pattern: the '{' at column 12 of the pattern begins a repeat that "
+                      "is never closed", result.stderr)
+        self.assertIn("close it, e.g. {5,13}", result.stderr)
+        for match, column, says in [
+                ("'[0-9'", 10, "'[' at column 1 of the pattern opens a class"),
+                ("'(0[0-9]+'", 10, "'(' at column 1 of the pattern opens a group"),
+                ("'0[0-9]+)'", 17, "')' at column 8 of the pattern closes no")]:
+            result = self.dialplan("check", "-c", self.config_with_rule("match = " + match))
+            self.assertEqual(result.returncode, 1, match)
+            self.assertIn(f"hardline.toml:10:{column}: ", result.stderr)
+            self.assertIn(says, result.stderr)
+        # Closed, it is fine.
+        result = self.dialplan("check", "-c", self.config_with_rule("match = '0[1-9][0-9]{5,13}'"))
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+
+    def test_check_warns_about_a_pattern_for_characters_no_number_has(self):
+        config = self.config_with_rule(r"match = '0[1-9][0-9]\{5,13\}'")
+        result = self.dialplan("check", "-c", config)
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        self.assertRegex(result.stdout, r"hardline\.toml:8: warning: rule 'national' can never "
+                                        r"match a dialled number: .* \('\{' in '0\d{2}\{5,13\}'\)")
+        self.assertIn("0 errors, 1 warnings", result.stdout)
+
+    def test_a_backslash_in_double_quotes_gets_the_single_quote_hint(self):
+        config = self.config_with_rule('match = "\\d{3}"')
+        result = self.dialplan("check", "-c", config)
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("hardline.toml:10:", result.stderr)
+        self.assertIn("unknown escape sequence", result.stderr)
+        self.assertIn("in single quotes, which keep them as written, e.g. match = '\\d{3}'",
+                      result.stderr)
+        self.assertNotIn("strings need", result.stderr)
+
+    def test_check_warns_about_a_trunk_with_sources_that_no_rule_admits(self):
+        result = self.dialplan("check", "-c", data("no-inbound.toml"))
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        self.assertRegex(result.stdout, r"no-inbound\.toml:10: warning: trunk 'provider' has "
+                                        r"sources, .* but no rule admits it: every call it "
+                                        r"delivers is refused \(404\); add a rule .* "
+                                        r"callers = \[\"trunk:provider\"\]")
+        self.assertIn("0 errors, 1 warnings", result.stdout)
+        # office.toml has a rule for its provider: no such warning.
+        result = self.dialplan("check", "-c", data("office.toml"))
+        self.assertNotIn("no rule admits it", result.stdout)
+
+    def test_explain_says_no_rule_admits_the_trunk_rather_than_blame_the_number(self):
+        result = self.dialplan("explain", "202", "--source", "198.51.100.7", "-c",
+                               data("no-inbound.toml"))
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("caller:    trunk provider (recognised by its source address)",
+                      result.stdout)
+        self.assertIn("none admits calls from trunk provider", result.stdout)
+        self.assertIn('callers = ["trunk:provider"]', result.stdout)
+        self.assertNotIn("is none", result.stdout)
+        self.assertNotIn("is no local account", result.stdout)
+        self.assertIn("result: reject 404 Not Found", result.stdout)
+        # With a rule for the trunk that does not match this number, that is the reason.
+        result = self.dialplan("explain", "+4930999999", "--source", "2001:db8:5::9", "-c",
+                               data("office.toml"))
+        self.assertIn("no rule that admits trunk provider matches", result.stdout)
+
+    def test_explain_from_without_a_database_is_taken_as_given_with_a_note(self):
+        result = self.dialplan("explain", "1001", "--from", "999", "-c", data("office.toml"))
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("account 999 is taken as given", result.stderr)
+
+    def test_help_advertises_only_what_exists(self):
+        result = run("--help")
+        self.assertEqual(result.returncode, 0)
+        self.assertNotRegex(result.stdout, r"\((registrar[^)]*)(media relay|voicemail)")
+        self.assertIn("No media relay or voicemail yet", result.stdout)
+
     def test_graph_in_every_format(self):
         mermaid = self.dialplan("graph", "--format", "mermaid", "-c", data("office.toml"))
         self.assertEqual(mermaid.returncode, 0, mermaid.stderr)
@@ -247,6 +340,55 @@ class DeploymentDialplanTest(unittest.TestCase):
         self.assertEqual(explain("00881123456", "1000"),
                          "reject 403 Premium-rate numbers are barred (rule 'premium')")
         self.assertEqual(explain("1999", "1000"), "reject 404 Not Found (rule 'internal')")
+
+    def test_explain_from_an_account_that_does_not_exist_is_an_error(self):
+        config = self.deployment.config
+        self.deployment.add_user("1000")
+        result = run("dialplan", "explain", "1001", "--from", "999", "-c", config)
+        self.assertEqual(result.returncode, 2, result.stdout + result.stderr)
+        self.assertIn("--from 999: there is no account 999 in ", result.stderr)
+        self.assertIn("hardline user add 999", result.stderr)
+        self.assertEqual(result.stdout, "")
+        # A hostile name is refused without its control bytes reaching the terminal.
+        result = run("dialplan", "explain", "1001", "--from", "9\x1b[2J9", "-c", config)
+        self.assertEqual(result.returncode, 2)
+        self.assertNotIn("\x1b", result.stderr)
+        self.assertIn("--from 9?[2J9: there is no account", result.stderr)
+        # --group does not make it exist either.
+        result = run("dialplan", "explain", "1001", "--from", "999", "--group", "dialout", "-c",
+                     config)
+        self.assertEqual(result.returncode, 2)
+        # An account that exists is explained.
+        result = run("dialplan", "explain", "1001", "--from", "1000", "-c", config)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("caller:    account 1000", result.stdout)
+
+    def test_serve_refuses_a_dialplan_that_check_rejects_with_the_same_messages(self):
+        config = self.deployment.config
+        # Shadowed by the example's 'internal' rule ([1-9][0-9]{2,3}, for every account).
+        with open(os.path.join(self.deployment.dir, "dialplan.toml"), "a") as f:
+            f.write('\n[[dialplan.rule]]\nname = "extensions"\nmatch = \'1[0-9]{3}\'\n'
+                    'action = "local"\n')
+        check = run("dialplan", "check", "-c", config)
+        self.assertEqual(check.returncode, 1, check.stdout + check.stderr)
+        errors = [line for line in check.stdout.splitlines() if ": error: " in line]
+        self.assertEqual(len(errors), 1, check.stdout)
+        self.assertIn("rule 'extensions' can never decide a call", errors[0])
+        serve = subprocess.run([HARDLINE, "serve", "-c", config], capture_output=True, text=True,
+                               timeout=30)
+        self.assertEqual(serve.returncode, 2, serve.stderr)
+        self.assertIn(errors[0], serve.stderr)
+        self.assertIn("not starting: 1 dialplan error(s) above", serve.stderr)
+        self.assertIn("exit status 2: the dialplan has errors", serve.stderr)
+        self.assertNotIn("listening on", serve.stderr)
+        # Fixed, it serves.
+        with open(os.path.join(self.deployment.dir, "dialplan.toml")) as f:
+            text = f.read()
+        with open(os.path.join(self.deployment.dir, "dialplan.toml"), "w") as f:
+            f.write(text.replace("match = '1[0-9]{3}'", "match = '1[0-9]{5}'"))
+        self.assertEqual(run("dialplan", "check", "-c", config).returncode, 0)
+        self.deployment.start()
+        self.deployment.stop()
 
     def test_user_groups_refuses_bad_names_and_unknown_accounts(self):
         config = self.deployment.config

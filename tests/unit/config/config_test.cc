@@ -505,6 +505,44 @@ TEST(DefaultConfigText, ShowsAdvertiseCommentedOut) {
   EXPECT_TRUE(parsed->sip.advertise.empty());
 }
 
+// Issue 13: the hint "strings need double quotes" was given for match = "\d{3}", which is in
+// double quotes already; what it needs is single quotes.
+TEST(ParseConfig, TomlSyntaxErrorsGetTheHintThatFitsThem) {
+  struct Case {
+    std::string text;
+    std::string hint;
+    std::string not_hint;
+  };
+  const std::vector<Case> cases = {
+      {"[dialplan]\ninternal_numbers = \"\\d{3}\"\n",
+       "write patterns and other text with "
+       "backslashes in single quotes",
+       "strings need quotes"},
+      {"[dialplan]\ninternal_numbers = \"0\\.9\"\n", "e.g. match = '\\d{3}'",
+       "strings need quotes"},
+      {"[auth]\nnonce_lifetime = yes\n", "strings need quotes", "backslash"},
+      {"[auth\n", "tables are written [name]", "backslash"},
+  };
+  for (const Case& c : cases) {
+    auto parsed = parse_config(kMinimal + c.text, kFile);
+    ASSERT_FALSE(parsed) << c.text;
+    EXPECT_NE(parsed.error().message.find("TOML syntax error"), std::string::npos);
+    EXPECT_NE(parsed.error().message.find(c.hint), std::string::npos)
+        << c.text << ": " << parsed.error().to_string();
+    EXPECT_EQ(parsed.error().message.find(c.not_hint), std::string::npos)
+        << c.text << ": " << parsed.error().to_string();
+  }
+  // The included dialplan file gives the same hint.
+  Config config;
+  config.file = kFile;
+  auto included = parse_included_dialplan("[[dialplan.rule]]\nmatch = \"\\d{3}\"\n",
+                                          "/etc/hardline/dialplan.toml", config);
+  ASSERT_FALSE(included);
+  EXPECT_EQ(included.error().line, 2U);
+  EXPECT_NE(included.error().message.find("in single quotes"), std::string::npos)
+      << included.error().to_string();
+}
+
 TEST(ParseConfig, ErrorsPointAtTheKeyAndSayHowToFixIt) {
   auto parsed = parse_config(kMinimal + "  domian = \"x\"\n", kFile);
   ASSERT_FALSE(parsed);

@@ -104,7 +104,8 @@ TEST(RoutingConfig, EveryMistakeGetsItsLineAndAFix) {
       {trunk + "transport = \"sctp\"\n", 7, "use \"udp\", \"tcp\" or \"tls\""},
       {trunk + "sources = [\"0.0.0.0/0\"]\n", 7, "every address on the Internet"},
       {trunk + "sources = [\"nowhere\"]\n", 7, "neither a network"},
-      {trunk + "caller_id_pattern = '('\n", 7, "not a valid regular expression"},
+      {trunk + "caller_id_pattern = '('\n", 7, "'(' at column 1 of the pattern"},
+      {trunk + "caller_id_pattern = '[0-9]++'\n", 7, "not a valid regular expression"},
       {trunk + "caller_id_mismatch = \"drop\"\n", 7, "\"anonymous\""},
       {trunk + "colour = \"red\"\n", 7, "unknown key 'colour' in [[trunk]]"},
       {trunk + trunk, 8, "defined twice"},
@@ -112,7 +113,8 @@ TEST(RoutingConfig, EveryMistakeGetsItsLineAndAFix) {
       {"[[dialplan.rule]]\nmatch = '1'\naction = \"local\"\n", 4, "has no name"},
       {rule_head + "action = \"local\"\n", 4, "has no match"},
       {rule_head + "match = '1'\n", 4, "has no action"},
-      {rule_head + "match = '(1'\naction = \"local\"\n", 6, "not a valid regular expression"},
+      {rule_head + "match = '(1'\naction = \"local\"\n", 6, "group that is never closed"},
+      {rule_head + "match = '1**'\naction = \"local\"\n", 6, "not a valid regular expression"},
       {rule_head + "match = ''\naction = \"local\"\n", 6, "it is empty"},
       {rule_head + "match = '1'\naction = \"ring\"\n", 7, "is not an action"},
       {rule_head + "match = '1'\naction = \"trunk\"\n", 4, "names none"},
@@ -165,7 +167,8 @@ TEST(RoutingConfig, EveryMistakeGetsItsLineAndAFix) {
       {"[dialplan]\nnational_prefix = \"00\"\n", 5, "must differ from international_prefix"},
       {"[dialplan]\ninternational_prefix = \"0\"\n", 5, "must differ from"},
       {"[dialplan]\ninternational_prefix = \"\"\n", 5, "must be 1 to 4 digits"},
-      {"[dialplan]\ninternal_numbers = '('\n", 5, "not a valid regular expression"},
+      {"[dialplan]\ninternal_numbers = '('\n", 5, "never closed"},
+      {"[dialplan]\ninternal_numbers = '[1-9]{2,3'\n", 5, "e.g. {2,3}"},
       {"[dialplan]\ninclude = \"d.toml\"\ncountry_code = \"49\"\n", 6,
        "move it to the [dialplan] table of the included file"},
       {trunk + "caller_id_internal = \"hide\"\n", 7, "\"prefix\""},
@@ -183,6 +186,47 @@ TEST(RoutingConfig, EveryMistakeGetsItsLineAndAFix) {
     EXPECT_NE(config.error().message.find(c.says), std::string::npos) << c.text << "\n"
                                                                       << config.error().to_string();
   }
+}
+
+// Issue 13: '0[1-9][0-9]{5,13' compiled (RE2 reads the brace as text) and matched nothing. Such
+// patterns are refused with the column of the culprit in the file, and the fix.
+TEST(RoutingConfig, PatternMistakesAreRefusedAtTheirColumn) {
+  const std::string rule_head = "[[dialplan.rule]]\nname = \"r\"\n";
+  struct Case {
+    std::string match_line;  // line 6 of the file
+    uint32_t column;         // 0: the error names no column
+    std::string says;
+  };
+  const std::vector<Case> cases = {
+      // "match = '" is 9 characters: the pattern's first character is in column 10.
+      {"match = '0[1-9][0-9]{5,13'", 21, "the '{' at column 12 of the pattern begins a repeat"},
+      {"match = '0[1-9][0-9]{5,13'", 21, "close it, e.g. {5,13}"},
+      {"match  =  '[0-9'", 12, "'[' at column 1 of the pattern opens a class"},
+      {"match = \"(12\"", 10, "'(' at column 1"},
+      {"match = '12)'", 12, "')' at column 3 of the pattern closes no group"},
+      // With escapes in double quotes the columns shift: the error points at the string.
+      {"match = \"\\\\d{5,13\"", 9, "the '{' at column 3 of the pattern"},
+      // RE2's own refusals keep its words.
+      {"match = '1**'", 9, "bad repetition operator"},
+  };
+  for (const Case& c : cases) {
+    auto config = parse(rule_head + c.match_line + "\naction = \"local\"\n");
+    ASSERT_FALSE(config) << c.match_line;
+    EXPECT_EQ(config.error().line, 6U) << config.error().to_string();
+    EXPECT_EQ(config.error().column, c.column) << config.error().to_string();
+    EXPECT_NE(config.error().message.find(c.says), std::string::npos) << config.error().to_string();
+  }
+  // The same reader guards the other patterns.
+  auto internal = parse("[dialplan]\ninternal_numbers = '[1-9][0-9]{2,3'\n");
+  ASSERT_FALSE(internal);
+  EXPECT_EQ(internal.error().to_string(),
+            "/etc/hardline/hardline.toml:5:31: dialplan.internal_numbers '[1-9][0-9]{2,3' is not "
+            "a valid pattern: the '{' at column 11 of the pattern begins a repeat that is never "
+            "closed, so RE2 would read \"{2,3\" as literal text that no dialled number contains: "
+            "close it, e.g. {2,3}");
+  // Well-formed patterns still load.
+  EXPECT_TRUE(parse(rule_head + "match = '0[1-9][0-9]{5,13}'\naction = \"local\"\n"))
+      << parse(rule_head + "match = '0[1-9][0-9]{5,13}'\naction = \"local\"\n").error().to_string();
 }
 
 TEST(RoutingConfig, ReadsTheNumberingPlanAndTheCallerIdProtection) {

@@ -207,6 +207,39 @@ TEST(Dialplan, ExplainTracesEveryRuleTriedAndNeverTheTrunkPassword) {
   EXPECT_TRUE(dialplan.evaluate(call("1001", Caller::anonymous()), is_local).trace.empty());
 }
 
+// Issue 13: explain said "'202' is none" (of the local accounts) for a trunk's call, when the
+// reason is that no rule admits the trunk: the default never connects a trunk's callers.
+TEST(Dialplan, ExplainGivesTheDefaultsRealReasonForEachCaller) {
+  const Dialplan empty = dialplan_of("");
+  const Dialplan plan = dialplan_of(kPlan);
+  struct Case {
+    const Dialplan* dialplan;
+    CallRequest request;
+    const char* says;
+    const char* not_says;
+  };
+  const Case cases[] = {
+      {&empty, call("202", Caller::trunk("provider")), "none admits calls from trunk provider",
+       "is no local account"},
+      {&empty, call("202", Caller::trunk("provider")), "callers = [\"trunk:provider\"]", "'202'"},
+      {&plan, call("+49301234500", Caller::trunk("provider")),
+       "no rule that admits trunk provider matches '+49301234500'", "none admits"},
+      {&plan, call("+49301234561", Caller::trunk("other")), "none admits calls from trunk other",
+       "is no local account"},
+      {&empty, call("202", Caller::account("1000", {})),
+       "the default connects only local accounts, and '202' is no local account", "trunk"},
+      {&empty, call("202", Caller::anonymous()), "challenge it to authenticate", "trunk"},
+  };
+  for (const Case& c : cases) {
+    const Decision decision = c.dialplan->evaluate(c.request, is_local, true);
+    ASSERT_FALSE(decision.trace.empty()) << c.request.number;
+    const std::string& last = decision.trace.back();
+    EXPECT_NE(last.find(c.says), std::string::npos) << last;
+    EXPECT_EQ(last.find(c.not_says), std::string::npos) << last;
+    EXPECT_EQ(decision.rule_name, "default");
+  }
+}
+
 TEST(Dialplan, HostileNumbersAreRefusedOrShownSafely) {
   const Dialplan dialplan = dialplan_of(kPlan);
   const Caller alice = Caller::account("1000", {"dialout"});
