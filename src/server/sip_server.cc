@@ -700,8 +700,10 @@ admin::Snapshot SipServer::snapshot() const {
   out.calls = calls_.counters();
   out.accept_failures = transports_.counters().accept_failures;
   if (!store_failure_.empty()) {
+    // Bans or bindings: either way the disk is refusing; REGISTERs whose bindings cannot be
+    // written are answered 500 meanwhile.
     out.problems.push_back("the last write to the database failed (" + store_failure_ +
-                           "): registrations are refused until a write succeeds");
+                           "): REGISTERs whose bindings cannot be written are answered 500");
   }
   if (database_problem_) {
     out.problems.push_back("the database file " + config_.store.database.string() + " " +
