@@ -439,10 +439,15 @@ Reply Api::dispatch(const Match& m, std::string_view method, const Request& requ
 }
 
 Reply Api::health() {
-  if (!link_.snapshot(settings_.loop_timeout)) {
-    return error_reply(503, "the SIP event loop did not answer", "unavailable");
-  }
-  return json_reply(200, json{{"status", "ok"}}, "ok");
+  auto snapshot = link_.snapshot(settings_.loop_timeout);
+  if (!snapshot) return error_reply(503, "the SIP event loop did not answer", "unavailable");
+  std::vector<std::string> reasons = snapshot->problems;
+  if (!listener_problem_.empty()) reasons.push_back("admin API: " + listener_problem_);
+  if (reasons.empty()) return json_reply(200, json{{"status", "ok"}}, "ok");
+  // 503, not 200: a probe that looks only at the status code (curl -f, a load balancer, a
+  // service manager) must notice that registrations are being refused or connections are not
+  // accepted. The reasons name no caller, number or address.
+  return json_reply(503, json{{"status", "degraded"}, {"reasons", reasons}}, "degraded");
 }
 
 Reply Api::metrics() {

@@ -95,6 +95,9 @@ class Api {
 
   const ApiCounters& counters() const { return counters_; }
   void set_resident_bytes(uint64_t bytes) { resident_bytes_ = bytes; }
+  // What is wrong with the admin listener itself (its accept failing for lack of descriptors),
+  // empty when nothing: /health says "degraded" with it among the reasons.
+  void set_listener_problem(std::string problem) { listener_problem_ = std::move(problem); }
 
  private:
   enum class Route : uint8_t {
@@ -156,6 +159,7 @@ class Api {
   std::vector<std::pair<Network, int64_t>> bans_;    // network, until (unix): as last read
   std::optional<uint64_t> bans_version_;
   bool bans_stale_ = true;
+  std::string listener_problem_;
 };
 
 }  // namespace hardline::admin

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
@@ -15,6 +16,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
@@ -47,6 +50,24 @@ namespace {
 
 using transport::from_asio;
 using transport::to_asio;
+
+// Why accept(2) failed when it is for lack of a resource (trying again at once would spin);
+// null for an error of that connection only.
+const char* resource_shortage(const error_code& ec) {
+  if (ec.category() != boost::system::system_category()) return nullptr;
+  switch (ec.value()) {
+    case EMFILE:
+      return "too many open files in this process (EMFILE)";
+    case ENFILE:
+      return "too many open files in the system (ENFILE)";
+    case ENOBUFS:
+      return "no buffer space (ENOBUFS)";
+    case ENOMEM:
+      return "out of memory (ENOMEM)";
+    default:
+      return nullptr;
+  }
+}
 
 // The status Beast's parse errors are answered with; 0: close without answering (the peer
 // went away or was too slow).
@@ -86,6 +107,7 @@ struct HttpServer::Impl {
             }) {}
   ~Impl() {
     if (statm_fd >= 0) ::close(statm_fd);
+    if (spare_fd >= 0) ::close(spare_fd);
   }
   Impl(const Impl&) = delete;
   Impl& operator=(const Impl&) = delete;
@@ -101,6 +123,15 @@ struct HttpServer::Impl {
 
   void accept();
   void on_accept(const error_code& ec, tcp::socket socket);
+  // Serves an accepted connection (or closes it: banned, over a limit).
+  void serve(tcp::socket socket);
+  // accept(2) failed for lack of a resource: give up the spare descriptor for one connection
+  // (so that /health answers when the process is out of descriptors), then wait before the next
+  // try, 100 ms doubling to 1 s, instead of spinning.
+  void back_off(const char* reason);
+  // Takes a spare descriptor when none is held: a duplicate of the listener's, which costs
+  // nothing and can be closed to make room for one accept.
+  void keep_spare();
   // Counts the connection against the limits; false when it is over one.
   bool admit(const IpAddress& source);
   void release(const IpAddress& source);
@@ -122,6 +153,10 @@ struct HttpServer::Impl {
   TokenVerifier tokens;
   Api api;
   int statm_fd = -1;  // /proc/self/statm, opened at start-up (it may be out of reach later)
+  int spare_fd = -1;  // kept for an accept when the process runs out of descriptors
+  // The current episode of failed accepts: the wait before the next try (0: none), the count.
+  std::chrono::milliseconds accept_wait{0};
+  uint64_t accept_failures = 0;
   uint64_t access_log_failures = 0;
   uint32_t connections = 0;
   std::map<IpAddress, uint32_t> per_source;
@@ -131,6 +166,7 @@ struct HttpServer::Impl {
   asio::io_context io{1};
   tcp::acceptor acceptor;
   asio::steady_timer purge_timer;
+  asio::steady_timer accept_timer{io};
   std::thread thread;
   bool stopped = false;
   // Requests waiting for a token check, by ticket. Each holds its session, whose socket must go
@@ -268,33 +304,84 @@ void HttpServer::Impl::accept() {
 
 void HttpServer::Impl::on_accept(const error_code& ec, tcp::socket socket) {
   if (ec == asio::error::operation_aborted || stopped) return;
+  if (const char* shortage = resource_shortage(ec)) {
+    back_off(shortage);
+    return;
+  }
   if (!ec) {
-    error_code peer_error;
-    const tcp::endpoint peer = socket.remote_endpoint(peer_error);
-    if (!peer_error) {
-      const IpAddress source = from_asio(peer.address());
-      // Banned first: a source that kept guessing tokens gets nothing more, not even a parse.
-      if (api.banned(source)) {
-        api.count_banned();
-        log(source, "", "-", 0, "banned");
-        socket.close(peer_error);
-      } else if (admit(source)) {
-        if (tls) {
-          std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
-              beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), *tls),
-              *this, source)
-              ->start();
-        } else {
-          std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)), *this,
-                                                       source)
-              ->start();
-        }
-      } else {
-        socket.close(peer_error);
-      }
+    if (accept_wait.count() != 0) {
+      spdlog::warn("admin API: accepting connections again after {} failed tries", accept_failures);
+      accept_wait = std::chrono::milliseconds{0};
+      accept_failures = 0;
+      api.set_listener_problem({});
     }
+    keep_spare();
+    serve(std::move(socket));
   }
   accept();
+}
+
+void HttpServer::Impl::back_off(const char* reason) {
+  if (accept_wait.count() == 0) {
+    spdlog::error(
+        "admin API: cannot accept connections: {}; retrying after 100 ms, then waits doubling "
+        "up to 1 s (raise system.max_open_files, or lower transport.max_tcp_connections)",
+        reason);
+    accept_wait = std::chrono::milliseconds{100};
+    api.set_listener_problem(std::string("cannot accept connections: ") + reason);
+  } else {
+    accept_wait = std::min(accept_wait * 2, std::chrono::milliseconds{1000});
+  }
+  ++accept_failures;
+  if (spare_fd >= 0) {
+    // The queue holds a connection (that is why accept was tried): take it with the spare's
+    // room. Non-blocking, so that a connection gone meanwhile never blocks this thread.
+    ::close(spare_fd);
+    spare_fd = -1;
+    error_code ignored;
+    acceptor.non_blocking(true, ignored);
+    tcp::socket rescued(io);
+    error_code accepted;
+    acceptor.accept(rescued, accepted);
+    if (!accepted) serve(std::move(rescued));
+  }
+  accept_timer.expires_after(accept_wait);
+  accept_timer.async_wait([this](const error_code& timer_error) {
+    if (timer_error || stopped) return;
+    keep_spare();
+    accept();
+  });
+}
+
+void HttpServer::Impl::keep_spare() {
+  // A duplicate of the listening socket keeps it listening: none is taken once stopped.
+  if (spare_fd < 0 && !stopped) spare_fd = ::fcntl(acceptor.native_handle(), F_DUPFD_CLOEXEC, 0);
+}
+
+void HttpServer::Impl::serve(tcp::socket socket) {
+  error_code peer_error;
+  const tcp::endpoint peer = socket.remote_endpoint(peer_error);
+  if (peer_error) return;
+  const IpAddress source = from_asio(peer.address());
+  // Banned first: a source that kept guessing tokens gets nothing more, not even a parse.
+  if (api.banned(source)) {
+    api.count_banned();
+    log(source, "", "-", 0, "banned");
+    socket.close(peer_error);
+  } else if (admit(source)) {
+    if (tls) {
+      std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
+          beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), *tls), *this,
+          source)
+          ->start();
+    } else {
+      std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)), *this,
+                                                   source)
+          ->start();
+    }
+  } else {
+    socket.close(peer_error);
+  }
 }
 
 bool HttpServer::Impl::admit(const IpAddress& source) {
@@ -311,6 +398,10 @@ void HttpServer::Impl::release(const IpAddress& source) {
   if (it == per_source.end()) return;
   --connections;
   if (--it->second == 0) per_source.erase(it);
+  // The session's socket closes once this returns: take its descriptor back as the spare at
+  // once, before another thread's accept can (this is how the spare comes back after /health
+  // was answered with it).
+  if (spare_fd < 0) asio::post(io, [this] { keep_spare(); });
 }
 
 void HttpServer::Impl::handle(const Request& request, std::function<void(Reply)> done) {
@@ -454,6 +545,7 @@ Result<std::unique_ptr<HttpServer>, std::string> HttpServer::create(const config
 void HttpServer::start() {
   Impl& impl = *impl_;
   if (impl.thread.joinable() || impl.stopped) return;
+  impl.keep_spare();
   impl.accept();
   impl.checks.start();
   asio::post(impl.io, [&impl] { impl.purge_access_log(); });
@@ -475,6 +567,9 @@ void HttpServer::stop() {
     impl.stopped = true;
     error_code ignored;
     impl.acceptor.close(ignored);
+    impl.accept_timer.cancel();
+    if (impl.spare_fd >= 0) ::close(impl.spare_fd);
+    impl.spare_fd = -1;
   });
   if (impl.thread.joinable()) {
     // Let the close run, then abandon whatever the connections were doing.

@@ -34,7 +34,7 @@ struct HttpLimits {
   uint32_t max_requests_per_connection = 100;
   std::chrono::seconds idle_timeout{30};  // for the next request to arrive whole
   std::chrono::seconds handshake_timeout{10};
-  uint32_t max_connections = 64;
+  uint32_t max_connections = config::kAdminMaxConnections;  // counted in config's fd budget
   uint32_t max_connections_per_source = 8;
   uint32_t token_check_workers = 1;
   uint32_t max_token_checks = 16;

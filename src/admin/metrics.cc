@@ -208,6 +208,13 @@ std::vector<MetricFamily> metric_families(const Snapshot& s, const ApiCounters& 
                        "New transactions refused past a bound.", d(t.overloaded)));
   out.push_back(single("hardline_store_errors_total", "counter", "Database operations that failed.",
                        d(s.store_errors)));
+  out.push_back(single("hardline_tcp_accept_failures_total", "counter",
+                       "TCP accepts that failed for lack of descriptors or memory (then retried "
+                       "after a wait).",
+                       d(s.accept_failures)));
+  out.push_back(single("hardline_degraded", "gauge",
+                       "1 while /health says degraded (its reasons say why), else 0.",
+                       d(s.problems.empty() ? 0 : 1)));
 
   out.push_back(single("hardline_admin_requests_total", "counter",
                        "Requests to the admin API, /metrics and /health.", d(api.requests)));

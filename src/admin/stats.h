@@ -8,6 +8,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "call/settings.h"
 #include "common/endpoint.h"
@@ -53,6 +55,11 @@ struct Snapshot {
   uint64_t registrations = 0;  // bindings in force
   uint64_t calls_active = 0;   // calls not ended yet (ringing or answered)
   call::Counters calls{};
+  // Why the server is degraded (/health): the store cannot write, the database file is gone or
+  // replaced, TCP accept fails for lack of descriptors. Empty when healthy. Static wording plus
+  // the database's path and the error's kind: never a caller, number or address.
+  std::vector<std::string> problems;
+  uint64_t accept_failures = 0;  // TCP accepts that failed for lack of a resource
 };
 
 // The admin thread's view of the SIP server. Implementations are called from the admin thread

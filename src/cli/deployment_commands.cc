@@ -481,6 +481,7 @@ ServeExit run_serve(const std::string& path) {
   // Before anything can write to a pipe: a log reader that goes away (journald restarted, a
   // closed terminal) must cost log lines, not the server.
   os::ignore_sigpipe();
+  os::ignore_file_size_signal();
   os::install_stderr_logger("info");
   std::set_terminate(log_terminate);
   auto config = load_config_or_report(path);
@@ -514,7 +515,7 @@ constexpr const char* kServeExitStatus =
     "Killed by SIGABRT: a broken internal check or an escaped exception (logged first), or\n"
     "systemd's watchdog after the event loop stopped pinging it (systemd logs that);\n"
     "by SIGSYS: a system call outside the sandbox's allow-list (kernel log, docs/sandbox.md).\n"
-    "SIGPIPE is ignored and SIGHUP only logged: neither stops the server.";
+    "SIGPIPE is ignored (SIGXFSZ too) and SIGHUP only logged: none stops the server.";
 
 void add_serve(CLI::App& app, int& exit_code) {
   auto path = std::make_shared<std::string>();

@@ -116,10 +116,18 @@ class Checker {
   std::optional<std::vector<std::string>> names(const toml::node& node, std::string_view name,
                                                 std::string_view example, std::string_view what);
 
+  // Once every table is read: max_tcp_connections plus what the server holds besides must fit
+  // in max_open_files (config.h, reserved_file_descriptors()).
+  void check_file_descriptors();
+
   std::string file_;
   Config& config_;
   std::string_view text_;
   std::vector<ConfigError> errors_;
+  // Where transport.max_tcp_connections and system.max_open_files were set, for the error of
+  // check_file_descriptors(); null when left at their defaults.
+  const toml::node* max_tcp_connections_node_ = nullptr;
+  const toml::node* max_open_files_node_ = nullptr;
 };
 
 // The whole of a small regular file (at most kMaxFileSize), or why not (with the fix).

@@ -80,6 +80,11 @@ std::string_view digest_algorithm_name(DigestAlgorithm algorithm) {
   return algorithm == DigestAlgorithm::kMd5 ? "MD5" : "SHA-256";
 }
 
+uint32_t reserved_file_descriptors(const Config& config) {
+  return kFixedFileDescriptors + static_cast<uint32_t>(config.sip.listen.size()) +
+         (config.admin.enabled ? kAdminMaxConnections : 0);
+}
+
 std::string ConfigError::to_string() const {
   if (line == 0) return file + ": " + message;
   std::string where = file + ":" + std::to_string(line);
@@ -556,6 +561,7 @@ void Checker::read_transport(const toml::table& table) {
          if (auto value = integer(node, "transport.max_tcp_connections", 1, 1'000'000)) {
            config_.transport.max_tcp_connections = *value;
            total_node = &node;
+           max_tcp_connections_node_ = &node;
          }
        }},
       {"tcp_reserved_percent",
@@ -904,6 +910,36 @@ void Checker::check(const toml::table& root) {
     errors_.push_back(ConfigError{file_, 0, 0,
                                   "there is no [sip] table: add one with at least domain = "
                                   "\"pbx.example.org\" and listen = [\"udp:192.0.2.10:5060\"]"});
+  }
+  check_file_descriptors();
+}
+
+void Checker::check_file_descriptors() {
+  // Only between values that were read without error: one mistake gives one error.
+  if (!errors_.empty()) return;
+  const uint64_t reserved = reserved_file_descriptors(config_);
+  const uint64_t connections = config_.transport.max_tcp_connections;
+  const uint64_t open_files = config_.system.max_open_files;
+  if (connections + reserved <= open_files) return;
+  // The line of whichever the operator wrote, max_tcp_connections first; with neither written
+  // the defaults fit, so one of them is.
+  const toml::node* where =
+      max_tcp_connections_node_ != nullptr ? max_tcp_connections_node_ : max_open_files_node_;
+  std::string message =
+      concat("transport.max_tcp_connections = ", std::to_string(connections), " needs ",
+             std::to_string(connections + reserved), " open files (", std::to_string(reserved),
+             " more for the database, the listeners, the admin API and its connections), but "
+             "system.max_open_files = ",
+             std::to_string(open_files), ": raise system.max_open_files to at least ",
+             std::to_string(connections + reserved));
+  if (open_files > reserved) {
+    message += concat(" or lower transport.max_tcp_connections to at most ",
+                      std::to_string(open_files - reserved));
+  }
+  if (where == nullptr) {
+    errors_.push_back(ConfigError{file_, 0, 0, std::move(message)});
+  } else {
+    error(where->source(), std::move(message));
   }
 }
 

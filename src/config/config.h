@@ -207,6 +207,21 @@ struct Config {
 
 std::string_view privacy_mode_name(Config::PrivacyMode mode);  // "stats", "security", "debug"
 
+// Open files `hardline serve` needs besides its SIP TCP connections, so that
+// transport.max_tcp_connections of them never exhaust system.max_open_files (the loader refuses
+// a config where they would: accept(2) would fail with EMFILE and the admin API, SQLite and the
+// logs would starve with it). kFixedFileDescriptors covers what every server holds, about 25
+// measured on an idle server, rounded up to leave room for what libraries open unseen: the
+// standard streams; two SQLite connections (SIP loop and admin API) with their -wal and -shm
+// files and SQLite's temporary files; two event loops (epoll, eventfd, timerfd each); the signal
+// pipe; the service manager's socket; the admin API's listener, access log, token file and
+// /proc/self/statm. Then one socket per sip.listen entry and kAdminMaxConnections for the admin
+// API's connections.
+inline constexpr uint32_t kFixedFileDescriptors = 64;
+// The admin API's connections in total (src/admin HttpLimits::max_connections takes it).
+inline constexpr uint32_t kAdminMaxConnections = 64;
+uint32_t reserved_file_descriptors(const Config& config);
+
 // A TOML basic string for `text`: quotes, backslashes and control characters escaped.
 std::string toml_string(std::string_view text);
 

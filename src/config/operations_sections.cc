@@ -58,6 +58,7 @@ void Checker::read_system(const toml::table& table) {
        [&](const toml::node& node) {
          if (auto value = integer(node, "system.max_open_files", 64, 1048576)) {
            config_.system.max_open_files = *value;
+           max_open_files_node_ = &node;
          }
        }},
       {"max_processes",

@@ -36,6 +36,13 @@ void ignore_sigpipe() {
   sigaction(SIGPIPE, &action, nullptr);
 }
 
+void ignore_file_size_signal() {
+  struct sigaction action {};
+  action.sa_handler = SIG_IGN;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGXFSZ, &action, nullptr);
+}
+
 void install_stderr_logger(const std::string& level) {
   // The colour sink writes with fwrite and ignores short writes; the error handler covers
   // anything else a sink or a format could throw: a lost log line is never worth the server.

@@ -15,6 +15,11 @@ std::vector<int> reopen_closed_standard_fds();
 // a terminal closed, a TCP peer reset) fails with EPIPE instead of killing the process.
 void ignore_sigpipe();
 
+// SIGXFSZ ignored: a write past RLIMIT_FSIZE (an operator's or a container's limit) fails with
+// EFBIG, which SQLite reports as a failed write that the server answers 500 to and logs, instead
+// of killing the process with a core dump (issue 13, item 12).
+void ignore_file_size_signal();
+
 // Makes a logger writing to stderr the default spdlog logger (pattern: ISO time, level, text)
 // at `level` (trace|debug|info|warn|error). A write that fails (EPIPE, EBADF, ENOSPC) loses
 // that line and nothing else: the logger never throws and never aborts for its own output.

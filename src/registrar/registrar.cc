@@ -59,15 +59,22 @@ Reply Registrar::apply(const sip::Message& request, std::string_view aor_view,
     binding_count_ -= current.size();
   }
   const size_t loaded = current.size();
+  // What the store holds for a clean AOR: put back if the change cannot be written.
+  std::vector<store::Binding> stored;
+  if (!dirty_.contains(aor)) stored = current;
   std::erase_if(current, [now](const store::Binding& b) { return b.expires_at <= now; });
   struct PutBack {
     Registrar& registrar;
     const std::string& aor;
     std::vector<store::Binding>& current;
+    std::vector<store::Binding>& stored;
     size_t loaded;
     bool changed = false;
-    ~PutBack() { registrar.put_back(aor, std::move(current), changed || current.size() != loaded); }
-  } put_back{*this, aor, current, loaded};
+    ~PutBack() {
+      registrar.put_back(aor, std::move(current), changed || current.size() != loaded,
+                         std::move(stored));
+    }
+  } put_back{*this, aor, current, stored, loaded};
 
   if (request.contact_star) {
     // RFC 3261 §10.3 step 6: "*" only alone and only with Expires: 0.
@@ -169,15 +176,15 @@ Reply Registrar::apply(const sip::Message& request, std::string_view aor_view,
   return reply;
 }
 
-void Registrar::put_back(const std::string& aor, std::vector<store::Binding>&& bindings,
-                         bool dirty) {
+void Registrar::put_back(const std::string& aor, std::vector<store::Binding>&& bindings, bool dirty,
+                         std::vector<store::Binding>&& stored) {
   binding_count_ += bindings.size();
   if (bindings.empty()) {
     bindings_.erase(aor);
   } else {
     bindings_[aor] = std::move(bindings);
   }
-  if (dirty) dirty_.insert(aor);
+  if (dirty && dirty_.insert(aor).second) stored_.emplace(aor, std::move(stored));
 }
 
 std::vector<store::Binding> Registrar::lookup(std::string_view aor) const {
@@ -206,20 +213,47 @@ Result<void> Registrar::flush() {
   auto written = store_.replace_bindings_batch(sets);
   if (!written) {
     ++counters_.store_failures;
-    return written;  // dirty_ kept: the next flush tries again
+    discard_changes();
+    return written;
   }
   dirty_.clear();
+  stored_.clear();
   return {};
+}
+
+void Registrar::discard_changes() {
+  // Back to what the store holds: the REGISTERs that made these changes are answered 500, so
+  // the phones did not get what they asked for and will ask again (issue 13, item 12: 15,930
+  // registrations answered 500 stayed live and were written later, a growing backlog each try).
+  for (const std::string& aor : dirty_) {
+    auto it = bindings_.find(aor);
+    if (it != bindings_.end()) {
+      binding_count_ -= it->second.size();
+      bindings_.erase(it);
+    }
+    auto stored = stored_.find(aor);
+    if (stored != stored_.end() && !stored->second.empty()) {
+      binding_count_ += stored->second.size();
+      bindings_.emplace(aor, std::move(stored->second));
+    }
+    ++counters_.rolled_back;
+  }
+  dirty_.clear();
+  stored_.clear();
 }
 
 size_t Registrar::purge_expired() {
   const int64_t now = clock_.unix_seconds();
   size_t purged = 0;
   for (auto it = bindings_.begin(); it != bindings_.end();) {
-    const size_t before = it->second.size();
-    std::erase_if(it->second, [now](const store::Binding& b) { return b.expires_at <= now; });
-    const size_t removed = before - it->second.size();
-    if (removed > 0) dirty_.insert(it->first);
+    auto expired = [now](const store::Binding& b) { return b.expires_at <= now; };
+    if (std::none_of(it->second.begin(), it->second.end(), expired)) {
+      ++it;
+      continue;
+    }
+    // Only AORs that lose a binding are copied (for a rollback), and only when clean.
+    if (dirty_.insert(it->first).second) stored_.emplace(it->first, it->second);
+    const size_t removed = std::erase_if(it->second, expired);
     purged += removed;
     it = it->second.empty() ? bindings_.erase(it) : std::next(it);
   }

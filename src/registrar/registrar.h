@@ -40,6 +40,7 @@ struct Counters {
   uint64_t refused = 0;  // malformed or out-of-order REGISTERs
   uint64_t expired = 0;
   uint64_t store_failures = 0;
+  uint64_t rolled_back = 0;  // AORs put back to their stored bindings after a failed flush
 };
 
 class Registrar {
@@ -56,8 +57,14 @@ class Registrar {
   // The unexpired bindings of an AOR, highest q first, then the most recent.
   std::vector<store::Binding> lookup(std::string_view aor) const;
 
-  // Writes every AOR changed since the last flush, in one transaction.
+  // Writes every AOR changed since the last flush, in one transaction. When the store refuses,
+  // every one of those AORs goes back to the bindings it had at the last successful flush (what
+  // the store holds): a REGISTER answered 500 leaves nothing in memory that the store does not
+  // have, and the next flush writes only what changed after it, never a growing backlog.
   Result<void> flush();
+  // What a failed flush does, without trying the store: for a store known to be unusable (its
+  // file deleted). Every AOR changed since the last flush gets its stored bindings back.
+  void discard_changes();
   bool dirty() const { return !dirty_.empty(); }
 
   // Drops expired bindings from memory (and, on the next flush, from the store).
@@ -69,13 +76,18 @@ class Registrar {
  private:
   // Returns an AOR's bindings to the table after apply() (an empty set leaves it); `dirty`
   // marks the AOR for the next flush.
-  void put_back(const std::string& aor, std::vector<store::Binding>&& bindings, bool dirty);
+  // `stored` is the AOR's set before the change, kept for a rollback when the AOR was not dirty
+  // yet (its set then is what the store holds).
+  void put_back(const std::string& aor, std::vector<store::Binding>&& bindings, bool dirty,
+                std::vector<store::Binding>&& stored);
 
   const Clock& clock_;
   store::Store& store_;
   Settings settings_;
   std::unordered_map<std::string, std::vector<store::Binding>> bindings_;
   std::unordered_set<std::string> dirty_;
+  // Each dirty AOR's bindings as the store holds them: what a failed flush puts back.
+  std::unordered_map<std::string, std::vector<store::Binding>> stored_;
   size_t binding_count_ = 0;
   Counters counters_;
 };

@@ -135,6 +135,8 @@ Result<std::string, std::string> serve(const config::Config& config) {
   // confined (src/os/confine.h) when started as root, and a failed step stops start-up.
   auto confined = os::confine(config.system, config.store.database);
   if (!confined) return tl::unexpected("cannot confine the server: " + confined.error());
+  // Checked once a second from now on, by its path inside the jail when there is one.
+  server.watch_database(confined->inside(config.store.database));
 
   spdlog::info("serving domain {}", config.sip.domain);
   if (admin_api) admin_api->start();

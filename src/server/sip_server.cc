@@ -1,6 +1,7 @@
 #include "server/sip_server.h"
 
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -160,6 +161,7 @@ SipServer::SipServer(asio::io_context& io, const config::Config& config, store::
       }),
       calls_(clock, transactions_, *this, *this, default_router_, call_settings(config)),
       tags_(std::random_device{}()),
+      pid_(static_cast<int>(::getpid())),
       timer_(std::make_unique<Timer>(io)) {}
 
 SipServer::~SipServer() {
@@ -221,6 +223,9 @@ void SipServer::stop() {
   flush();  // answers what was held, while the sockets are still open
   transports_.close();
   timer_->timer.cancel();
+  for (const std::string& summary : errors_.expire(clock_.now(), true)) {
+    spdlog::error("{}", summary);
+  }
 }
 
 void SipServer::on_message(std::string_view bytes, const Endpoint& source, sip::Framing framing) {
@@ -274,6 +279,21 @@ void SipServer::on_connection_closed(const Endpoint& peer) {
   }
   calls_.on_connection_closed(peer);
   schedule_timer();
+}
+
+void SipServer::on_accept_trouble(const transport::AcceptTrouble& trouble) {
+  // Once when the episode starts and once when it ends, with the count: never once a try.
+  if (!trouble.ended) {
+    spdlog::error(
+        "cannot accept TCP connections: {}; new connections wait in the kernel's queue and "
+        "accept is retried after 100 ms, then at waits doubling up to 1 s; /health says "
+        "\"degraded\" meanwhile (raise system.max_open_files, or lower "
+        "transport.max_tcp_connections)",
+        trouble.reason);
+    return;
+  }
+  spdlog::warn("TCP accept recovered: {} failed tries over {} ms ({})", trouble.failures,
+               trouble.lasted.count(), trouble.reason);
 }
 
 std::string SipServer::local_address(const Endpoint& peer) const {
@@ -715,6 +735,24 @@ admin::Snapshot SipServer::snapshot() const {
   out.registrations = registrar_.binding_count();
   out.calls_active = calls_.active();
   out.calls = calls_.counters();
+  out.accept_failures = transports_.counters().accept_failures;
+  if (!store_failure_.empty()) {
+    // Bans or bindings: either way the disk is refusing; REGISTERs whose bindings cannot be
+    // written are answered 500 meanwhile.
+    out.problems.push_back("the last write to the database failed (" + store_failure_ +
+                           "): REGISTERs whose bindings cannot be written are answered 500");
+  }
+  if (database_problem_) {
+    out.problems.push_back("the database file " + config_.store.database.string() + " " +
+                           *database_problem_ +
+                           ": registrations are refused; restart hardline "
+                           "once it is restored");
+  }
+  if (transports_.accept_starved()) {
+    out.problems.push_back(
+        "TCP connections cannot be accepted: out of file descriptors or memory (raise "
+        "system.max_open_files)");
+  }
   return out;
 }
 
@@ -738,22 +776,37 @@ void SipServer::schedule_flush() {
 }
 
 void SipServer::flush() {
+  check_database();
   if (!bans_to_write_.empty()) {
     // Bans first, in their own transaction: a failure here must not cost anyone a binding.
     std::vector<store::Ban> bans;
     bans.swap(bans_to_write_);
     if (auto put = store_.put_bans_batch(bans); !put) {
       ++counters_.store_errors;
-      spdlog::error("could not write bans to the store: {}", put.error().what);
+      store_failure_ = std::string(put.error().what);
+      log_error("bans", "could not write bans to the store: " + store_failure_);
+    } else {
+      store_failure_.clear();
     }
   }
   bool written = true;
   if (registrar_.dirty()) {
     ++counters_.flushes;
-    if (auto flushed = registrar_.flush(); !flushed) {
+    if (database_problem_) {
+      // The file SQLite writes to is unlinked or no longer the one at the path: a 200 now
+      // would promise a binding that the next start will not find.
       written = false;
       ++counters_.store_errors;
-      spdlog::error("could not write registrations to the store: {}", flushed.error().what);
+      registrar_.discard_changes();
+      log_error("database", "registrations refused (500): the database file " +
+                                config_.store.database.string() + " " + *database_problem_);
+    } else if (auto flushed = registrar_.flush(); !flushed) {
+      written = false;
+      ++counters_.store_errors;
+      store_failure_ = std::string(flushed.error().what);
+      log_error("registrations", "could not write registrations to the store: " + store_failure_);
+    } else {
+      store_failure_.clear();
     }
   }
   std::vector<HeldResponse> held;
@@ -768,6 +821,32 @@ void SipServer::flush() {
     }
   }
   schedule_timer();
+}
+
+void SipServer::check_database() {
+  if (database_path_.empty()) return;
+  const SteadyTime now = clock_.now();
+  if (now < next_database_check_) return;
+  next_database_check_ = now + kSweepInterval;
+  std::optional<std::string> problem = store_.file_problem(database_path_);
+  if (problem == database_problem_) return;
+  if (problem) {
+    spdlog::error(
+        "the database file {} {}: registrations are refused (500) from now on and /health says "
+        "\"degraded\"; what this process wrote since start-up is still in its open copy "
+        "(`ls -l /proc/{}/fd` shows it as deleted): copy it back (with the -wal file beside it) "
+        "or restore a backup, then restart hardline",
+        config_.store.database.string(), *problem, pid_);
+  } else {
+    spdlog::warn("the database file {} is the one opened at start-up again",
+                 config_.store.database.string());
+  }
+  database_problem_ = std::move(problem);
+}
+
+void SipServer::log_error(std::string_view kind, const std::string& line) {
+  const std::string logged = errors_.note(kind, line, clock_.now());
+  if (!logged.empty()) spdlog::error("{}", logged);
 }
 
 void SipServer::schedule_timer() {
@@ -789,6 +868,8 @@ void SipServer::on_tick() {
   const SteadyTime now = clock_.now();
   if (now >= next_sweep_) {
     transports_.sweep();
+    check_database();
+    for (const std::string& summary : errors_.expire(now)) spdlog::error("{}", summary);
     guard_.expire();
     load_bans(false);
     next_sweep_ = now + kSweepInterval;

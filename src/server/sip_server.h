@@ -5,6 +5,7 @@
 // Everything runs on the event loop's one thread; nothing here throws once started.
 #include <array>
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <random>
@@ -26,6 +27,7 @@
 #include "registrar/registrar.h"
 #include "server/account_cache.h"
 #include "server/advertise.h"
+#include "server/log_limiter.h"
 #include "server/message_policy.h"
 #include "sip/parser.h"
 #include "sip/response.h"
@@ -104,6 +106,11 @@ class SipServer final : public transport::Receiver,
     router_ = &router;
     calls_.set_router(router);
   }
+  // The database file's path as this process reaches it now (inside the chroot after
+  // confinement): once a second the server checks that it still names the file the store
+  // opened. Gone or replaced, registrations are refused (500) rather than written into a file
+  // nobody will find again, and /health says "degraded". An empty path checks nothing.
+  void watch_database(std::filesystem::path path) { database_path_ = std::move(path); }
   const admin::SipTraffic& traffic() const { return traffic_; }
   // Everything /metrics and the admin API show, copied (call on the event loop's thread).
   admin::Snapshot snapshot() const;
@@ -120,6 +127,7 @@ class SipServer final : public transport::Receiver,
                         const Endpoint& source) override;
   transport::Admission accept_connection(const IpAddress& source) override;
   void on_connection_closed(const Endpoint& peer) override;
+  void on_accept_trouble(const transport::AcceptTrouble& trouble) override;
 
  private:
   class TxnSender final : public txn::Sender {
@@ -193,6 +201,10 @@ class SipServer final : public transport::Receiver,
   void schedule_flush();
   // Writes the changed bindings, then sends the responses that waited for them.
   void flush();
+  // Looks at the database file (at most once a second, watch_database()); logs a change.
+  void check_database();
+  // An error line, limited to one per kind per kLogWindow with a count of the repeats.
+  void log_error(std::string_view kind, const std::string& line);
 
   boost::asio::io_context& io_;
   const config::Config& config_;
@@ -261,6 +273,14 @@ class SipServer final : public transport::Receiver,
   };
   std::vector<HeldResponse> held_;
   bool stopped_ = false;
+  // What /health reports: the last store write's error (empty once a write succeeds), what
+  // happened to the database file (watch_database()).
+  std::string store_failure_;
+  std::filesystem::path database_path_;
+  std::optional<std::string> database_problem_;
+  SteadyTime next_database_check_{};
+  int pid_ = 0;  // for the operator's way to the deleted file's open copy (/proc/PID/fd)
+  LogLimiter errors_{Millis{60'000}};
   SteadyTime next_sweep_{};
   SteadyTime next_purge_{};
   struct Timer;

@@ -292,6 +292,15 @@ class SqliteStore final : public Store {
   Result<std::vector<Ban>> list_bans() override;
   Result<size_t> purge_expired_bans(int64_t now_unix) override;
   Result<uint64_t> data_version() override;
+  std::optional<std::string> file_problem(const std::filesystem::path& path) override;
+  // Remembers which file `path` names now (just opened), for file_problem().
+  void identify(const std::filesystem::path& path) {
+    struct stat status {};
+    if (::stat(path.c_str(), &status) != 0) return;
+    device_ = status.st_dev;
+    inode_ = status.st_ino;
+    identified_ = true;
+  }
   Result<void> put_admission(const Admission& admission) override;
   Result<std::vector<Admission>> list_admissions(int64_t now_unix) override;
 
@@ -337,6 +346,10 @@ class SqliteStore final : public Store {
   Result<void> write_ban(const Ban& ban);
 
   DatabaseHandle db_;
+  // The file opened (identify()), for file_problem().
+  dev_t device_ = 0;
+  ino_t inode_ = 0;
+  bool identified_ = false;
   // Prepared once at open, reused for every call. Destroyed before db_ (declared after it).
   StatementHandle begin_, commit_, rollback_;
   StatementHandle insert_account_, insert_group_, find_account_, list_accounts_;
@@ -736,6 +749,19 @@ Result<uint64_t> SqliteStore::data_version() {
   return static_cast<uint64_t>(run.integer_at(0));
 }
 
+std::optional<std::string> SqliteStore::file_problem(const std::filesystem::path& path) {
+  if (!identified_) return std::nullopt;
+  struct stat status {};
+  if (::stat(path.c_str(), &status) != 0) {
+    if (errno == ENOENT || errno == ENOTDIR) return "is gone (deleted or moved away)";
+    return std::nullopt;  // cannot look (permissions): not claimed to be wrong
+  }
+  if (status.st_dev != device_ || status.st_ino != inode_) {
+    return "was replaced by another file (not the one opened at start-up)";
+  }
+  return std::nullopt;
+}
+
 Result<std::unique_ptr<Store>> open_database(const std::filesystem::path& path) {
   sqlite3* raw = nullptr;
   // NOFOLLOW: a symbolic link planted at the path must not redirect the database.
@@ -756,6 +782,7 @@ Result<std::unique_ptr<Store>> open_database(const std::filesystem::path& path) 
   if (auto prepared = store->prepare_statements(); !prepared) {
     return tl::unexpected(prepared.error());
   }
+  store->identify(path);
   return std::unique_ptr<Store>(std::move(store));
 }
 
@@ -793,7 +820,15 @@ Result<std::unique_ptr<Store>> open_sqlite(const std::filesystem::path& path, Op
     if (!store) remove_database_files(path);
     return store;
   }
-  if (!exists) return fail("database file does not exist: create it with `hardline init`");
+  if (!exists) {
+    // Not `hardline init` alone: it refuses a directory that holds a deployment (the config is
+    // still there), so it would send the operator round in a circle.
+    return fail(
+        "database file does not exist: restore it from a backup (owned by the service user, "
+        "mode 0600), or, to start again with no accounts, run `hardline init --dir NEW_DIR` "
+        "and move NEW_DIR/hardline.db to this path (init never writes into an existing "
+        "deployment)");
+  }
   if (S_ISLNK(status.st_mode)) return fail("database path is a symbolic link: use the real path");
   if (!S_ISREG(status.st_mode)) return fail("database path is not a regular file");
   return open_database(path);

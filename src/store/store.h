@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -139,6 +140,15 @@ class Store {
   // has committed a change since the last call, so that a cache of accounts knows when to
   // forget. Changes made through this Store do not move it.
   virtual Result<uint64_t> data_version() = 0;
+
+  // For a backend kept in a file: whether `path` (where that file is reachable now; inside a
+  // chroot another path than at open) still names the file this store opened. nullopt when it
+  // does, when it cannot tell, or when there is no file; otherwise what happened to it, in
+  // words for a log ("is gone (deleted or moved away)"). A deleted SQLite file keeps taking
+  // writes into its unlinked inode, lost at the next restart: only this can tell.
+  virtual std::optional<std::string> file_problem(const std::filesystem::path& /*path*/) {
+    return std::nullopt;
+  }
 };
 
 }  // namespace hardline::store

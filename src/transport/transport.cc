@@ -4,14 +4,17 @@
 #include <poll.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <array>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/udp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <deque>
 #include <memory>
@@ -156,10 +159,37 @@ socklen_t to_sockaddr(const Endpoint& to, sockaddr_storage& storage) {
   return sizeof(sockaddr_in6);
 }
 
+// Why accept(2) failed, when it is for lack of a resource that takes time to come back (a
+// descriptor, kernel memory): trying again at once would only spin. Null for any other error
+// (a connection reset before it was accepted), which concerns that connection only.
+const char* resource_shortage(const boost::system::error_code& ec) {
+  if (ec.category() != boost::system::system_category()) return nullptr;
+  switch (ec.value()) {
+    case EMFILE:
+      return "too many open files in this process (EMFILE)";
+    case ENFILE:
+      return "too many open files in the system (ENFILE)";
+    case ENOBUFS:
+      return "no buffer space (ENOBUFS)";
+    case ENOMEM:
+      return "out of memory (ENOMEM)";
+    default:
+      return nullptr;
+  }
+}
+
 struct TcpListener {
-  explicit TcpListener(asio::io_context& io) : acceptor(io) {}
+  explicit TcpListener(asio::io_context& io) : acceptor(io), backoff(io) {}
   tcp::acceptor acceptor;
   Endpoint local;
+  // Accept failing for lack of a resource: the wait before the next try, and the episode.
+  asio::steady_timer backoff;
+  Millis wait{0};        // 0: no episode
+  bool waiting = false;  // the backoff timer is pending (no accept in flight)
+  uint64_t failures = 0;
+  const char* reason = "";
+  SteadyTime first_failure{};
+  SteadyTime last_failure{};
 };
 
 struct Connection {
@@ -332,9 +362,54 @@ struct Transports::State {
     listener.acceptor.async_accept(
         [this, &listener](const boost::system::error_code& ec, tcp::socket socket) {
           if (stopped || ec == asio::error::operation_aborted) return;
-          if (!ec) admit(std::move(socket));
+          if (const char* shortage = resource_shortage(ec)) {
+            back_off(listener, shortage);
+            return;
+          }
+          if (!ec) {
+            if (listener.wait.count() != 0) end_trouble(listener);
+            admit(std::move(socket));
+          }
           accept(listener);
         });
+  }
+
+  // The connection stays in the kernel's queue; the listener tries again after a wait that
+  // doubles at each failure, so that a process out of descriptors does not spin (it once took
+  // 50-70% of a core and starved /health, issue 13 item 12).
+  void back_off(TcpListener& listener, const char* reason) {
+    const SteadyTime now = clock.now();
+    ++counters.accept_failures;
+    if (listener.wait.count() != 0 && now - listener.last_failure > Transports::kAcceptQuiet) {
+      end_trouble(listener);  // the last episode ended quietly; this is a new one
+    }
+    if (listener.wait.count() == 0) {
+      listener.wait = Transports::kAcceptFirstWait;
+      listener.failures = 0;
+      listener.reason = reason;
+      listener.first_failure = now;
+      receiver.on_accept_trouble(AcceptTrouble{listener.local, reason, 1, Millis{0}, false});
+    } else {
+      listener.wait = std::min(listener.wait * 2, Transports::kAcceptLongestWait);
+    }
+    ++listener.failures;
+    listener.last_failure = now;
+    listener.backoff.expires_after(listener.wait);
+    listener.waiting = true;
+    listener.backoff.async_wait([this, &listener](const boost::system::error_code& ec) {
+      listener.waiting = false;
+      if (stopped || ec == asio::error::operation_aborted) return;
+      accept(listener);
+    });
+  }
+
+  void end_trouble(TcpListener& listener) {
+    const auto lasted =
+        std::chrono::duration_cast<Millis>(listener.last_failure - listener.first_failure);
+    receiver.on_accept_trouble(
+        AcceptTrouble{listener.local, listener.reason, listener.failures, lasted, true});
+    listener.wait = Millis{0};
+    listener.failures = 0;
   }
 
   void admit(tcp::socket socket) {
@@ -594,6 +669,14 @@ void Transports::sweep() {
     ++state_->counters.connections_idle_closed;
     state_->drop(*connection);
   }
+  // An episode of failed accepts that went quiet without a connection accepted since (nobody
+  // was waiting in the queue) is over: say so now rather than at the next failure.
+  for (const auto& listener : state_->tcp) {
+    if (listener->wait.count() != 0 && now - listener->last_failure > kAcceptQuiet &&
+        !listener->waiting) {
+      state_->end_trouble(*listener);
+    }
+  }
 }
 
 void Transports::close() {
@@ -602,7 +685,14 @@ void Transports::close() {
   state_->stopped = true;
   boost::system::error_code ec;
   for (auto& listener : state_->udp) listener->socket.close(ec);
-  for (auto& listener : state_->tcp) listener->acceptor.close(ec);
+  for (auto& listener : state_->tcp) {
+    listener->acceptor.close(ec);
+    try {
+      listener->backoff.cancel();
+    } catch (const boost::system::system_error&) {
+      // Only a failing reactor throws here; the stopped flag keeps a late wait from accepting.
+    }
+  }
   std::vector<std::shared_ptr<Connection>> all;
   for (const auto& [id, connection] : state_->connections) all.push_back(connection);
   for (const auto& connection : all) state_->drop(*connection);
@@ -614,6 +704,14 @@ const Counters& Transports::counters() const {
 
 size_t Transports::connection_count() const {
   return state_->connections.size();
+}
+
+bool Transports::accept_starved() const {
+  const SteadyTime now = state_->clock.now();
+  for (const auto& listener : state_->tcp) {
+    if (listener->wait.count() != 0 && now - listener->last_failure <= kAcceptQuiet) return true;
+  }
+  return false;
 }
 
 }  // namespace hardline::transport

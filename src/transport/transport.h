@@ -48,6 +48,21 @@ struct Counters {
   uint64_t connections_overrun = 0;          // framing error, too large, or output queue full
   uint64_t sent = 0;
   uint64_t send_failures = 0;  // no such connection, or the socket refused
+  // accept(2) failed for lack of a resource (EMFILE, ENFILE, ENOBUFS, ENOMEM): the listener
+  // waited before trying again (100 ms, doubling to 1 s) rather than spinning.
+  uint64_t accept_failures = 0;
+};
+
+// An episode of accept(2) failing on a TCP listener for lack of a resource: reported once when
+// it starts and once when it ends, so that a log says it once with a count rather than once a try.
+struct AcceptTrouble {
+  Endpoint listener;
+  std::string_view reason;  // "too many open files (EMFILE)", ...: static text
+  uint64_t failures = 0;    // failed tries in this episode so far
+  Millis lasted{0};         // from the first failure to now
+  // false: the first failure of an episode. true: the episode is over (a connection was
+  // accepted again, or the listener has not failed for kAcceptQuiet).
+  bool ended = false;
 };
 
 // The receiver's answer for a TCP connection as it arrives.
@@ -78,6 +93,8 @@ class Receiver {
   // A TCP connection closed (by the peer, an error, a limit or idleness), not at shutdown.
   // `peer` names it as messages from it did. Nothing can be sent on it any more.
   virtual void on_connection_closed(const Endpoint& /*peer*/) {}
+  // A TCP listener started or stopped failing to accept for lack of a resource.
+  virtual void on_accept_trouble(const AcceptTrouble& /*trouble*/) {}
 };
 
 class Transports {
@@ -109,6 +126,14 @@ class Transports {
 
   const Counters& counters() const;
   size_t connection_count() const;
+  // Whether some TCP listener failed to accept for lack of a resource within kAcceptQuiet: new
+  // connections wait in the kernel's queue (or are refused by it) meanwhile.
+  bool accept_starved() const;
+  // The first wait after a failed accept(2), doubled at each failure up to the longest; a quiet
+  // spell of kAcceptQuiet (no failure) ends the episode.
+  static constexpr Millis kAcceptFirstWait{100};
+  static constexpr Millis kAcceptLongestWait{1000};
+  static constexpr Millis kAcceptQuiet{3000};
 
  private:
   struct State;

@@ -225,6 +225,34 @@ TEST_F(ApiTest, HealthNeedsTheTokenOffLoopbackAndSaysWhenTheLoopIsStuck) {
   EXPECT_EQ(call("GET", "/health").status, 200);
 }
 
+// Issue 13, item 12: /health said "ok" while the disk was full, the database deleted, or accept
+// failing for lack of descriptors.
+TEST_F(ApiTest, HealthSaysDegradedWithItsReasons) {
+  Reply ok = call("GET", "/health", "", "");
+  EXPECT_EQ(ok.status, 200);
+  EXPECT_EQ(body_of(ok), json({{"status", "ok"}}));  // unchanged when healthy
+
+  link_.value.problems = {"the database file /srv/hardline.db is gone (deleted or moved away)"};
+  Reply degraded = call("GET", "/health", "", "");
+  EXPECT_EQ(degraded.status, 503);
+  EXPECT_EQ(body_of(degraded),
+            json({{"status", "degraded"},
+                  {"reasons",
+                   {"the database file /srv/hardline.db is gone (deleted or moved "
+                    "away)"}}}));
+
+  // The admin listener's own trouble is a reason too, after the SIP server's.
+  api_->set_listener_problem("cannot accept connections: too many open files (EMFILE)");
+  json both = body_of(call("GET", "/health", "", ""));
+  ASSERT_EQ(both["reasons"].size(), 2U);
+  EXPECT_EQ(both["reasons"][1],
+            "admin API: cannot accept connections: too many open files (EMFILE)");
+
+  link_.value.problems.clear();
+  api_->set_listener_problem({});
+  EXPECT_EQ(call("GET", "/health", "", "").status, 200);
+}
+
 TEST_F(ApiTest, NoTokenFileRefusesEverything) {
   TokenVerifier none{""};
   Api api(*store_, link_, none, clock_, ApiSettings{});

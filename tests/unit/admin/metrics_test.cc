@@ -112,6 +112,8 @@ TEST(Metrics, SnapshotFieldsLandInTheirFamilies) {
   s.transactions.timeouts = 3;
   s.transactions.ack_timeouts = 1;
   s.traffic.requests[static_cast<size_t>(sip::Method::kInvite)] = 21;
+  s.accept_failures = 7;
+  s.problems = {"the database file /x/hardline.db is gone"};
   ApiCounters api;
   api.auth_failures = 8;
   const ValueCase cases[] = {
@@ -133,6 +135,8 @@ TEST(Metrics, SnapshotFieldsLandInTheirFamilies) {
       {"hardline_transactions_timeouts_total", "", 4},
       {"hardline_sip_requests_total", "method=INVITE", 21},
       {"hardline_admin_auth_failures_total", "", 8},
+      {"hardline_tcp_accept_failures_total", "", 7},
+      {"hardline_degraded", "", 1},
   };
   const auto families = metric_families(s, api, ProcessInfo{});
   for (const ValueCase& c : cases) {

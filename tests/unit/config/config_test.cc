@@ -805,5 +805,64 @@ TEST(DefaultConfigPath, EnvironmentThenEtc) {
   if (saved) setenv("HARDLINE_CONFIG", saved_value.c_str(), 1);
 }
 
+// transport.max_tcp_connections plus what the server holds besides (the database, listeners,
+// admin API and its connections) must fit in system.max_open_files: otherwise accept(2) fails
+// with EMFILE under load and the admin API and SQLite starve with it (issue 13, item 12).
+TEST(ParseConfig, RefusesMoreConnectionsThanOpenFilesAllow) {
+  // kMinimal listens once: 64 fixed + 1 listener + 64 admin connections = 129 reserved.
+  struct Case {
+    const char* what;
+    std::string text;
+    uint32_t line;        // 0: accepted
+    const char* message;  // a substring of the error's message
+  };
+  const Case cases[] = {
+      {"exactly enough",
+       kMinimal + "[transport]\nmax_tcp_connections = 1000\n"
+                  "[system]\nmax_open_files = 1129\n",
+       0, ""},
+      {"one file short",
+       kMinimal + "[transport]\nmax_tcp_connections = 1000\n"
+                  "[system]\nmax_open_files = 1128\n",
+       5,
+       "transport.max_tcp_connections = 1000 needs 1129 open files (129 more for the database, "
+       "the listeners, the admin API and its connections), but system.max_open_files = 1128: "
+       "raise system.max_open_files to at least 1129 or lower "
+       "transport.max_tcp_connections to at most 999"},
+      {"system first: still the connections' line",
+       kMinimal + "[system]\nmax_open_files = 1128\n[transport]\nmax_tcp_connections = 1000\n", 7,
+       "needs 1129 open files"},
+      {"only max_open_files written: its line (default 1024 connections)",
+       kMinimal + "[system]\nmax_open_files = 1000\n", 5,
+       "transport.max_tcp_connections = 1024 needs 1153 open files"},
+      {"below the reserve itself: no connection count would do",
+       kMinimal + "[transport]\nmax_tcp_connections = 16\n[system]\nmax_open_files = 64\n", 5,
+       "raise system.max_open_files to at least 145"},
+      {"no admin API: its connections are not reserved",
+       kMinimal + "[transport]\nmax_tcp_connections = 1000\n[system]\nmax_open_files = 1065\n"
+                  "[admin]\nenabled = false\n",
+       0, ""},
+      {"each listen address takes one",
+       "[sip]\ndomain = \"pbx.example.org\"\n"
+       "listen = [\"udp:192.0.2.10:5060\", \"tcp:192.0.2.10:5060\"]\n"
+       "[transport]\nmax_tcp_connections = 1000\n[system]\nmax_open_files = 1129\n",
+       5, "needs 1130 open files"},
+      {"another mistake is reported alone",
+       kMinimal + "[transport]\nmax_tcp_connections = 1000\n[system]\nmax_open_files = 1\n", 7,
+       "system.max_open_files = 1 is out of range"},
+  };
+  for (const Case& c : cases) {
+    auto parsed = parse_config(c.text, kFile);
+    if (c.line == 0) {
+      EXPECT_TRUE(parsed) << c.what << ": " << describe(parsed);
+      continue;
+    }
+    ASSERT_FALSE(parsed) << c.what;
+    EXPECT_EQ(parsed.error().line, c.line) << c.what << ": " << parsed.error().to_string();
+    EXPECT_NE(parsed.error().message.find(c.message), std::string::npos)
+        << c.what << ": " << parsed.error().to_string();
+  }
+  EXPECT_EQ(reserved_file_descriptors(Config{}), kFixedFileDescriptors + kAdminMaxConnections);
+}
 }  // namespace
 }  // namespace hardline::config

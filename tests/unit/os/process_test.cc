@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -92,6 +93,25 @@ TEST(IgnoreSigpipe, TheSignalItselfDoesNotKill) {
         ignore_sigpipe();
         raise(SIGPIPE);
         std::_Exit(0);
+      },
+      testing::ExitedWithCode(0), "");
+}
+
+// A write past RLIMIT_FSIZE fails with EFBIG instead of killing the process (SQLite then reports
+// a failed write, which the server answers 500 to).
+TEST(IgnoreFileSizeSignal, AWritePastTheLimitFailsWithEfbig) {
+  EXPECT_EXIT(
+      {
+        ignore_file_size_signal();
+        char path[] = "/tmp/hardline-fsize-XXXXXX";
+        const int fd = mkstemp(path);
+        unlink(path);
+        rlimit limit{};
+        getrlimit(RLIMIT_FSIZE, &limit);
+        limit.rlim_cur = 1;
+        setrlimit(RLIMIT_FSIZE, &limit);
+        const ssize_t wrote = pwrite(fd, "xy", 2, 16);
+        std::_Exit(wrote < 0 && errno == EFBIG ? 0 : 1);
       },
       testing::ExitedWithCode(0), "");
 }

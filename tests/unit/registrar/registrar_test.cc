@@ -31,6 +31,60 @@ std::string register_request(std::initializer_list<std::string_view> extra, uint
   return out;
 }
 
+// The real store, except that writing bindings fails while `failing` (a full disk).
+class FailingStore final : public store::Store {
+ public:
+  explicit FailingStore(store::Store& real) : real_(real) {}
+  bool failing = false;
+  int batches = 0;       // replace_bindings_batch calls
+  size_t last_sets = 0;  // AORs in the last one
+
+  Result<void> add_account(const store::Account& a) override { return real_.add_account(a); }
+  Result<std::optional<store::Account>> find_account(std::string_view e) override {
+    return real_.find_account(e);
+  }
+  Result<std::vector<store::Account>> list_accounts() override { return real_.list_accounts(); }
+  Result<bool> remove_account(std::string_view e) override { return real_.remove_account(e); }
+  Result<bool> set_groups(std::string_view e, const std::vector<std::string>& g) override {
+    return real_.set_groups(e, g);
+  }
+  Result<bool> set_credentials(std::string_view e, std::string_view a,
+                               std::string_view b) override {
+    return real_.set_credentials(e, a, b);
+  }
+  Result<std::vector<store::Binding>> load_bindings() override { return real_.load_bindings(); }
+  Result<void> replace_bindings(std::string_view aor,
+                                const std::vector<store::Binding>& b) override {
+    return real_.replace_bindings(aor, b);
+  }
+  Result<void> replace_bindings_batch(
+      const std::vector<std::pair<std::string, std::vector<store::Binding>>>& sets) override {
+    ++batches;
+    last_sets = sets.size();
+    if (failing) return tl::unexpected(store::sqlite_error(13));  // SQLITE_FULL
+    return real_.replace_bindings_batch(sets);
+  }
+  Result<size_t> purge_expired_bindings(int64_t now) override {
+    return real_.purge_expired_bindings(now);
+  }
+  Result<size_t> count_accounts() override { return real_.count_accounts(); }
+  Result<void> put_ban(const store::Ban& b) override { return real_.put_ban(b); }
+  Result<void> put_bans_batch(const std::vector<store::Ban>& b) override {
+    return real_.put_bans_batch(b);
+  }
+  Result<bool> remove_ban(std::string_view n) override { return real_.remove_ban(n); }
+  Result<std::vector<store::Ban>> list_bans() override { return real_.list_bans(); }
+  Result<void> put_admission(const store::Admission& a) override { return real_.put_admission(a); }
+  Result<std::vector<store::Admission>> list_admissions(int64_t now) override {
+    return real_.list_admissions(now);
+  }
+  Result<size_t> purge_expired_bans(int64_t now) override { return real_.purge_expired_bans(now); }
+  Result<uint64_t> data_version() override { return real_.data_version(); }
+
+ private:
+  store::Store& real_;
+};
+
 class RegistrarTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -206,6 +260,94 @@ TEST_F(RegistrarTest, QueryWithoutContactChangesNothing) {
   EXPECT_EQ(query.status, 200);
   EXPECT_EQ(contacts(query).size(), 1u);
   EXPECT_FALSE(registrar_->dirty());
+}
+
+// Issue 13, item 12: registrations answered 500 (the store could not write) stayed live in
+// memory and were written later, each retry rewriting the whole backlog.
+TEST_F(RegistrarTest, AFailedFlushPutsBackWhatTheStoreHolds) {
+  FailingStore failing(*store_);
+  Registrar registrar(clock_, failing, Settings{});
+  auto apply_to = [&](const std::string& bytes) {
+    auto request = sip::parse_datagram(bytes);
+    EXPECT_TRUE(request);
+    return registrar.apply(*request, "201", source_);
+  };
+  ASSERT_EQ(apply_to(register_request({"Contact: <sip:201@192.0.2.10>", "Expires: 600"}, 1)).status,
+            200);
+  ASSERT_TRUE(registrar.flush());
+
+  // The disk fills: a refresh with a new expiry and a second phone, both refused.
+  failing.failing = true;
+  clock_.advance(Millis(10'000));
+  ASSERT_EQ(
+      apply_to(register_request({"Contact: <sip:201@192.0.2.10>", "Expires: 3600"}, 2)).status,
+      200);
+  ASSERT_EQ(apply_to(register_request({"Contact: <sip:201@192.0.2.11>"}, 1, "phone-2")).status,
+            200);
+  EXPECT_EQ(registrar.binding_count(), 2u);
+  EXPECT_FALSE(registrar.flush());
+  EXPECT_FALSE(registrar.dirty()) << "nothing is kept to be written later";
+  EXPECT_EQ(registrar.binding_count(), 1u);
+  auto bindings = registrar.lookup("201");
+  ASSERT_EQ(bindings.size(), 1u);
+  EXPECT_EQ(bindings[0].contact, "sip:201@192.0.2.10");
+  EXPECT_EQ(bindings[0].cseq, 1u);  // the stored refresh, not the refused one
+  EXPECT_EQ(registrar.counters().rolled_back, 1u);
+
+  // Removing every binding, refused: they come back too.
+  ASSERT_EQ(apply_to(register_request({"Contact: *", "Expires: 0"}, 3)).status, 200);
+  EXPECT_EQ(registrar.binding_count(), 0u);
+  EXPECT_FALSE(registrar.flush());
+  EXPECT_EQ(registrar.binding_count(), 1u);
+
+  // The store recovers: nothing refused is written; the next REGISTER writes only itself.
+  failing.failing = false;
+  const int batches = failing.batches;
+  ASSERT_TRUE(registrar.flush());
+  EXPECT_EQ(failing.batches, batches) << "nothing was left to write";
+  ASSERT_EQ(apply_to(register_request({"Contact: <sip:201@192.0.2.12>"}, 1, "phone-3")).status,
+            200);
+  ASSERT_TRUE(registrar.flush());
+  EXPECT_EQ(failing.last_sets, 1u);
+  auto stored = store_->load_bindings();
+  ASSERT_TRUE(stored);
+  ASSERT_EQ(stored->size(), 2u);
+  EXPECT_EQ((*stored)[0].contact, "sip:201@192.0.2.10");
+  EXPECT_EQ((*stored)[0].cseq, 1u);
+  EXPECT_EQ((*stored)[1].contact, "sip:201@192.0.2.12");
+}
+
+TEST_F(RegistrarTest, DiscardedChangesAreNeitherKeptNorWritten) {
+  ASSERT_EQ(apply(register_request({"Contact: <sip:201@192.0.2.10>"}, 1)).status, 200);
+  ASSERT_TRUE(registrar_->flush());
+  ASSERT_EQ(apply(register_request({"Contact: <sip:201@192.0.2.11>"}, 1, "phone-2")).status, 200);
+  EXPECT_EQ(registrar_->binding_count(), 2u);
+  registrar_->discard_changes();
+  EXPECT_FALSE(registrar_->dirty());
+  EXPECT_EQ(registrar_->binding_count(), 1u);
+  ASSERT_EQ(registrar_->lookup("201").size(), 1u);
+  EXPECT_EQ(registrar_->lookup("201")[0].contact, "sip:201@192.0.2.10");
+}
+
+TEST_F(RegistrarTest, AFailedFlushAfterAPurgeKeepsTheBindingsForTheNextPurge) {
+  FailingStore failing(*store_);
+  Registrar registrar(clock_, failing, Settings{});
+  const std::string bytes = register_request({"Contact: <sip:201@192.0.2.10>", "Expires: 60"}, 1);
+  auto request = sip::parse_datagram(bytes);
+  ASSERT_TRUE(request);
+  ASSERT_EQ(registrar.apply(*request, "201", source_).status, 200);
+  ASSERT_TRUE(registrar.flush());
+  clock_.advance(Millis(61'000));
+  failing.failing = true;
+  EXPECT_EQ(registrar.purge_expired(), 1u);
+  EXPECT_FALSE(registrar.flush());
+  EXPECT_TRUE(registrar.lookup("201").empty());  // expired all the same
+  failing.failing = false;
+  EXPECT_EQ(registrar.purge_expired(), 1u);  // purged again, and this time written
+  ASSERT_TRUE(registrar.flush());
+  auto stored = store_->load_bindings();
+  ASSERT_TRUE(stored);
+  EXPECT_TRUE(stored->empty());
 }
 
 }  // namespace

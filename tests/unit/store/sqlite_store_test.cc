@@ -172,7 +172,30 @@ TEST_F(SqliteStoreTest, ExistingRefusesAMissingFile) {
   auto store = open_sqlite(path_, OpenMode::kExisting);
   ASSERT_FALSE(store);
   EXPECT_NE(std::string(store.error().what).find("does not exist"), std::string::npos);
+  // Not "run `hardline init`", which refuses a directory holding a deployment (issue 13, 12).
+  EXPECT_NE(std::string(store.error().what).find("restore it from a backup"), std::string::npos);
+  EXPECT_NE(std::string(store.error().what).find("hardline init --dir NEW_DIR"), std::string::npos);
   EXPECT_FALSE(fs::exists(path_));
+}
+
+// SQLite goes on writing into a deleted file; only the store can tell that the path no longer
+// names the file it opened (issue 13, item 12).
+TEST_F(SqliteStoreTest, SaysWhenItsFileIsGoneOrReplaced) {
+  auto store = create();
+  ASSERT_TRUE(store);
+  EXPECT_EQ(store->file_problem(path_), std::nullopt);
+  const fs::path aside = dir_ / "moved.db";
+  fs::rename(path_, aside);
+  EXPECT_EQ(store->file_problem(path_), "is gone (deleted or moved away)");
+  // Moved back: the same file again.
+  fs::rename(aside, path_);
+  EXPECT_EQ(store->file_problem(path_), std::nullopt);
+  // Another file at the path (a restored copy, say): not the one being written.
+  fs::copy_file(path_, aside);
+  fs::remove(path_);
+  fs::rename(aside, path_);
+  EXPECT_EQ(store->file_problem(path_),
+            "was replaced by another file (not the one opened at start-up)");
 }
 
 TEST_F(SqliteStoreTest, RefusesAFileThatIsNotAHardlineDatabase) {
