@@ -160,7 +160,8 @@ std::string default_config_text(std::string_view domain, const std::vector<Endpo
   comment("Every drop is silent. Durations are in seconds. false turns all of it off.");
   setting("enabled", boolean(guard.enabled));
   comment("Networks never banned automatically (still rate-limited, and held to each account's");
-  comment("guessing limit), e.g. [\"192.0.2.0/24\", \"2001:db8:1::/48\"]. Rarely needed: a phone with");
+  comment(
+      "guessing limit), e.g. [\"192.0.2.0/24\", \"2001:db8:1::/48\"]. Rarely needed: a phone with");
   comment("a wrong password is throttled, not its office banned. None by default, not loopback.");
   setting("trusted", toml_array(guard.trusted, [](const Network& n) { return to_string(n); }));
   comment("Networks never banned for what a forged source address can cause (rate-limit drops,");

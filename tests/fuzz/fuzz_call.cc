@@ -81,7 +81,7 @@ class World final : public call::Network, public call::Locator, public txn::Send
     auto incoming = layer.on_request(message, from, from);
     using Disposition = txn::TransactionLayer::Disposition;
     if (incoming.disposition == Disposition::kAckWithoutTransaction) {
-      b2bua->on_ack(message);
+      b2bua->on_ack(message, from);
     } else if (incoming.disposition == Disposition::kNew) {
       if (message.method == sip::Method::kCancel) {
         auto invite = layer.find_invite_for_cancel(message);
