@@ -66,6 +66,13 @@ std::optional<std::pair<IpAddress, uint16_t>> from_sockaddr(const sockaddr_stora
 // Room for one IP_PKTINFO or IPV6_PKTINFO control message, the larger of the two.
 constexpr size_t kControlSize = CMSG_SPACE(sizeof(in6_pktinfo));
 
+// A control-message buffer: CMSG_FIRSTHDR hands out its start as a cmsghdr, so it carries that
+// alignment (a bare char array inside a struct may start anywhere).
+struct alignas(cmsghdr) ControlBuffer {
+  std::array<char, kControlSize> bytes{};
+  char* data() { return bytes.data(); }
+};
+
 // The destination address of a datagram, from its IP_PKTINFO or IPV6_PKTINFO control message
 // (asked for on wildcard sockets only); unspecified when there is none.
 IpAddress destination_of(const msghdr& header) {
@@ -129,7 +136,7 @@ struct UdpListener {
   // Bound to 0.0.0.0 or ::: each datagram's destination is read (IP_PKTINFO), and answers
   // leave from the address the peer wrote to.
   bool wildcard = false;
-  std::array<std::array<char, kControlSize>, kBatch> controls{};
+  std::array<ControlBuffer, kBatch> controls{};
   Endpoint local;
   uint64_t id = 0;
   // Datagrams waiting to go out with one sendmmsg(2): their bytes one after another in `out`.
@@ -137,7 +144,7 @@ struct UdpListener {
   std::array<size_t, kSendBatch> out_sizes{};
   std::array<sockaddr_storage, kSendBatch> out_to{};
   std::array<socklen_t, kSendBatch> out_to_size{};
-  std::array<std::array<char, kControlSize>, kSendBatch> out_control{};
+  std::array<ControlBuffer, kSendBatch> out_control{};
   std::array<size_t, kSendBatch> out_control_size{};
   size_t out_count = 0;
 };
