@@ -293,14 +293,24 @@ class SqliteStore final : public Store {
   Result<size_t> purge_expired_bans(int64_t now_unix) override;
   Result<uint64_t> data_version() override;
   std::optional<std::string> file_problem(const std::filesystem::path& path) override;
-  // Remembers which file `path` names now (just opened), for file_problem().
+  // Remembers which file `path` names now (just opened), for file_problem(), and keeps a handle
+  // on its directory: a server that dropped root may no longer search the directories above it
+  // (a deployment under a root-only 0700 directory, without a chroot to hide them).
   void identify(const std::filesystem::path& path) {
     struct stat status {};
     if (::stat(path.c_str(), &status) != 0) return;
     device_ = status.st_dev;
     inode_ = status.st_ino;
     identified_ = true;
+    const std::filesystem::path parent = path.parent_path().empty() ? "." : path.parent_path();
+    directory_ = ::open(parent.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    name_ = path.filename().string();
   }
+  ~SqliteStore() override {
+    if (directory_ >= 0) ::close(directory_);
+  }
+  SqliteStore(const SqliteStore&) = delete;
+  SqliteStore& operator=(const SqliteStore&) = delete;
   Result<void> put_admission(const Admission& admission) override;
   Result<std::vector<Admission>> list_admissions(int64_t now_unix) override;
 
@@ -350,6 +360,8 @@ class SqliteStore final : public Store {
   dev_t device_ = 0;
   ino_t inode_ = 0;
   bool identified_ = false;
+  int directory_ = -1;  // O_PATH handle on the file's directory, or -1
+  std::string name_;    // the file's name in it
   // Prepared once at open, reused for every call. Destroyed before db_ (declared after it).
   StatementHandle begin_, commit_, rollback_;
   StatementHandle insert_account_, insert_group_, find_account_, list_accounts_;
@@ -752,7 +764,13 @@ Result<uint64_t> SqliteStore::data_version() {
 std::optional<std::string> SqliteStore::file_problem(const std::filesystem::path& path) {
   if (!identified_) return std::nullopt;
   struct stat status {};
-  if (::stat(path.c_str(), &status) != 0) {
+  // By its path first (the whole directory moved away is a problem too); where the path cannot
+  // be searched any more (permissions), through the directory opened at start-up.
+  bool found = ::stat(path.c_str(), &status) == 0;
+  if (!found && errno == EACCES && directory_ >= 0) {
+    found = ::fstatat(directory_, name_.c_str(), &status, 0) == 0;
+  }
+  if (!found) {
     if (errno == ENOENT || errno == ENOTDIR) return "is gone (deleted or moved away)";
     return std::nullopt;  // cannot look (permissions): not claimed to be wrong
   }
