@@ -79,15 +79,19 @@ Result<PasswordChange, std::string> add_account(store::Store& store, std::string
   if (*existing) return tl::unexpected("extension " + account.extension + " already exists");
   auto password = choose_password(account.extension, realm, account.password);
   if (!password) return password;
+  const bool md5 = account.digest != auth::DigestPolicy::kSha256;
   store::Account record;
   record.extension = account.extension;
   record.name = account.name;
   record.groups = account.groups;
-  record.ha1_md5 =
-      auth::compute_ha1(auth::Algorithm::kMd5, account.extension, realm, password->password);
+  if (md5) {
+    record.ha1_md5 =
+        auth::compute_ha1(auth::Algorithm::kMd5, account.extension, realm, password->password);
+  }
   record.ha1_sha256 =
       auth::compute_ha1(auth::Algorithm::kSha256, account.extension, realm, password->password);
   record.created_at = now_unix;
+  record.digest = auth::digest_policy_name(account.digest);
   if (auto added = store.add_account(record); !added) {
     return tl::unexpected(std::string(added.error().what));
   }
@@ -96,17 +100,65 @@ Result<PasswordChange, std::string> add_account(store::Store& store, std::string
 
 Result<PasswordChange, std::string> change_password(store::Store& store, std::string_view realm,
                                                     std::string_view extension,
-                                                    std::optional<std::string> password) {
+                                                    std::optional<std::string> password,
+                                                    std::optional<auth::DigestPolicy> digest) {
   auto existing = store.find_account(extension);
   if (!existing) return tl::unexpected(std::string(existing.error().what));
   if (!*existing) return tl::unexpected("no extension " + std::string(extension));
   auto chosen = choose_password(extension, realm, std::move(password));
   if (!chosen) return chosen;
+  // The policy in force after the change: the one given, or the stored one.
+  const auth::DigestPolicy policy =
+      digest ? *digest
+             : auth::parse_digest_policy((*existing)->digest).value_or(auth::DigestPolicy::kSha256);
+  const std::string ha1_md5 =
+      policy == auth::DigestPolicy::kSha256
+          ? std::string()
+          : auth::compute_ha1(auth::Algorithm::kMd5, extension, realm, chosen->password);
   auto changed = store.set_credentials(
-      extension, auth::compute_ha1(auth::Algorithm::kMd5, extension, realm, chosen->password),
+      extension, ha1_md5,
       auth::compute_ha1(auth::Algorithm::kSha256, extension, realm, chosen->password));
   if (!changed) return tl::unexpected(std::string(changed.error().what));
+  if (digest) {
+    auto set = store.set_digest(extension, auth::digest_policy_name(*digest), false);
+    if (!set) return tl::unexpected(std::string(set.error().what));
+  }
   return chosen;
+}
+
+Result<void, std::string> check_digest_allowed(auth::DigestPolicy digest,
+                                               const std::vector<auth::Algorithm>& allowed) {
+  for (auth::Algorithm algorithm : allowed) {
+    if (auth::policy_allows(digest, algorithm)) return {};
+  }
+  return tl::unexpected("digest policy \"" + std::string(auth::digest_policy_name(digest)) +
+                        "\" admits none of auth.algorithms in the config: add " +
+                        (digest == auth::DigestPolicy::kMd5 ? "\"MD5\"" : "\"SHA-256\"") +
+                        " to algorithms under [auth], or choose another policy");
+}
+
+Result<bool, std::string> set_digest(store::Store& store, std::string_view extension,
+                                     auth::DigestPolicy digest,
+                                     const std::vector<auth::Algorithm>& allowed) {
+  if (auto admitted = check_digest_allowed(digest, allowed); !admitted) {
+    return tl::unexpected(admitted.error());
+  }
+  auto existing = store.find_account(extension);
+  if (!existing) return tl::unexpected(std::string(existing.error().what));
+  if (!*existing) return tl::unexpected("no extension " + std::string(extension));
+  const store::Account& account = **existing;
+  const std::string_view name = auth::digest_policy_name(digest);
+  if (account.digest == name) return false;
+  if (digest != auth::DigestPolicy::kSha256 && account.ha1_md5.empty()) {
+    return tl::unexpected(
+        "extension " + std::string(extension) +
+        " has no MD5 hash any more (it was pinned to SHA-256, or created so), so MD5 needs its "
+        "password again: hardline user passwd " +
+        std::string(extension) + " --digest " + std::string(name));
+  }
+  auto set = store.set_digest(extension, name, digest == auth::DigestPolicy::kSha256);
+  if (!set) return tl::unexpected(std::string(set.error().what));
+  return *set;
 }
 
 Result<void, std::string> remove_account(store::Store& store, std::string_view extension) {

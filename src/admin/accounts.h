@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "auth/digest.h"
 #include "common/network.h"
 #include "common/result.h"
 #include "store/store.h"
@@ -36,6 +37,8 @@ struct NewAccount {
   std::string name;
   std::vector<std::string> groups;
   std::optional<std::string> password;  // nullopt: generate one
+  // kSha256 stores no MD5 HA1 at all.
+  auth::DigestPolicy digest = auth::DigestPolicy::kAny;
 };
 
 struct PasswordChange {
@@ -46,9 +49,21 @@ struct PasswordChange {
 // The realm is the deployment's SIP domain (the HA1 values depend on it).
 Result<PasswordChange, std::string> add_account(store::Store& store, std::string_view realm,
                                                 const NewAccount& account, int64_t now_unix);
-Result<PasswordChange, std::string> change_password(store::Store& store, std::string_view realm,
-                                                    std::string_view extension,
-                                                    std::optional<std::string> password);
+// With `digest`, the account's policy changes with the password (the only way back from
+// "sha-256" to a policy with MD5: its MD5 HA1 needs the password); without, it is kept.
+Result<PasswordChange, std::string> change_password(
+    store::Store& store, std::string_view realm, std::string_view extension,
+    std::optional<std::string> password, std::optional<auth::DigestPolicy> digest = std::nullopt);
+// `hardline user digest EXT POLICY`. To "sha-256" drops the MD5 HA1; to "any" or "md5" needs it,
+// so an account without one (pinned, or created "sha-256") is refused with the fix (a new
+// password with --digest). `allowed` is the config's auth.algorithms: a policy that admits none
+// of them is refused. Returns whether anything changed.
+Result<bool, std::string> set_digest(store::Store& store, std::string_view extension,
+                                     auth::DigestPolicy digest,
+                                     const std::vector<auth::Algorithm>& allowed);
+// Whether a policy admits any of the config's algorithms, as an error with the fix.
+Result<void, std::string> check_digest_allowed(auth::DigestPolicy digest,
+                                               const std::vector<auth::Algorithm>& allowed);
 Result<void, std::string> remove_account(store::Store& store, std::string_view extension);
 // Makes `groups` the account's groups (the dialplan's groups = [...] refer to them).
 // `hardline user unlock`: with `network`, devices there may authenticate as `extension` while

@@ -118,6 +118,9 @@ std::vector<MetricFamily> metric_families(const Snapshot& s, const ApiCounters& 
   out.push_back(single("hardline_sip_forged_nonces_total", "counter",
                        "SIP credentials over a nonce this server did not issue to their source.",
                        d(s.forged_nonces)));
+  out.push_back(single("hardline_sip_digest_pins_total", "counter",
+                       "Accounts pinned to SHA-256 because a device answered with it.",
+                       d(s.digest_pins)));
   out.push_back(single("hardline_sip_overloaded_total", "counter",
                        "SIP requests answered 503 because the transaction table was full.",
                        d(s.overloaded)));

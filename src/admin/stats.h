@@ -44,6 +44,7 @@ struct Snapshot {
   uint64_t authenticated = 0;
   uint64_t stale_nonces = 0;
   uint64_t forged_nonces = 0;
+  uint64_t digest_pins = 0;  // accounts of digest policy "any" pinned to SHA-256
   uint64_t store_errors = 0;
   uint64_t connections_refused = 0;
   uint64_t overloaded = 0;

@@ -89,6 +89,15 @@ struct BackupFacts {
   int64_t newest_time = 0;  // unix seconds
 };
 
+// The accounts' digest policies (`hardline user digest`), read from the database by the CLI.
+struct DigestFacts {
+  bool read = false;
+  std::string error;  // why the accounts could not be read
+  size_t accounts = 0;
+  size_t any = 0;       // "any": MD5 accepted until a device answers with SHA-256
+  size_t md5_only = 0;  // "md5"
+};
+
 struct LoginAccount {
   std::string name;
   uint32_t uid = 0;
@@ -110,6 +119,7 @@ struct Facts {
   FirewallFacts firewall;
   std::optional<CertificateFacts> admin_certificate;
   BackupFacts backup;
+  DigestFacts digest;
   std::vector<LoginAccount> login_accounts;  // /etc/passwd entries with a login shell
   std::string virtualization;   // systemd-detect-virt: "none", "kvm", "docker", ...; "" unknown
   std::string data_filesystem;  // the device and type the database lives on

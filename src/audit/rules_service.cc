@@ -77,7 +77,7 @@ std::vector<Finding> sip_rules(const config::Config& config) {
   return out;
 }
 
-std::vector<Finding> password_rules(const config::Config& config) {
+std::vector<Finding> password_rules(const config::Config& config, const DigestFacts& digest) {
   std::vector<Finding> out;
   out.push_back(finding("PW-1", "password policy", Status::kPass,
                         "built in: `hardline user add|passwd` generate 24 random characters "
@@ -89,13 +89,39 @@ std::vector<Finding> password_rules(const config::Config& config) {
   for (config::DigestAlgorithm algorithm : config.auth.algorithms) {
     names.emplace_back(config::digest_algorithm_name(algorithm));
   }
-  if (md5) {
+  const size_t accepting_md5 = digest.any + digest.md5_only;
+  if (md5 && !digest.read) {
     out.push_back(finding("PW-1", "digest algorithms", Status::kWarn,
                           "auth.algorithms offers " + join(names, ", ") +
-                              ": MD5 digests can be cracked offline from a captured REGISTER "
-                              "far faster than SHA-256",
-                          "set algorithms = [\"SHA-256\"] in [auth] once every phone supports "
-                          "it (RFC 8760)"));
+                              "; which accounts accept MD5 is unknown: " + digest.error,
+                          "run the audit as a user that can read the database; set "
+                          "algorithms = [\"SHA-256\"] in [auth] once every phone supports it "
+                          "(RFC 8760)"));
+  } else if (md5 && digest.accounts == 0) {
+    out.push_back(finding("PW-1", "digest algorithms", Status::kWarn,
+                          "auth.algorithms offers " + join(names, ", ") +
+                              " and there is no account yet: accounts added with `hardline user "
+                              "add` (digest policy \"any\") accept MD5 until a phone answers "
+                              "with SHA-256",
+                          "add accounts whose phones do SHA-256 with --digest sha-256; "
+                          "algorithms = [\"SHA-256\"] in [auth] once no phone needs MD5 "
+                          "(RFC 8760)"));
+  } else if (md5 && accepting_md5 > 0) {
+    out.push_back(finding(
+        "PW-1", "digest algorithms", Status::kWarn,
+        std::to_string(accepting_md5) + " of " + std::to_string(digest.accounts) +
+            " accounts accept MD5 (" + std::to_string(digest.md5_only) + " \"md5\", " +
+            std::to_string(digest.any) +
+            " \"any\" whose phones have not answered with SHA-256 yet): MD5 digests can be "
+            "cracked offline from a captured REGISTER far faster than SHA-256",
+        "`hardline user list` shows each account's policy; `hardline user digest EXT sha-256` "
+        "for each whose phones can do SHA-256; algorithms = [\"SHA-256\"] in [auth] once none "
+        "needs MD5 (RFC 8760)"));
+  } else if (md5) {
+    out.push_back(finding("PW-1", "digest algorithms", Status::kPass,
+                          "auth.algorithms offers " + join(names, ", ") + ", but none of the " +
+                              std::to_string(digest.accounts) +
+                              " accounts accepts MD5 (each is \"sha-256\" or was pinned to it)"));
   } else {
     out.push_back(finding("PW-1", "digest algorithms", Status::kPass,
                           "auth.algorithms: " + join(names, ", ")));
@@ -312,7 +338,8 @@ std::vector<Finding> service_rules(const config::Config& config, const Facts& fa
                         "checked under FS-3"));
   out.push_back(finding("DB-3", "query allow list", Status::kPass,
                         "built in: the queries are a fixed set compiled into the program"));
-  for (auto&& part : {sip_rules(config), routing_rules(config), password_rules(config)}) {
+  for (auto&& part :
+       {sip_rules(config), routing_rules(config), password_rules(config, facts.digest)}) {
     out.insert(out.end(), part.begin(), part.end());
   }
   out.push_back(finding("UP-1", "version", Status::kManual, "Hardline " + facts.version,

@@ -43,6 +43,37 @@ std::optional<Algorithm> parse_algorithm(std::optional<std::string_view> param) 
   return std::nullopt;
 }
 
+std::string_view digest_policy_name(DigestPolicy policy) {
+  switch (policy) {
+    case DigestPolicy::kAny:
+      return "any";
+    case DigestPolicy::kSha256:
+      return "sha-256";
+    case DigestPolicy::kMd5:
+      return "md5";
+  }
+  return "any";
+}
+
+std::optional<DigestPolicy> parse_digest_policy(std::string_view name) {
+  for (DigestPolicy policy : {DigestPolicy::kAny, DigestPolicy::kSha256, DigestPolicy::kMd5}) {
+    if (name == digest_policy_name(policy)) return policy;
+  }
+  return std::nullopt;
+}
+
+bool policy_allows(DigestPolicy policy, Algorithm algorithm) {
+  switch (policy) {
+    case DigestPolicy::kAny:
+      return true;
+    case DigestPolicy::kSha256:
+      return algorithm == Algorithm::kSha256;
+    case DigestPolicy::kMd5:
+      return algorithm == Algorithm::kMd5;
+  }
+  return false;
+}
+
 size_t hex_size(Algorithm algorithm) {
   return algorithm == Algorithm::kSha256 ? 64 : 32;
 }

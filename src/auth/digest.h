@@ -49,9 +49,26 @@ std::string compute_response(Algorithm algorithm, std::string_view ha1, std::str
 
 // What the store keeps for a SIP account: both HA1 values (lowercase hex), never the password.
 // An empty value means the account cannot use that algorithm.
+// Which algorithms an account's devices are offered and may answer with (`hardline user add
+// --digest`, docs/configuration.md "Digest algorithms per account"), always within what the
+// config's auth.algorithms allows.
+enum class DigestPolicy : uint8_t {
+  kAny,     // every allowed algorithm, in the config's order (SHA-256 first by default); the
+            // first device to answer with SHA-256 pins the account to kSha256 for good
+  kSha256,  // SHA-256 only: nobody can make the account fall back to MD5
+  kMd5,     // MD5 only: for clients that read only the first challenge or give up at any
+            // challenge they cannot answer (baresip 1.0, SIPp 3.6, sipsak 0.9.8)
+};
+
+std::string_view digest_policy_name(DigestPolicy policy);  // "any", "sha-256", "md5"
+// The names above, exactly; nullopt for anything else.
+std::optional<DigestPolicy> parse_digest_policy(std::string_view name);
+bool policy_allows(DigestPolicy policy, Algorithm algorithm);
+
 struct StoredCredentials {
   std::string ha1_md5;
   std::string ha1_sha256;
+  DigestPolicy policy = DigestPolicy::kAny;
 };
 
 // Both HA1 values for an account, as `hardline user` stores them.

@@ -89,7 +89,8 @@ DigestAuthenticator::DigestAuthenticator(NonceService& nonces, Settings settings
   dummy_ha1_sha256_ = random_hex(hex_size(Algorithm::kSha256));
 }
 
-std::vector<std::string> DigestAuthenticator::challenges(const IpAddress& source, bool stale) {
+std::vector<std::string> DigestAuthenticator::challenges(const IpAddress& source, bool stale,
+                                                         DigestPolicy policy) {
   const std::string nonce = nonces_.issue(source);
   std::vector<std::string> out;
   out.reserve(2);
@@ -102,7 +103,12 @@ std::vector<std::string> DigestAuthenticator::challenges(const IpAddress& source
     value.append(", qop=\"auth\"");
     if (stale) value.append(", stale=true");
   };
-  for (Algorithm algorithm : settings_.algorithms) add(algorithm);
+  for (Algorithm algorithm : settings_.algorithms) {
+    if (policy_allows(policy, algorithm)) add(algorithm);
+  }
+  if (out.empty()) {
+    for (Algorithm algorithm : settings_.algorithms) add(algorithm);
+  }
   return out;
 }
 
@@ -173,7 +179,10 @@ DigestAuthenticator::Verdict DigestAuthenticator::verify(
       hash_joined(*algorithm, {ha1, nonce, *d.nc, cnonce, *d.qop, ha2.view()});
   if (ha2.size != size || expected.size != size) return verdict;  // hash unavailable
   const bool match = CRYPTO_memcmp(expected.chars.data(), given.data(), size) == 0;
-  const bool right = match && known && allowed;
+  // The account's policy is looked at only here, after the same work for every algorithm: a
+  // downgrade attempt costs and answers what a wrong password does.
+  const bool admitted = !credentials || policy_allows(credentials->policy, *algorithm);
+  const bool right = match && known && allowed && admitted;
 
   if (nonce_state == NonceService::Check::kStale) {
     // The same answer for every password: stale=true tells the phone to retry with a new nonce,
@@ -205,7 +214,7 @@ DigestAuthenticator::Verdict DigestAuthenticator::verify(
 }
 
 const sip::AuthHeader* DigestAuthenticator::select(
-    const std::vector<sip::AuthHeader>& authorizations) const {
+    const std::vector<sip::AuthHeader>& authorizations, DigestPolicy policy) const {
   const sip::AuthHeader* best = nullptr;
   int best_rank = 0;
   for (const sip::AuthHeader& h : authorizations) {
@@ -213,7 +222,8 @@ const sip::AuthHeader* DigestAuthenticator::select(
       continue;
     }
     const std::optional<Algorithm> algorithm = parse_algorithm(h.digest.algorithm);
-    const int rank = algorithm ? preference(*algorithm, settings_.algorithms) : 3;
+    int rank = algorithm ? preference(*algorithm, settings_.algorithms) : 3;
+    if (algorithm && !policy_allows(policy, *algorithm)) rank += 4;
     if (best == nullptr || rank < best_rank) {
       best = &h;
       best_rank = rank;

@@ -55,16 +55,21 @@ class DigestAuthenticator {
   // The nonce service must outlive the authenticator; it may be shared by several.
   DigestAuthenticator(NonceService& nonces, Settings settings);
 
-  // WWW-Authenticate / Proxy-Authenticate values, most preferred first (RFC 8760 §2.4): SHA-256,
-  // then MD5 when allowed. Each is `Digest realm="...", nonce="...", algorithm=..., qop="auth"`
-  // with `, stale=true` when asked; both share one fresh nonce bound to `source`.
-  std::vector<std::string> challenges(const IpAddress& source, bool stale);
+  // WWW-Authenticate / Proxy-Authenticate values, most preferred first (RFC 8760 §2.4): the
+  // allowed algorithms (SHA-256, then MD5 by default) that `policy` admits, or all allowed ones
+  // when it admits none of them (the account cannot authenticate then: verify() refuses). Each
+  // is `Digest realm="...", nonce="...", algorithm=..., qop="auth"` with `, stale=true` when
+  // asked; all share one fresh nonce bound to `source`.
+  std::vector<std::string> challenges(const IpAddress& source, bool stale,
+                                      DigestPolicy policy = DigestPolicy::kAny);
 
   // Checks one Digest credential for `method` and the Request-URI as received. `credentials` are
   // the store's for the account the header names (sip::unquote(*digest.username)), nullopt for an
   // unknown user: the same work is then done against a random dummy HA1, so the answer and its
   // timing match a wrong password. Requires qop=auth, nc (8 hex, above 0), cnonce, realm equal
-  // to ours, an allowed algorithm, uri equal to `request_uri`.
+  // to ours, an allowed algorithm, uri equal to `request_uri`. An algorithm the account's policy
+  // does not admit (MD5 for an account pinned to SHA-256: a downgrade) fails as a wrong password
+  // does, after the nonce is judged.
   //
   // The nonce is judged first, the password only after: a nonce not issued to `source` is
   // kChallenge/kForged without any hashing; a stale one is kStale whether the password is right
@@ -76,8 +81,11 @@ class DigestAuthenticator {
                  const IpAddress& source, bool allowed = true);
 
   // Among a request's Authorization (or Proxy-Authorization) values, the Digest one for our
-  // realm: SHA-256 first, then an allowed MD5, then any other; nullptr when there is none.
-  const sip::AuthHeader* select(const std::vector<sip::AuthHeader>& authorizations) const;
+  // realm: SHA-256 first, then an allowed MD5, then any other; nullptr when there is none. With
+  // `policy`, credentials in an algorithm it does not admit come after every other (a client
+  // that answers several challenges is judged by the one its account may use).
+  const sip::AuthHeader* select(const std::vector<sip::AuthHeader>& authorizations,
+                                DigestPolicy policy = DigestPolicy::kAny) const;
 
   const Settings& settings() const { return settings_; }
 

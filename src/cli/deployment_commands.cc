@@ -16,6 +16,7 @@
 #include "admin/bans.h"
 #include "admin/deployment.h"
 #include "admin/system_deployment.h"
+#include "auth/digest.h"
 #include "cli/commands.h"
 #include "cli/deployment_access.h"
 #include "common/clock.h"
@@ -174,9 +175,25 @@ void add_init(CLI::App& app, int& exit_code) {
   });
 }
 
+constexpr const char* kDigestOptionHelp =
+    "Which digest algorithms the extension's phones are offered and may answer with: any "
+    "(default: SHA-256 first, then MD5, until a phone answers with SHA-256, which pins the "
+    "account to sha-256), sha-256 (never MD5; no MD5 hash is stored), md5 (MD5 only, for "
+    "phones that give up at a SHA-256 challenge: baresip 1.0, SIPp 3.6, sipsak 0.9.8)";
+
+// The config's auth.algorithms, as src/auth names them.
+std::vector<auth::Algorithm> allowed_algorithms(const config::Config& config) {
+  std::vector<auth::Algorithm> out;
+  for (config::DigestAlgorithm algorithm : config.auth.algorithms) {
+    out.push_back(algorithm == config::DigestAlgorithm::kMd5 ? auth::Algorithm::kMd5
+                                                             : auth::Algorithm::kSha256);
+  }
+  return out;
+}
+
 void add_user(CLI::App& app, int& exit_code) {
   struct Options {
-    std::string config, extension, name, group_list;
+    std::string config, extension, name, group_list, digest;
     std::vector<std::string> groups;
     bool password_stdin = false;
     bool json = false;
@@ -204,12 +221,27 @@ void add_user(CLI::App& app, int& exit_code) {
       ->allow_extra_args(false);
   add->add_flag("--password-stdin", options->password_stdin,
                 "Read the password from stdin; a weak one is refused with the reason");
+  add->add_option("--digest", options->digest, kDigestOptionHelp);
 
   CLI::App* passwd = user->add_subcommand(
       "passwd", "Set a new password: generated and printed once, or read with --password-stdin");
   passwd->add_option("EXT", options->extension, "Extension")->required();
   with_config(passwd);
   passwd->add_flag("--password-stdin", options->password_stdin, "Read the password from stdin");
+  passwd->add_option("--digest", options->digest,
+                     "Change the digest policy too (any, sha-256, md5): the way back to MD5 for an "
+                     "account pinned to SHA-256, whose MD5 hash is gone");
+
+  CLI::App* digest_command = user->add_subcommand(
+      "digest",
+      "Set which digest algorithms an extension's phones are offered and may answer with: "
+      "any (SHA-256 first, then MD5; the first phone that answers with SHA-256 pins the account "
+      "to sha-256), sha-256 (never MD5), md5 (MD5 only, for phones that give up at a SHA-256 "
+      "challenge: baresip 1.0, SIPp 3.6, sipsak 0.9.8, desk phones that read only the first "
+      "challenge). See docs/configuration.md");
+  digest_command->add_option("EXT", options->extension, "Extension")->required();
+  digest_command->add_option("POLICY", options->digest, "any, sha-256 or md5")->required();
+  with_config(digest_command);
 
   CLI::App* remove = user->add_subcommand("remove", "Remove an extension and its registrations");
   remove->add_option("EXT", options->extension, "Extension")->required();
@@ -243,7 +275,8 @@ void add_user(CLI::App& app, int& exit_code) {
                    "How long --from is admitted (e.g. 30m, 1h; at most 1d)")
       ->capture_default_str();
 
-  CLI::App* list = user->add_subcommand("list", "List extensions and their groups (no secrets)");
+  CLI::App* list = user->add_subcommand(
+      "list", "List extensions, their digest policies and groups (no secrets)");
   with_config(list);
   list->add_flag("--json", options->json, "One JSON object per line");
 
@@ -260,6 +293,17 @@ void add_user(CLI::App& app, int& exit_code) {
     }
     exit_code = action(*config, *store) ? kExitOk : kExitFailed;
   };
+  // --digest as given: nullopt when absent; an error (already printed) when invalid.
+  auto digest_option = [options]() -> std::optional<std::optional<auth::DigestPolicy>> {
+    if (options->digest.empty()) return std::optional<auth::DigestPolicy>{};
+    auto policy = auth::parse_digest_policy(options->digest);
+    if (!policy) {
+      print_error("--digest '" + admin::printable(options->digest) +
+                  "': expected any, sha-256 or md5");
+      return std::nullopt;
+    }
+    return policy;
+  };
   auto password_option = [options]() -> std::optional<std::optional<std::string>> {
     if (!options->password_stdin) return std::optional<std::string>{};
     auto password = read_password();
@@ -271,13 +315,20 @@ void add_user(CLI::App& app, int& exit_code) {
   };
 
   add->callback([=, &exit_code] {
-    auto password = password_option();
+    auto digest = digest_option();
+    auto password = digest ? password_option() : std::nullopt;
     if (!password) {
       exit_code = kExitUsage;
       return;
     }
     run([&](const config::Config& config, store::Store& store) {
-      admin::NewAccount account{options->extension, options->name, options->groups, *password};
+      admin::NewAccount account{options->extension, options->name, options->groups, *password,
+                                digest->value_or(auth::DigestPolicy::kAny)};
+      if (auto admitted = admin::check_digest_allowed(account.digest, allowed_algorithms(config));
+          !admitted) {
+        print_error(admitted.error());
+        return false;
+      }
       auto added =
           admin::add_account(store, config.sip.domain, account, SystemClock().unix_seconds());
       if (!added) {
@@ -289,19 +340,44 @@ void add_user(CLI::App& app, int& exit_code) {
     });
   });
   passwd->callback([=, &exit_code] {
-    auto password = password_option();
+    auto digest = digest_option();
+    auto password = digest ? password_option() : std::nullopt;
     if (!password) {
       exit_code = kExitUsage;
       return;
     }
     run([&](const config::Config& config, store::Store& store) {
+      if (*digest) {
+        auto admitted = admin::check_digest_allowed(**digest, allowed_algorithms(config));
+        if (!admitted) {
+          print_error(admitted.error());
+          return false;
+        }
+      }
       auto changed =
-          admin::change_password(store, config.sip.domain, options->extension, *password);
+          admin::change_password(store, config.sip.domain, options->extension, *password, *digest);
       if (!changed) {
         print_error(changed.error());
         return false;
       }
       print_password(options->extension, *changed);
+      return true;
+    });
+  });
+  digest_command->callback([=, &exit_code] {
+    auto digest = digest_option();
+    if (!digest || !*digest) {
+      exit_code = kExitUsage;
+      return;
+    }
+    run([&](const config::Config& config, store::Store& store) {
+      auto set = admin::set_digest(store, options->extension, **digest, allowed_algorithms(config));
+      if (!set) {
+        print_error(set.error());
+        return false;
+      }
+      std::printf("digest of %s: %s%s\n", options->extension.c_str(), options->digest.c_str(),
+                  *set ? "" : " (unchanged)");
       return true;
     });
   });
@@ -387,14 +463,16 @@ void add_user(CLI::App& app, int& exit_code) {
         if (options->json) {
           nlohmann::json line = {{"extension", account.extension},
                                  {"name", account.name},
+                                 {"digest", account.digest},
                                  {"groups", account.groups},
                                  {"created_at", account.created_at}};
           std::printf("%s\n",
                       line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
         } else {
           // Sanitized: a name stored before names were checked may hold escape codes.
-          std::printf("%-12s %-24s %s\n", account.extension.c_str(),
-                      sanitize_display_name(account.name).c_str(), groups.c_str());
+          std::printf("%-12s %-24s %-8s %s\n", account.extension.c_str(),
+                      sanitize_display_name(account.name).c_str(),
+                      sanitize_display_name(account.digest).c_str(), groups.c_str());
         }
       }
       return true;

@@ -91,11 +91,11 @@ std::string default_config_text(std::string_view domain, const std::vector<Endpo
   setting("methods", toml_array(defaults.sip.methods, sip::method_name));
 
   table("auth");
-  comment("Digest algorithms offered to phones, in this order, and the only ones accepted.");
-  comment("SHA-256 first is RFC 8760's order. MD5 is for phones that cannot do SHA-256;");
-  comment("remove it once none is left. Phones that read only the first challenge and know");
-  comment("only MD5 (SIPp 3.6, sipsak) need [\"MD5\", \"SHA-256\"]; baresip 1.0 gives up on");
-  comment("any challenge it cannot do and needs [\"MD5\"].");
+  comment("Digest algorithms the server allows, in the order offered (RFC 8760: SHA-256");
+  comment("first), and the only ones accepted. Each account narrows them with its digest");
+  comment("policy: `hardline user add EXT --digest any|sha-256|md5` (any: SHA-256 first, pinned");
+  comment("to it once a phone answers with it; md5 for phones that give up at SHA-256, such as");
+  comment("baresip 1.0, SIPp 3.6, sipsak). Remove MD5 once no account needs it.");
   setting("algorithms", toml_array(defaults.auth.algorithms, digest_algorithm_name));
   comment("Seconds a digest nonce stays valid (30 to 3600).");
   setting("nonce_lifetime", number(defaults.auth.nonce_lifetime));

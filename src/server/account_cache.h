@@ -43,6 +43,12 @@ class AccountCache {
   // when the store cannot be read.
   Result<std::optional<auth::StoredCredentials>> find(std::string_view extension);
 
+  // The digest policy to challenge `extension` with: its own when it is an account held (or
+  // read) here, policy_for_unknown() otherwise. Never reads an account from the store (the
+  // challenge path serves floods), only whether anything changed. An error only when the store
+  // cannot be read.
+  Result<auth::DigestPolicy> challenge_policy(std::string_view extension);
+
   // The display name of an account find() has just answered for, or empty (none, or not
   // cached). Kept apart from the credentials: most accounts have none and then cost nothing.
   std::string_view display_name(std::string_view extension) const;
@@ -50,6 +56,16 @@ class AccountCache {
   // The groups of an account find() has just answered for, or empty (none, or not cached).
   // Kept apart like the display names: most accounts have none.
   const std::vector<std::string>& groups(std::string_view extension) const;
+
+  // The digest policy an unknown extension is challenged with, so that the challenge does not
+  // tell a scanner whether an extension exists: chosen by a keyed hash of the name, stable for
+  // this process, with the odds of the policies the accounts have (while the cache holds every
+  // account; kAny otherwise).
+  auth::DigestPolicy policy_for_unknown(std::string_view extension) const;
+
+  // Records that `extension` was pinned to SHA-256 (its MD5 HA1 dropped) by this process, whose
+  // own writes do not show in the store's data version.
+  void pinned_sha256(std::string_view extension);
 
   size_t size() const { return entries_.size(); }
   // Database reads of a single account so far (0 while every account is held).
@@ -70,10 +86,13 @@ class AccountCache {
     uint8_t md5_size = 0;
     uint8_t sha256_size = 0;
     bool exists = false;
+    auth::DigestPolicy policy = auth::DigestPolicy::kAny;
   };
   static std::optional<auth::StoredCredentials> credentials_of(const Entry& entry);
   static Entry entry_of(const store::Account& account);
   void clear();
+  // Reads every account again when another process committed since the last look.
+  Result<void> refresh();
   // Reads every account when they fit; false on a store error.
   Result<void> load_all();
 
@@ -83,6 +102,9 @@ class AccountCache {
       0, KeyedHash::random()};
   std::unordered_map<std::string, std::vector<std::string>, KeyedHash, std::equal_to<>> groups_{
       0, KeyedHash::random()};
+  // How many held accounts have each policy (indexed by its value), for policy_for_unknown().
+  std::array<size_t, 3> policies_{};
+  KeyedHash camouflage_ = KeyedHash::random();
   std::optional<uint64_t> version_;
   SteadyTime checked_{};
   bool complete_ = false;

@@ -529,8 +529,9 @@ void SipServer::log_request(const sip::Message& request, const Endpoint& source)
 }
 
 void SipServer::challenge(const sip::Message& request, txn::ServerTransactionId id,
-                          const Endpoint& source, bool stale, bool proxy) {
-  std::vector<std::string> values = authenticator_.challenges(source.address, stale);
+                          const Endpoint& source, bool stale, bool proxy,
+                          auth::DigestPolicy policy) {
+  std::vector<std::string> values = authenticator_.challenges(source.address, stale, policy);
   std::vector<sip::ResponseHeader> headers;
   headers.reserve(values.size());
   const std::string_view name = proxy ? "Proxy-Authenticate" : "WWW-Authenticate";
@@ -548,11 +549,22 @@ void SipServer::challenge(const sip::Message& request, txn::ServerTransactionId 
 std::optional<std::string> SipServer::authenticate(const sip::Message& request,
                                                    txn::ServerTransactionId id,
                                                    const Endpoint& source, bool proxy) {
-  const sip::AuthHeader* credentials =
-      authenticator_.select(proxy ? request.proxy_authorizations : request.authorizations);
+  const std::vector<sip::AuthHeader>& given =
+      proxy ? request.proxy_authorizations : request.authorizations;
+  const sip::AuthHeader* credentials = authenticator_.select(given);
   if (credentials == nullptr || !credentials->digest.username) {
+    // The account the request names (the AOR of a REGISTER, the caller of anything else) picks
+    // the algorithms offered; an unknown name gets a camouflage that looks like an account's.
+    const sip::Uri& named =
+        request.method == sip::Method::kRegister ? request.to.uri : request.from.uri;
+    auto policy = accounts_.challenge_policy(sip::unescape(named.user));
+    if (!policy) {
+      ++counters_.store_errors;
+      respond(request, id, source, 500, "Server Internal Error", {{"Retry-After", "5"}});
+      return std::nullopt;
+    }
     ++counters_.challenges;
-    challenge(request, id, source, false, proxy);
+    challenge(request, id, source, false, proxy, *policy);
     return std::nullopt;
   }
   std::string username = sip::unquote(*credentials->digest.username);
@@ -568,6 +580,17 @@ std::optional<std::string> SipServer::authenticate(const sip::Message& request,
     ++counters_.store_errors;
     respond(request, id, source, 500, "Server Internal Error", {{"Retry-After", "5"}});
     return std::nullopt;
+  }
+  const auth::DigestPolicy policy =
+      *stored ? (*stored)->policy : accounts_.policy_for_unknown(username);
+  // A client that answered several challenges is judged by the credentials its account may use
+  // (among those for the same username: another name's never stand in for this account's).
+  if (*stored) {
+    const sip::AuthHeader* admitted = authenticator_.select(given, policy);
+    if (admitted != nullptr && admitted->digest.username &&
+        sip::unquote(*admitted->digest.username) == username) {
+      credentials = admitted;
+    }
   }
   // A locked account (someone is guessing its password) is answered exactly like a wrong
   // password, unless this is one of its known devices; the verifier decides nothing else from it.
@@ -598,16 +621,45 @@ std::optional<std::string> SipServer::authenticate(const sip::Message& request,
   }
   if (verdict.outcome == Verdict::Outcome::kStale) {
     ++counters_.stale_nonces;
-    challenge(request, id, source, true, proxy);
+    challenge(request, id, source, true, proxy, policy);
     return std::nullopt;
   }
   if (verdict.outcome != Verdict::Outcome::kAuthenticated) {
-    challenge(request, id, source, false, proxy);
+    challenge(request, id, source, false, proxy, policy);
     return std::nullopt;
   }
   ++counters_.authenticated;
   guard_.on_auth_success(source.address, username, instance, request.call_id);
+  if (policy == auth::DigestPolicy::kAny && verdict.algorithm == auth::Algorithm::kSha256) {
+    pin_sha256(username, source);
+  }
   return username;
+}
+
+void SipServer::pin_sha256(std::string_view account, const Endpoint& source) {
+  // Only while the account is still "any": `hardline user digest` in another process wins.
+  auto pinned = store_.set_digest(account, auth::digest_policy_name(auth::DigestPolicy::kSha256),
+                                  true, auth::digest_policy_name(auth::DigestPolicy::kAny));
+  if (!pinned) {
+    // Not pinned this time: the next SHA-256 authentication tries again.
+    ++counters_.store_errors;
+    return;
+  }
+  if (!*pinned) return;
+  accounts_.pinned_sha256(account);
+  ++counters_.digest_pins;
+  // The account is named in "debug" only: "security" names addresses, never numbers.
+  if (log_requests_) {
+    spdlog::info(
+        "account '{}' answered with SHA-256 from {}: it is pinned to SHA-256 (MD5 is no longer "
+        "offered or accepted, and its MD5 hash is deleted); `hardline user digest {} any` with "
+        "a new password undoes this",
+        admin::printable(account), host_port(source), admin::printable(account));
+  } else {
+    spdlog::info(
+        "an account answered with SHA-256: it is pinned to SHA-256 (MD5 is no longer offered "
+        "or accepted, and its MD5 hash is deleted); `hardline user list` shows which");
+  }
 }
 
 void SipServer::log_throttle(const sip::Message& request, const Endpoint& source,
@@ -724,6 +776,7 @@ admin::Snapshot SipServer::snapshot() const {
   out.authenticated = counters_.authenticated;
   out.stale_nonces = counters_.stale_nonces;
   out.forged_nonces = counters_.forged_nonces;
+  out.digest_pins = counters_.digest_pins;
   out.store_errors = counters_.store_errors;
   out.connections_refused = counters_.connections_refused;
   out.overloaded = counters_.overloaded;

@@ -58,6 +58,7 @@ struct Counters {
   uint64_t auth_failures = 0;       // 401 after credentials that did not verify
   uint64_t stale_nonces = 0;        // 401 stale=true
   uint64_t forged_nonces = 0;       // credentials over a nonce not issued to their source
+  uint64_t digest_pins = 0;         // accounts pinned to SHA-256 by their devices' answers
   uint64_t authenticated = 0;
   uint64_t wrong_aor = 0;  // authenticated, but for another user's AOR: 403
   uint64_t store_errors = 0;
@@ -186,8 +187,13 @@ class SipServer final : public transport::Receiver,
                            std::vector<sip::ResponseHeader> headers = {});
   // Whether `answer` bytes may go to `source` in answer to `request` bytes nobody authenticated.
   bool may_answer(const Endpoint& source, size_t answer, size_t request);
+  // A 401/407 with the challenges `policy` admits (the account's, or the camouflage of an
+  // unknown name: AccountCache::challenge_policy()).
   void challenge(const sip::Message& request, txn::ServerTransactionId id, const Endpoint& source,
-                 bool stale, bool proxy);
+                 bool stale, bool proxy, auth::DigestPolicy policy);
+  // An account of policy "any" whose device has just authenticated with SHA-256 is pinned to
+  // SHA-256 and its MD5 HA1 dropped: from now on nobody can make it answer MD5 (a downgrade).
+  void pin_sha256(std::string_view account, const Endpoint& source);
   std::string response_bytes(const sip::ResponseBasis& basis, const sip::Via& top,
                              const Endpoint& source, uint16_t status, std::string_view reason,
                              std::vector<sip::ResponseHeader> headers);

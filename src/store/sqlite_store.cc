@@ -98,6 +98,11 @@ CREATE TABLE admissions (
   PRIMARY KEY (extension, network)
 );
 )sql"},
+    // Each account's digest policy (issue 13, item 1): existing accounts keep what they had,
+    // every algorithm the config allows.
+    Migration{6, R"sql(
+ALTER TABLE accounts ADD COLUMN digest TEXT NOT NULL DEFAULT 'any';
+)sql"},
 };
 static_assert(kMigrations.back().version == kSqliteSchemaVersion,
               "the last migration is the schema version this code writes");
@@ -277,6 +282,8 @@ class SqliteStore final : public Store {
   Result<bool> remove_account(std::string_view extension) override;
   Result<bool> set_credentials(std::string_view extension, std::string_view ha1_md5,
                                std::string_view ha1_sha256) override;
+  Result<bool> set_digest(std::string_view extension, std::string_view digest, bool drop_md5,
+                          std::optional<std::string_view> only_if) override;
   Result<bool> set_groups(std::string_view extension,
                           const std::vector<std::string>& groups) override;
   Result<std::vector<Binding>> load_bindings() override;
@@ -365,7 +372,7 @@ class SqliteStore final : public Store {
   // Prepared once at open, reused for every call. Destroyed before db_ (declared after it).
   StatementHandle begin_, commit_, rollback_;
   StatementHandle insert_account_, insert_group_, find_account_, list_accounts_;
-  StatementHandle remove_account_, set_credentials_, count_accounts_, data_version_;
+  StatementHandle remove_account_, set_credentials_, set_digest_, count_accounts_, data_version_;
   StatementHandle load_bindings_, update_binding_, insert_binding_, delete_unstamped_;
   StatementHandle purge_bindings_, account_exists_, delete_groups_;
   int64_t stamp_ = 0;  // the last stamp written (see replace_in_transaction)
@@ -379,20 +386,23 @@ Result<void> SqliteStore::prepare_statements() {
       {&commit_, "COMMIT"},
       {&rollback_, "ROLLBACK"},
       {&insert_account_,
-       "INSERT INTO accounts (extension, name, ha1_md5, ha1_sha256, created_at) "
-       "VALUES (?1, ?2, ?3, ?4, ?5)"},
+       "INSERT INTO accounts (extension, name, ha1_md5, ha1_sha256, created_at, digest) "
+       "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
       {&insert_group_,
        "INSERT INTO account_groups (extension, position, name) VALUES (?1, ?2, ?3)"},
       {&find_account_,
-       "SELECT a.extension, a.name, a.ha1_md5, a.ha1_sha256, a.created_at, g.name "
+       "SELECT a.extension, a.name, a.ha1_md5, a.ha1_sha256, a.created_at, a.digest, g.name "
        "FROM accounts AS a LEFT JOIN account_groups AS g ON g.extension = a.extension "
        "WHERE a.extension = ?1 ORDER BY g.position"},
       {&list_accounts_,
-       "SELECT a.extension, a.name, a.ha1_md5, a.ha1_sha256, a.created_at, g.name "
+       "SELECT a.extension, a.name, a.ha1_md5, a.ha1_sha256, a.created_at, a.digest, g.name "
        "FROM accounts AS a LEFT JOIN account_groups AS g ON g.extension = a.extension "
        "ORDER BY a.extension, g.position"},
       {&remove_account_, "DELETE FROM accounts WHERE extension = ?1"},
       {&set_credentials_, "UPDATE accounts SET ha1_md5 = ?2, ha1_sha256 = ?3 WHERE extension = ?1"},
+      {&set_digest_,
+       "UPDATE accounts SET digest = ?2, ha1_md5 = CASE WHEN ?3 THEN '' ELSE ha1_md5 END "
+       "WHERE extension = ?1 AND (?4 IS NULL OR digest = ?4)"},
       {&count_accounts_, "SELECT count(*) FROM accounts"},
       {&account_exists_, "SELECT count(*) FROM accounts WHERE extension = ?1"},
       {&delete_groups_, "DELETE FROM account_groups WHERE extension = ?1"},
@@ -447,6 +457,7 @@ Result<void> SqliteStore::add_account(const Account& account) {
                        .text(account.ha1_md5)
                        .text(account.ha1_sha256)
                        .integer(account.created_at)
+                       .text(account.digest)
                        .step();
     if (rc == SQLITE_CONSTRAINT_PRIMARYKEY) return fail("account exists");
     if (rc != SQLITE_DONE) return db_error(rc);
@@ -471,8 +482,9 @@ Result<void> SqliteStore::read_accounts(Run& run, std::vector<Account>& out) {
       account.ha1_md5 = run.text_at(2);
       account.ha1_sha256 = run.text_at(3);
       account.created_at = run.integer_at(4);
+      account.digest = run.text_at(5);
     }
-    if (!run.is_null(5)) out.back().groups.push_back(run.text_at(5));
+    if (!run.is_null(6)) out.back().groups.push_back(run.text_at(6));
   }
   if (rc != SQLITE_DONE) return db_error(rc);
   return {};
@@ -511,6 +523,18 @@ Result<bool> SqliteStore::set_credentials(std::string_view extension, std::strin
   const int rc = run.text(extension).text(ha1_md5).text(ha1_sha256).step();
   if (rc != SQLITE_DONE) return db_error(rc);
   return sqlite3_changes64(db_.get()) > 0;
+}
+
+Result<bool> SqliteStore::set_digest(std::string_view extension, std::string_view digest,
+                                     bool drop_md5, std::optional<std::string_view> only_if) {
+  Run run(set_digest_.get());
+  run.text(extension).text(digest).integer(drop_md5 ? 1 : 0);
+  if (only_if) run.text(*only_if);
+  const int rc = run.step();
+  if (rc != SQLITE_DONE) return db_error(rc);
+  const bool changed = sqlite3_changes64(db_.get()) > 0;
+  if (changed && drop_md5) scrub_wal();
+  return changed;
 }
 
 Result<bool> SqliteStore::set_groups(std::string_view extension,

@@ -12,7 +12,7 @@
 namespace hardline::store {
 
 // The schema version this code writes; opening an older file migrates it up to this.
-inline constexpr int kSqliteSchemaVersion = 5;
+inline constexpr int kSqliteSchemaVersion = 6;
 
 enum class OpenMode {
   kCreate,    // create a new file, mode 0600; refuse if the path exists

@@ -33,6 +33,10 @@ struct Account {
   std::string ha1_md5;              // MD5(user:realm:password), hex; never the password itself
   std::string ha1_sha256;           // SHA-256(user:realm:password), hex
   int64_t created_at = 0;           // unix seconds
+  // Which digest algorithms the account's devices are offered and may answer with, as
+  // src/auth's DigestPolicy names it ("any", "sha-256", "md5"); the store keeps the text and
+  // never parses it. Accounts stored before it existed read as "any".
+  std::string digest = "any";
 
   bool operator==(const Account&) const = default;
 };
@@ -96,6 +100,14 @@ class Store {
   // Replaces both HA1 values; false if there is no such account.
   virtual Result<bool> set_credentials(std::string_view extension, std::string_view ha1_md5,
                                        std::string_view ha1_sha256) = 0;
+  // Sets the account's digest policy; with `drop_md5` also empties its MD5 HA1 (the account can
+  // never answer with MD5 again, and a stolen database holds no MD5 hash of its password). With
+  // `only_if` the change is made only while the stored policy is that one (an account pinned to
+  // SHA-256 by one server process is not set back by another's stale view). False if there is
+  // no such account, or its policy was not `only_if`.
+  virtual Result<bool> set_digest(std::string_view extension, std::string_view digest,
+                                  bool drop_md5,
+                                  std::optional<std::string_view> only_if = std::nullopt) = 0;
 
   // Every binding, expired or not (start-up reloads them and purges), ordered by AOR and then
   // in the order the bindings were first stored (a refreshed binding keeps its place).

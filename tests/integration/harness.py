@@ -323,12 +323,49 @@ class Deployment:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
-def add_users(deployment, extensions, workers=6):
-    """Adds the extensions with `hardline user add`, `workers` at a time (SQLite waits for its
-    write lock; each process is short and mostly waits for the disk). Their generated passwords
-    land in deployment.passwords."""
+def start_baresip(workdir, user, password, port, transport="udp", domain=DOMAIN):
+    """Starts baresip (Debian's baresip-core) with a config directory of its own in `workdir`:
+    SIP on a free port of 127.0.0.1, no audio or video, only the account module; the one account
+    user@domain goes through the outbound proxy 127.0.0.1:port. It quits by itself after 10 s
+    (-t) whatever happens; -s traces SIP. Returns the process (its output in process.log) and
+    its listening port; kill_baresip() is the cleanup."""
+    listen = free_port()
+    with open(os.path.join(workdir, "config"), "w") as f:
+        f.write(f"sip_listen\t127.0.0.1:{listen}\n"
+                "module_path\t/usr/lib/baresip/modules\n"
+                "module_tmp\taccount.so\n")
+    with open(os.path.join(workdir, "accounts"), "w") as f:
+        f.write(f'<sip:{user}@{domain};transport={transport}>;auth_pass={password};'
+                f'outbound="sip:127.0.0.1:{port};transport={transport}";regint=600\n')
+    log = open(os.path.join(workdir, "output.log"), "w+")
+    process = subprocess.Popen([tool("baresip"), "-f", workdir, "-t", "10", "-s"],
+                               stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+    process.log = log
+    return process, listen
+
+
+def kill_baresip(process):
+    if process.poll() is None:
+        process.kill()
+    process.wait()
+    process.log.close()
+
+
+def stop_baresip(process):
+    """SIGTERM (baresip unregisters and quits); its output, colours removed."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+    process.wait(timeout=15)
+    process.log.seek(0)
+    return re.sub(r"\x1b\[[0-9;]*m", "", process.log.read())
+
+
+def add_users(deployment, extensions, *extra, workers=6):
+    """Adds the extensions with `hardline user add ... EXTRA`, `workers` at a time (SQLite waits
+    for its write lock; each process is short and mostly waits for the disk). Their generated
+    passwords land in deployment.passwords."""
     with ThreadPoolExecutor(workers) as pool:
-        for _ in pool.map(deployment.add_user, extensions):
+        for _ in pool.map(lambda extension: deployment.add_user(extension, *extra), extensions):
             pass
 
 

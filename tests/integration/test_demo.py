@@ -12,13 +12,15 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import unittest
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (HARDLINE, SERVICE_USER, SipClient, ensure_service_account,  # noqa: E402
-                     free_port, release_service_account, tracked_mkdtemp)
+                     free_port, kill_baresip, parse_params, release_service_account,
+                     start_baresip, stop_baresip, tracked_mkdtemp)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -90,10 +92,26 @@ class DemoTest(unittest.TestCase):
             domain = re.search(r'^domain = "([^"]+)"', f.read(), re.M).group(1)
         phone = SipClient(self.port)
         try:
-            self.assertEqual(phone.register_with_auth("1000", password, domain=domain).status,
-                             200)
+            # MD5 alone is offered, so that every softphone registers (issue 13, item 1).
+            challenge = phone.register("1000", domain=domain)
+            self.assertEqual([parse_params(v).get("algorithm")
+                              for v in challenge.all("WWW-Authenticate")], ["MD5"])
+            self.assertEqual(
+                phone.register_with_auth("1000", password, "MD5", domain=domain).status, 200)
         finally:
             phone.close()
+        # Debian's own softphone, which gives up at any SHA-256 challenge, registers as 1001.
+        with open(os.path.join(self.dir, "credentials.txt")) as f:
+            password_1001 = re.search(r"password of 1001: (\S+)", f.read()).group(1)
+        baresip, _ = start_baresip(tempfile.mkdtemp(dir=self.tmp), "1001", password_1001,
+                                   self.port, domain=domain)
+        self.addCleanup(kill_baresip, baresip)
+        deadline = time.monotonic() + 8
+        while time.monotonic() < deadline and "200 OK" not in open(baresip.log.name).read():
+            time.sleep(0.1)
+        output = stop_baresip(baresip)
+        self.assertIn(f"1001@{domain}: {{0/UDP/v4}} 200 OK () [1 binding]", output,
+                      output[-3000:])
         request = urllib.request.Request(f"http://127.0.0.1:{self.admin_port}/api/status",
                                          headers={"Authorization": f"Bearer {token}"})
         with urllib.request.urlopen(request, timeout=5) as response:

@@ -312,7 +312,7 @@ class DeploymentDialplanTest(unittest.TestCase):
         self.assertEqual(groups.returncode, 0, groups.stderr)
         self.assertEqual(groups.stdout, "groups of 1000: dialout,sales\n")
         listing = run("user", "list", "-c", config)
-        self.assertRegex(listing.stdout, r"1000\s+Alice\s+dialout,sales\n")
+        self.assertRegex(listing.stdout, r"1000\s+Alice\s+any\s+dialout,sales\n")
         check = run("dialplan", "check", "-c", config)
         self.assertEqual(check.returncode, 0)
         self.assertIn("0 errors, 0 warnings", check.stdout)

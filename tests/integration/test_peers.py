@@ -1,26 +1,28 @@
 """The registrar against real SIP peers: SIPp, sipsak and baresip (Debian packages sip-tester,
 sipsak and baresip-core), each driving the real binary on 127.0.0.1.
 
-Every peer here reads only the first WWW-Authenticate of a 401 and knows only MD5: with the
-server's default order (SHA-256 first, RFC 8760) SIPp 3.6.1 stops the whole run
-("createAuthHeader: authentication must use MD5 or AKAv1-MD5"), sipsak 0.9.8.1 exits with
-"unsupported authentication algorithm", and baresip 1.0.0 logs "Register: Function not
-implemented" and never retries, even when an MD5 challenge comes first: libre gives up on any
-challenge it cannot do. So these deployments set auth.algorithms, the setting an operator with
-such phones uses: ["MD5", "SHA-256"] for SIPp and sipsak (both challenges still offered, MD5
-first), ["MD5"] for baresip.
+Every peer here reads only the first WWW-Authenticate of a 401 and knows only MD5: offered
+SHA-256 first (RFC 8760), SIPp 3.6.1 stops the whole run ("createAuthHeader: authentication
+must use MD5 or AKAv1-MD5"), sipsak 0.9.8.1 exits with "unsupported authentication algorithm",
+and baresip 1.0.0 logs "Register: Function not implemented" and never retries, even when an MD5
+challenge comes first: libre gives up on any challenge it cannot do. So, as an operator with
+such phones does (and as the demo does), their accounts are added with `--digest md5`, on the
+default config (issue 13, item 1; docs/configuration.md "Digest algorithms per account").
+DigestPolicyTest shows the other policies: an "any" account pinned to SHA-256 by its first
+SHA-256 answer and never downgraded after, and unknown names challenged like accounts.
 """
+import json
 import os
 import re
 import shutil
-import signal
 import sqlite3
 import subprocess
 import tempfile
 import time
 import unittest
 
-from harness import DOMAIN, Deployment, Response, SipClient, add_users, free_port, tool
+from harness import (DOMAIN, HARDLINE, Deployment, Response, SipClient, add_users, free_port,
+                     kill_baresip, parse_params, run, start_baresip, stop_baresip, tool)
 
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "sipp")
 REGISTER_SCENARIO = os.path.join(DATA, "register.xml")
@@ -57,8 +59,7 @@ class PeerTest(unittest.TestCase):
     # it is SHA-256, so these deployments offer MD5 first.
     # SIPp plays up to 1,000 phones from the one address 127.0.0.1: the guard's per-source
     # limits (sized for an office of ~100 phones) are raised as for a big office behind one NAT.
-    settings = {"auth": {"algorithms": '["MD5", "SHA-256"]'},
-                "guard": {"packet_rate": "5000", "packet_burst": "10000",
+    settings = {"guard": {"packet_rate": "5000", "packet_burst": "10000",
                           "register_rate": "2500", "register_burst": "5000"}}
 
     @classmethod
@@ -139,7 +140,7 @@ class SippTest(PeerTest):
 
     def users(self, prefix, count):
         extensions = [f"{prefix}{i:04d}" for i in range(count)]
-        add_users(self.deployment, extensions)
+        add_users(self.deployment, extensions, "--digest", "md5")
         return [(e, self.deployment.passwords[e]) for e in extensions]
 
     @classmethod
@@ -228,7 +229,7 @@ class SipsakTest(PeerTest):
         for transport in ("udp", "tcp"):
             with self.subTest(transport=transport):
                 user = "3002" if transport == "udp" else "3003"
-                password = self.deployment.add_user(user)
+                password = self.deployment.add_user(user, "--digest", "md5")
                 result = self.sipsak(self.deployment.port, user, password, transport)
                 output = result.stdout + result.stderr
                 self.assertEqual(result.returncode, 0, output)
@@ -244,7 +245,7 @@ class SipsakTest(PeerTest):
                 self.assertTrue(rows[0][2].startswith(transport + ":127.0.0.1:"), rows)
 
     def test_sipsak_wrong_password_and_unknown_user_fail_alike(self):
-        password = self.deployment.add_user("3004")
+        password = self.deployment.add_user("3004", "--digest", "md5")
         wrong = password[::-1] if password[::-1] != password else password + "x"
         for user, attempt in (("3004", wrong), ("3999", password)):
             result = self.sipsak(self.deployment.port, user, attempt)
@@ -264,59 +265,33 @@ class SipsakTest(PeerTest):
             second = client.register(user, authorization=auth)
             raw.append([response_shape(r.text) for r in (first, second)])
         self.assertEqual(raw[0][1][0], 401)
-        self.assertEqual(len(raw[0][1][3]), 2)
+        # One challenge, MD5, for the "md5" account and for the unknown name alike (every
+        # account here is "md5", so the camouflage of an unknown name is too).
+        self.assertEqual(len(raw[0][1][3]), 1)
         self.assertEqual(raw[0], raw[1])
 
 
 class BaresipTest(PeerTest):
-    # baresip 1.0 (libre 1.1) refuses the whole 401 when any challenge is not MD5.
-    settings = {"auth": {"algorithms": '["MD5"]'}}
+    # baresip 1.0 (libre 1.1) refuses the whole 401 when any challenge is not MD5: its accounts
+    # are "md5", on the default config.
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.deployment.start()
 
     def baresip(self, user, password, port, transport="udp"):
-        """Starts baresip with a config directory of its own: SIP on a free port of
-        127.0.0.1, no audio or video, only the account module; the one account goes through
-        the outbound proxy 127.0.0.1:port. Returns the process and its listening port."""
-        config = self.workdir()
-        listen = free_port()
-        with open(os.path.join(config, "config"), "w") as f:
-            f.write(f"sip_listen\t127.0.0.1:{listen}\n"
-                    "module_path\t/usr/lib/baresip/modules\n"
-                    "module_tmp\taccount.so\n")
-        with open(os.path.join(config, "accounts"), "w") as f:
-            f.write(f'<sip:{user}@{DOMAIN};transport={transport}>;auth_pass={password};'
-                    f'outbound="sip:127.0.0.1:{port};transport={transport}";regint=600\n')
-        log = open(os.path.join(config, "output.log"), "w+")
-        self.addCleanup(log.close)
-        # -t: baresip quits by itself after 10 s whatever happens; -s: SIP trace.
-        process = subprocess.Popen([tool("baresip"), "-f", config, "-t", "10", "-s"],
-                                   stdin=subprocess.DEVNULL, stdout=log,
-                                   stderr=subprocess.STDOUT)
-
-        def kill():
-            if process.poll() is None:
-                process.kill()
-            process.wait()
-        self.addCleanup(kill)
-        process.log = log
+        process, listen = start_baresip(self.workdir(), user, password, port, transport)
+        self.addCleanup(kill_baresip, process)
         return process, listen
 
     def stop_baresip(self, process):
-        """SIGTERM (baresip unregisters and quits); its output, colours removed."""
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-        process.wait(timeout=15)
-        process.log.seek(0)
-        return re.sub(r"\x1b\[[0-9;]*m", "", process.log.read())
+        return stop_baresip(process)
 
     def test_baresip_registers_with_md5(self):
         for transport in ("udp", "tcp"):
             with self.subTest(transport=transport):
                 user = "4002" if transport == "udp" else "4003"
-                password = self.deployment.add_user(user)
+                password = self.deployment.add_user(user, "--digest", "md5")
                 process, listen = self.baresip(user, password, self.deployment.port, transport)
                 rows = wait_for(lambda: self.bindings_of(user))
                 output = self.stop_baresip(process)
@@ -330,6 +305,148 @@ class BaresipTest(PeerTest):
                 self.assertTrue(source.startswith(transport + ":127.0.0.1:"), source)
                 # On SIGTERM baresip unregisters (Expires: 0), authenticated again.
                 self.assertEqual(wait_for(lambda: not self.bindings_of(user)), True)
+
+class DigestPolicyTest(PeerTest):
+    """Issue 13, item 1, on the default config (auth.algorithms = ["SHA-256", "MD5"]): what each
+    account's digest policy offers and accepts, the pin of an "any" account by its first SHA-256
+    answer, the downgrade that must fail after it, and what the audit says."""
+    # The pin's log line names the account in "debug" only.
+    settings = {"privacy": {"mode": '"debug"', "retention_days": "1"}}
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.deployment.start()
+
+    def algorithms(self, response):
+        return [parse_params(v).get("algorithm") for v in response.all("WWW-Authenticate")]
+
+    def account_row(self, extension):
+        with sqlite3.connect(f"file:{self.deployment.database}?mode=ro", uri=True) as db:
+            return db.execute("SELECT digest, ha1_md5 FROM accounts WHERE extension = ?",
+                              (extension,)).fetchone()
+
+    def test_an_any_account_is_pinned_by_sha256_and_never_downgraded(self):
+        d = self.deployment
+        password = d.add_user("5001")
+        client = SipClient(d.port)
+        self.addCleanup(client.close)
+        first = client.register("5001")
+        self.assertEqual(self.algorithms(first), ["SHA-256", "MD5"])
+        self.assertEqual(self.account_row("5001")[0], "any")
+        # A phone that can do MD5 only is served while nothing has answered with SHA-256.
+        md5 = client.register("5001", authorization=SipClient.authorization(
+            first.challenge("MD5"), "5001", password))
+        self.assertEqual(md5.status, 200)
+        self.assertEqual(self.account_row("5001")[0], "any")
+        # The first SHA-256 answer pins the account, and its MD5 hash is deleted.
+        self.assertEqual(client.register_with_auth("5001", password, "SHA-256").status, 200)
+        self.assertEqual(wait_for(lambda: self.account_row("5001")), ("sha-256", ""))
+        self.assertRegex(d.read_log(), r"account '5001' answered with SHA-256 from "
+                                       r"127\.0\.0\.1:\d+: it is pinned to SHA-256")
+        # From now on: SHA-256 only, and the right password in MD5 (an attacker who replays
+        # or forges an MD5 challenge, a phone told to use MD5) fails as a wrong one does.
+        second = client.register("5001")
+        self.assertEqual(self.algorithms(second), ["SHA-256"])
+        downgrade = dict(second.challenge("SHA-256"), algorithm="MD5")
+        refused = client.register("5001", authorization=SipClient.authorization(
+            downgrade, "5001", password))
+        self.assertEqual(refused.status, 401)
+        self.assertEqual(self.algorithms(refused), ["SHA-256"])
+        self.assertEqual(client.register_with_auth("5001", password, "SHA-256").status, 200)
+        listing = run("user", "list", "-c", d.config, check=True).stdout
+        self.assertRegex(listing, r"(?m)^5001\s+sha-256\s*$")
+        # MD5 again needs the password again: the hash is gone.
+        back = run("user", "digest", "5001", "md5", "-c", d.config)
+        self.assertEqual(back.returncode, 1)
+        self.assertIn("hardline user passwd 5001 --digest md5", back.stderr)
+        passwd = run("user", "passwd", "5001", "--digest", "md5", "-c", d.config, check=True)
+        new_password = re.search(r"password of 5001: (\S+)", passwd.stdout).group(1)
+        self.assertEqual(self.account_row("5001")[0], "md5")
+        third = client.register("5001")
+        self.assertEqual(self.algorithms(third), ["MD5"])
+        self.assertEqual(client.register("5001", authorization=SipClient.authorization(
+            third.challenge("MD5"), "5001", new_password)).status, 200)
+
+    def test_each_policy_offers_and_accepts_its_own(self):
+        d = self.deployment
+        passwords = {ext: d.add_user(ext, "--digest", policy)
+                     for ext, policy in (("5101", "sha-256"), ("5102", "md5"))}
+        self.assertEqual(self.account_row("5101"), ("sha-256", ""))  # never stored
+        self.assertEqual(len(self.account_row("5102")[1]), 32)
+        client = SipClient(d.port)
+        self.addCleanup(client.close)
+        for ext, offered, refused in (("5101", "SHA-256", "MD5"), ("5102", "MD5", "SHA-256")):
+            with self.subTest(ext=ext):
+                challenge = client.register(ext)
+                self.assertEqual(self.algorithms(challenge), [offered])
+                wrong = dict(challenge.challenge(offered), algorithm=refused)
+                self.assertEqual(client.register(ext, authorization=SipClient.authorization(
+                    wrong, ext, passwords[ext])).status, 401)
+                self.assertEqual(
+                    client.register_with_auth(ext, passwords[ext], offered).status, 200)
+        self.assertEqual(self.account_row("5102")[0], "md5")  # MD5 answers never pin
+        bad = run("user", "add", "5103", "--digest", "sha1", "-c", d.config)
+        self.assertEqual(bad.returncode, 2, bad.stderr)
+        self.assertIn("expected any, sha-256 or md5", bad.stderr)
+
+    def test_the_audit_counts_the_accounts_that_accept_md5(self):
+        d = self.deployment
+        with sqlite3.connect(f"file:{d.database}?mode=ro", uri=True) as db:
+            rows = db.execute("SELECT digest, ha1_md5 != '' FROM accounts").fetchall()
+        md5_only = sum(1 for digest, _ in rows if digest == "md5")
+        unpinned = sum(1 for digest, md5 in rows if digest == "any" and md5)
+        result = subprocess.run([HARDLINE, "audit", "-c", d.config, "--json"],
+                                capture_output=True, text=True, timeout=60)
+        report = json.loads(result.stdout)
+        found = [c for c in report["checks"]
+                 if c["id"] == "PW-1" and c["check"] == "digest algorithms"]
+        self.assertEqual(len(found), 1, report)
+        if md5_only + unpinned:
+            self.assertEqual(found[0]["status"], "warn")
+            self.assertIn(f"{md5_only + unpinned} of {len(rows)} accounts accept MD5 "
+                          f"({md5_only} \"md5\", {unpinned} \"any\"", found[0]["evidence"])
+        # Every account set to sha-256: the warning goes, though the config still allows MD5.
+        listing = run("user", "list", "--json", "-c", d.config, check=True).stdout
+        for line in listing.splitlines():
+            run("user", "digest", json.loads(line)["extension"], "sha-256", "-c", d.config,
+                check=True)
+        result = subprocess.run([HARDLINE, "audit", "-c", d.config, "--json"],
+                                capture_output=True, text=True, timeout=60)
+        found = [c for c in json.loads(result.stdout)["checks"]
+                 if c["id"] == "PW-1" and c["check"] == "digest algorithms"]
+        self.assertEqual(found[0]["status"], "pass", found)
+        self.assertIn("none of the", found[0]["evidence"])
+
+
+class UnknownNamesTest(PeerTest):
+    """An unknown extension is challenged like an account: with a policy drawn by a keyed hash
+    of its name, with the odds of the accounts' policies, so a scan of challenges cannot tell
+    names that exist from names that do not. The scan comes from a protected address, or the
+    guard would ban it for scanning long before it had seen enough names."""
+    settings = {"guard": {**PeerTest.settings["guard"], "protected": '["127.0.0.1/32"]'}}
+
+    def test_challenges_of_unknown_names_have_the_accounts_mix(self):
+        d = self.deployment
+        for i in range(6):
+            d.add_user(f"600{i}", "--digest", "md5" if i % 2 else "sha-256")
+        d.start()
+        client = SipClient(d.port)
+        self.addCleanup(client.close)
+
+        def shape(ext):
+            return tuple(parse_params(v).get("algorithm")
+                         for v in client.register(ext).all("WWW-Authenticate"))
+        for i in range(6):
+            self.assertEqual(shape(f"600{i}"), ("MD5",) if i % 2 else ("SHA-256",))
+        drawn = [shape(f"7{i:03d}") for i in range(120)]
+        # Half and half expected: each side at least 30 of 120 (more than 5 deviations away).
+        self.assertGreaterEqual(drawn.count(("MD5",)), 30, drawn)
+        self.assertGreaterEqual(drawn.count(("SHA-256",)), 30, drawn)
+        self.assertEqual(drawn.count(("MD5",)) + drawn.count(("SHA-256",)), 120, drawn)
+        # Stable: asking again gives the same answer, as it does for an account.
+        self.assertEqual([shape(f"7{i:03d}") for i in range(20)], drawn[:20])
+
 
 if __name__ == "__main__":
     unittest.main()

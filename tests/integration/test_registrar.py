@@ -28,7 +28,9 @@ class RegistrarTest(unittest.TestCase):
         return client
 
     def test_challenge_offers_sha256_then_md5_and_no_server_header(self):
-        response = self.client().register("201")
+        # An account of digest policy "any" that no phone has answered with SHA-256 yet.
+        self.deployment.add_user("209")
+        response = self.client().register("209")
         self.assertEqual(response.status, 401)
         challenges = response.all("WWW-Authenticate")
         self.assertEqual(len(challenges), 2)
@@ -42,14 +44,18 @@ class RegistrarTest(unittest.TestCase):
         self.assertIn(";tag=", response.get("To"))
 
     def test_register_with_sha256_and_md5(self):
-        for algorithm in ("SHA-256", "MD5"):
+        # MD5 first: the first SHA-256 answer pins an "any" account to SHA-256 (test_peers.py,
+        # DigestPolicyTest), after which MD5 is refused.
+        password = self.deployment.add_user("208")
+        for algorithm in ("MD5", "SHA-256"):
             with self.subTest(algorithm=algorithm):
                 client = self.client()
-                response = client.register_with_auth("201", self.password, algorithm)
+                response = client.register_with_auth("208", password, algorithm)
                 self.assertEqual(response.status, 200, response.text)
                 contacts = response.all("Contact")
                 self.assertTrue(any(f":{client.local_port};" in c for c in contacts), contacts)
                 self.assertTrue(all("expires=" in c for c in contacts))
+        self.assertEqual(len(self.client().register("208").all("WWW-Authenticate")), 1)
 
     def test_response_goes_to_source_port_with_rport(self):
         response = self.client().register("201")
@@ -80,8 +86,18 @@ class RegistrarTest(unittest.TestCase):
 
     def test_unknown_user_and_wrong_password_look_the_same(self):
         client = self.client()
+
+        def offered(user):
+            return [len(v) for v in client.register(user).all("WWW-Authenticate")]
+        # An unknown name is challenged like an account of some digest policy, drawn with the
+        # accounts' odds (test_peers.py::UnknownNamesTest): one that looks like 201 is there,
+        # among a few.
+        target = offered("201")
+        unknown = next((name for name in (f"99{i}" for i in range(20))
+                        if offered(name) == target), None)
+        self.assertIsNotNone(unknown, "no unknown name is challenged like account 201")
         shapes = []
-        for user, password in (("201", "wrong-password-123456"), ("999", "whatever-123456")):
+        for user, password in (("201", "wrong-password-123456"), (unknown, "whatever-123456")):
             first = client.register(user)
             auth = SipClient.authorization(first.challenge("SHA-256"), user, password)
             second = client.register(user, authorization=auth)

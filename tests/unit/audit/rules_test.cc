@@ -713,11 +713,30 @@ const RuleCase kCases[] = {
      "RT-8", "dialplan check", kFail, "internal"},
     // PW
     {"password policy", [](auto&, Facts&) {}, "PW-1", "password policy", kPass, "24 random"},
-    {"MD5 offered",
+    {"MD5 offered, accounts not read",
      [](config::Config& c, auto&) {
        c.auth.algorithms = {config::DigestAlgorithm::kSha256, config::DigestAlgorithm::kMd5};
      },
-     "PW-1", "digest algorithms", kWarn, "MD5"},
+     "PW-1", "digest algorithms", kWarn, "which accounts accept MD5 is unknown"},
+    {"MD5 offered, accounts accept it",
+     [](config::Config& c, Facts& f) {
+       c.auth.algorithms = {config::DigestAlgorithm::kSha256, config::DigestAlgorithm::kMd5};
+       f.digest = {.read = true, .error = "", .accounts = 10, .any = 3, .md5_only = 2};
+     },
+     "PW-1", "digest algorithms", kWarn,
+     "5 of 10 accounts accept MD5 (2 \"md5\", 3 \"any\" whose phones have not answered"},
+    {"MD5 offered, no account accepts it",
+     [](config::Config& c, Facts& f) {
+       c.auth.algorithms = {config::DigestAlgorithm::kSha256, config::DigestAlgorithm::kMd5};
+       f.digest = {.read = true, .error = "", .accounts = 10, .any = 0, .md5_only = 0};
+     },
+     "PW-1", "digest algorithms", kPass, "none of the 10 accounts accepts MD5"},
+    {"MD5 offered, no account yet",
+     [](config::Config& c, Facts& f) {
+       c.auth.algorithms = {config::DigestAlgorithm::kSha256, config::DigestAlgorithm::kMd5};
+       f.digest = {.read = true, .error = "", .accounts = 0, .any = 0, .md5_only = 0};
+     },
+     "PW-1", "digest algorithms", kWarn, "there is no account yet"},
     {"SHA-256 only", [](auto&, Facts&) {}, "PW-1", "digest algorithms", kPass, "SHA-256"},
     // UP
     {"version", [](auto&, Facts&) {}, "UP-1", "version", kManual, "Hardline 0.1.0"},

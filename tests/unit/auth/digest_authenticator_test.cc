@@ -509,3 +509,104 @@ TEST_F(DigestAuthenticatorTest, SelectFallsBackToWhatVerifyWillRefuse) {
 }
 
 }  // namespace
+
+// Issue 13, item 1: each account's digest policy narrows what is offered and accepted.
+TEST(DigestPolicyTest, NamesAndWhatEachAdmits) {
+  struct Case {
+    std::string_view name;
+    std::optional<DigestPolicy> policy;
+    bool sha256;
+    bool md5;
+  };
+  const Case cases[] = {
+      {"any", DigestPolicy::kAny, true, true},
+      {"sha-256", DigestPolicy::kSha256, true, false},
+      {"md5", DigestPolicy::kMd5, false, true},
+      {"SHA-256", std::nullopt, false, false},  // the policy names are exact
+      {"MD5", std::nullopt, false, false},
+      {"", std::nullopt, false, false},
+      {"sha256", std::nullopt, false, false},
+      {"any ", std::nullopt, false, false},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    EXPECT_EQ(parse_digest_policy(c.name), c.policy);
+    if (!c.policy) continue;
+    EXPECT_EQ(digest_policy_name(*c.policy), c.name);
+    EXPECT_EQ(policy_allows(*c.policy, Algorithm::kSha256), c.sha256);
+    EXPECT_EQ(policy_allows(*c.policy, Algorithm::kMd5), c.md5);
+  }
+}
+
+TEST_F(DigestAuthenticatorTest, ChallengesOfferWhatThePolicyAdmitsInTheConfiguredOrder) {
+  auto algorithms = [&](DigestAuthenticator& a, DigestPolicy policy) {
+    std::vector<std::string> out;
+    for (const std::string& value : a.challenges(phone_, false, policy)) {
+      out.emplace_back(*parse(value).digest.algorithm);
+    }
+    return out;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(algorithms(authenticator_, DigestPolicy::kAny), (V{"SHA-256", "MD5"}));
+  EXPECT_EQ(algorithms(authenticator_, DigestPolicy::kSha256), (V{"SHA-256"}));
+  EXPECT_EQ(algorithms(authenticator_, DigestPolicy::kMd5), (V{"MD5"}));
+  DigestAuthenticator md5_first(
+      nonces_, {.realm = std::string(kRealm), .algorithms = {Algorithm::kMd5, Algorithm::kSha256}});
+  EXPECT_EQ(algorithms(md5_first, DigestPolicy::kAny), (V{"MD5", "SHA-256"}));
+  // A policy that admits none of the server's algorithms gets them all (and cannot pass verify).
+  DigestAuthenticator strict(nonces_,
+                             {.realm = std::string(kRealm), .algorithms = {Algorithm::kSha256}});
+  EXPECT_EQ(algorithms(strict, DigestPolicy::kMd5), (V{"SHA-256"}));
+}
+
+TEST_F(DigestAuthenticatorTest, AnAlgorithmThePolicyRefusesFailsAsAWrongPasswordDoes) {
+  // The right password in MD5 for an account pinned to SHA-256 (a downgrade): refused, and
+  // counted like a wrong password; the same for SHA-256 to an "md5" account.
+  struct Case {
+    DigestPolicy policy;
+    std::string algorithm;
+    Outcome outcome;
+    Failure failure;
+  };
+  const Case cases[] = {
+      {DigestPolicy::kAny, "SHA-256", Outcome::kAuthenticated, Failure::kNone},
+      {DigestPolicy::kAny, "MD5", Outcome::kAuthenticated, Failure::kNone},
+      {DigestPolicy::kSha256, "SHA-256", Outcome::kAuthenticated, Failure::kNone},
+      {DigestPolicy::kSha256, "MD5", Outcome::kChallenge, Failure::kPassword},
+      {DigestPolicy::kMd5, "MD5", Outcome::kAuthenticated, Failure::kNone},
+      {DigestPolicy::kMd5, "SHA-256", Outcome::kChallenge, Failure::kPassword},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(std::string(digest_policy_name(c.policy)) + " answered with " + c.algorithm);
+    StoredCredentials account = account_;  // both HA1 values: only the policy refuses
+    account.policy = c.policy;
+    Fields f = fresh_fields();
+    f.algorithm = c.algorithm;
+    const auto verdict = verify(f, account);
+    EXPECT_EQ(verdict.outcome, c.outcome);
+    EXPECT_EQ(verdict.failure, c.failure);
+  }
+  // Over an expired nonce, the refused algorithm is stale like any password, and counted.
+  StoredCredentials pinned = account_;
+  pinned.policy = DigestPolicy::kSha256;
+  Fields f = fresh_fields();
+  f.algorithm = "MD5";
+  clock_.advance(seconds(301));
+  const auto verdict = verify(f, pinned);
+  EXPECT_EQ(verdict.outcome, Outcome::kStale);
+  EXPECT_EQ(verdict.failure, Failure::kPassword);
+}
+
+TEST_F(DigestAuthenticatorTest, SelectWithAPolicyPutsWhatItRefusesLast) {
+  std::vector<sip::AuthHeader> headers = {
+      parse("Digest username=\"201\", realm=\"hardline.test\", algorithm=SHA-256, nonce=\"s\""),
+      parse("Digest username=\"201\", realm=\"hardline.test\", algorithm=MD5, nonce=\"m\""),
+  };
+  EXPECT_EQ(authenticator_.select(headers)->digest.nonce, "s");
+  EXPECT_EQ(authenticator_.select(headers, DigestPolicy::kAny)->digest.nonce, "s");
+  EXPECT_EQ(authenticator_.select(headers, DigestPolicy::kSha256)->digest.nonce, "s");
+  EXPECT_EQ(authenticator_.select(headers, DigestPolicy::kMd5)->digest.nonce, "m");
+  headers.pop_back();
+  // Nothing the policy admits: the refused one is still judged (and refused by verify).
+  EXPECT_EQ(authenticator_.select(headers, DigestPolicy::kMd5)->digest.nonce, "s");
+}

@@ -52,6 +52,10 @@ class FailingStore final : public store::Store {
                                std::string_view b) override {
     return real_.set_credentials(e, a, b);
   }
+  Result<bool> set_digest(std::string_view e, std::string_view d, bool drop,
+                          std::optional<std::string_view> only_if) override {
+    return real_.set_digest(e, d, drop, only_if);
+  }
   Result<std::vector<store::Binding>> load_bindings() override { return real_.load_bindings(); }
   Result<void> replace_bindings(std::string_view aor,
                                 const std::vector<store::Binding>& b) override {

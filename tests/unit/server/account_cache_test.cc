@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cstdlib>
 #include <filesystem>
 
@@ -119,6 +120,86 @@ TEST_F(AccountCacheTest, MoreAccountsThanItHoldsFallsBackToSingleReads) {
   EXPECT_EQ(md5_of(cache, "999"), std::nullopt);
   EXPECT_EQ(cache.single_reads(), 2u);
   EXPECT_LE(cache.size(), 3u);
+}
+
+// Issue 13, item 1: each account's digest policy, and a camouflage for names that are none.
+TEST_F(AccountCacheTest, KnowsEachAccountsDigestPolicyAndSeesItChange) {
+  add("202", "b");
+  ASSERT_TRUE(cli_store_->set_digest("202", "md5", false));
+  AccountCache cache(clock_, *server_store_, {Millis(0), 1000});
+  auto found = cache.find("201");
+  ASSERT_TRUE(found && *found);
+  EXPECT_EQ((*found)->policy, auth::DigestPolicy::kAny);
+  EXPECT_EQ(cache.challenge_policy("202"), auth::DigestPolicy::kMd5);
+  // `hardline user digest` in another process: seen at the next look.
+  ASSERT_TRUE(cli_store_->set_digest("201", "sha-256", true));
+  EXPECT_EQ(cache.challenge_policy("201"), auth::DigestPolicy::kSha256);
+  found = cache.find("201");
+  ASSERT_TRUE(found && *found);
+  EXPECT_EQ((*found)->ha1_md5, "");
+  // A policy this code does not know (an edited database) is the strictest.
+  ASSERT_TRUE(cli_store_->set_digest("202", "sha-1", false));
+  EXPECT_EQ(cache.challenge_policy("202"), auth::DigestPolicy::kSha256);
+}
+
+TEST_F(AccountCacheTest, PinningInThisProcessShowsAtOnce) {
+  AccountCache cache(clock_, *server_store_, {Millis(100), 1000});
+  ASSERT_TRUE(cache.find("201"));
+  // The server's own write does not change the data version it watches.
+  ASSERT_TRUE(server_store_->set_digest("201", "sha-256", true, "any"));
+  cache.pinned_sha256("201");
+  auto found = cache.find("201");
+  ASSERT_TRUE(found && *found);
+  EXPECT_EQ((*found)->policy, auth::DigestPolicy::kSha256);
+  EXPECT_EQ((*found)->ha1_md5, "");
+  EXPECT_EQ((*found)->ha1_sha256, "aa");
+  cache.pinned_sha256("999");  // no such account: nothing happens
+  EXPECT_FALSE(*cache.find("999"));
+}
+
+TEST_F(AccountCacheTest, UnknownNamesDrawPoliciesWithTheAccountsOdds) {
+  // 201 is "any"; ten "md5" and nine "sha-256" more: 1/20, 10/20, 9/20.
+  for (int i = 0; i < 19; ++i) {
+    const std::string extension = "4" + std::to_string(10 + i);
+    add(extension, "h");
+    ASSERT_TRUE(cli_store_->set_digest(extension, i < 10 ? "md5" : "sha-256", i >= 10));
+  }
+  AccountCache cache(clock_, *server_store_, {Millis(0), 1000});
+  std::array<int, 3> drawn{};
+  for (int i = 0; i < 4000; ++i) {
+    const std::string name = "9" + std::to_string(i);
+    const auto policy = cache.challenge_policy(name);
+    ASSERT_TRUE(policy);
+    ++drawn[static_cast<size_t>(*policy)];
+    // Stable: the same name always draws the same policy.
+    EXPECT_EQ(cache.policy_for_unknown(name), *policy);
+  }
+  // Expected 200, 2000, 1800; the bounds are more than 6 standard deviations wide.
+  EXPECT_GT(drawn[static_cast<size_t>(auth::DigestPolicy::kAny)], 120);
+  EXPECT_LT(drawn[static_cast<size_t>(auth::DigestPolicy::kAny)], 290);
+  EXPECT_GT(drawn[static_cast<size_t>(auth::DigestPolicy::kMd5)], 1800);
+  EXPECT_LT(drawn[static_cast<size_t>(auth::DigestPolicy::kMd5)], 2200);
+  EXPECT_GT(drawn[static_cast<size_t>(auth::DigestPolicy::kSha256)], 1600);
+  EXPECT_LT(drawn[static_cast<size_t>(auth::DigestPolicy::kSha256)], 2000);
+  // Accounts answer with their own.
+  EXPECT_EQ(cache.challenge_policy("201"), auth::DigestPolicy::kAny);
+  EXPECT_EQ(cache.challenge_policy("410"), auth::DigestPolicy::kMd5);
+  EXPECT_EQ(cache.challenge_policy("428"), auth::DigestPolicy::kSha256);
+}
+
+TEST_F(AccountCacheTest, ChallengePolicyNeverReadsSingleAccounts) {
+  for (int i = 0; i < 5; ++i) add("30" + std::to_string(i), "x");
+  ASSERT_TRUE(cli_store_->set_digest("302", "md5", false));
+  AccountCache cache(clock_, *server_store_, {Millis(100), 3});
+  // More accounts than it holds: a name not looked up yet is "any", without a database read.
+  for (int i = 0; i < 100; ++i) {
+    EXPECT_EQ(cache.challenge_policy("9" + std::to_string(i)), auth::DigestPolicy::kAny);
+  }
+  EXPECT_EQ(cache.challenge_policy("302"), auth::DigestPolicy::kAny);
+  EXPECT_EQ(cache.single_reads(), 0u);
+  // Once authenticated (find reads it), its own policy.
+  ASSERT_TRUE(cache.find("302"));
+  EXPECT_EQ(cache.challenge_policy("302"), auth::DigestPolicy::kMd5);
 }
 
 }  // namespace

@@ -242,7 +242,7 @@ TEST_F(SqliteStoreTest, MigratesAVersion1Database) {
   auto store = reopen();
   ASSERT_TRUE(store);
   EXPECT_EQ(raw_query("SELECT version FROM schema_version ORDER BY version"),
-            (std::vector<std::string>{"1", "2", "3", "4", "5"}));
+            (std::vector<std::string>{"1", "2", "3", "4", "5", "6"}));
 
   auto account = store->find_account("200");
   ASSERT_TRUE(account && *account);
@@ -250,6 +250,7 @@ TEST_F(SqliteStoreTest, MigratesAVersion1Database) {
   EXPECT_EQ((*account)->ha1_md5, "md5");
   EXPECT_EQ((*account)->created_at, 42);
   EXPECT_TRUE((*account)->groups.empty());
+  EXPECT_EQ((*account)->digest, "any");  // version 6: what every account could do before
 
   auto bindings = store->load_bindings();
   ASSERT_TRUE(bindings);
@@ -268,7 +269,7 @@ TEST_F(SqliteStoreTest, MigratesAVersion1Database) {
   // A second open finds nothing to do.
   store = reopen();
   ASSERT_TRUE(store);
-  EXPECT_EQ(raw_query("SELECT count(*) FROM schema_version"), std::vector<std::string>{"5"});
+  EXPECT_EQ(raw_query("SELECT count(*) FROM schema_version"), std::vector<std::string>{"6"});
 }
 
 TEST_F(SqliteStoreTest, MigratesAVersion2Database) {
@@ -300,7 +301,7 @@ TEST_F(SqliteStoreTest, MigratesAVersion2Database) {
   auto store = reopen();
   ASSERT_TRUE(store);
   EXPECT_EQ(raw_query("SELECT version FROM schema_version ORDER BY version"),
-            (std::vector<std::string>{"1", "2", "3", "4", "5"}));
+            (std::vector<std::string>{"1", "2", "3", "4", "5", "6"}));
 
   auto account = store->find_account("300");
   ASSERT_TRUE(account && *account);
@@ -324,7 +325,7 @@ TEST_F(SqliteStoreTest, MigratesAVersion2Database) {
   store.reset();
   store = reopen();
   ASSERT_TRUE(store);
-  EXPECT_EQ(raw_query("SELECT count(*) FROM schema_version"), std::vector<std::string>{"5"});
+  EXPECT_EQ(raw_query("SELECT count(*) FROM schema_version"), std::vector<std::string>{"6"});
   EXPECT_EQ(*store->list_bans(), (std::vector<Ban>{{"192.0.2.7/32", 100, 200, "test", false, 0}}));
 }
 
@@ -400,6 +401,39 @@ TEST_F(SqliteStoreTest, AccountLifecycle) {
   // Its groups went with it: adding it again starts with none.
   ASSERT_TRUE(store->add_account(make_account("300")));
   EXPECT_TRUE((*store->find_account("300"))->groups.empty());
+}
+
+TEST_F(SqliteStoreTest, DigestPolicyIsStoredSetAndPinnedOnlyFromWhereItWas) {
+  auto store = create();
+  ASSERT_TRUE(store);
+  Account account = make_account("200");
+  account.digest = "md5";
+  ASSERT_TRUE(store->add_account(account));
+  ASSERT_TRUE(store->add_account(make_account("201")));
+  EXPECT_EQ((*store->find_account("200"))->digest, "md5");
+  EXPECT_EQ((*store->find_account("201"))->digest, "any");
+
+  // A pin applies only while the account is still "any".
+  auto pinned = store->set_digest("200", "sha-256", true, "any");
+  ASSERT_TRUE(pinned);
+  EXPECT_FALSE(*pinned);
+  EXPECT_EQ((*store->find_account("200"))->digest, "md5");
+  EXPECT_EQ((*store->find_account("200"))->ha1_md5, std::string(32, 'a'));
+  pinned = store->set_digest("201", "sha-256", true, "any");
+  ASSERT_TRUE(pinned);
+  EXPECT_TRUE(*pinned);
+  EXPECT_EQ((*store->find_account("201"))->digest, "sha-256");
+  EXPECT_EQ((*store->find_account("201"))->ha1_md5, "");  // dropped
+  EXPECT_EQ((*store->find_account("201"))->ha1_sha256, std::string(64, 'b'));
+  // Without only_if it always applies; without drop_md5 the MD5 HA1 stays.
+  ASSERT_TRUE(*store->set_digest("200", "any", false));
+  EXPECT_EQ((*store->find_account("200"))->digest, "any");
+  EXPECT_EQ((*store->find_account("200"))->ha1_md5, std::string(32, 'a'));
+  EXPECT_FALSE(*store->set_digest("999", "any", false));
+  // The dropped hash is gone from the file too (secure_delete, WAL scrubbed).
+  store.reset();
+  EXPECT_EQ(raw_query("SELECT ha1_md5 FROM accounts WHERE extension = '201'"),
+            std::vector<std::string>{""});
 }
 
 TEST_F(SqliteStoreTest, DuplicateAddIsRefusedWithoutNamingTheAccount) {
